@@ -1,0 +1,248 @@
+"""Taipan wire protocol, version 1 (see docs/PROTOCOL.md).
+
+A frame is a 4-byte unsigned big-endian body length followed by exactly that many bytes
+holding one MessagePack map. This module only encodes and decodes; it does no I/O except
+for the small blocking helper :func:`read_frame` used by tests and the benchmark floor.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any, BinaryIO, Dict, Optional, Tuple
+
+import msgpack
+
+VERSION = 1
+HEADER_SIZE = 4
+DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024  # 67,108,864
+
+_HEADER = struct.Struct(">I")
+
+#: Field order of every message type, after the envelope keys ``v``, ``type`` and ``id``.
+#: ``has_id`` says whether the message belongs to a call (and so carries ``id``).
+MESSAGE_FIELDS: Dict[str, Tuple[str, ...]] = {
+    "auth": ("worker_id", "token"),
+    "hello": (
+        "worker_id",
+        "pid",
+        "python",
+        "implementation",
+        "package",
+        "slots",
+        "max_frame_bytes",
+        "functions",
+        "capabilities",
+    ),
+    "call": ("function", "args", "session", "timeout_ms"),
+    "result": ("value",),
+    "error": ("kind", "error_type", "message", "traceback", "retryable"),
+    "cancel": (),
+    "heartbeat": ("seq",),
+    "session_close": ("session",),
+}
+
+#: Message types that carry ``id``.
+ID_TYPES = frozenset({"call", "result", "error", "cancel"})
+
+# Validation schema: field -> (accepted python types, nullable). ``id`` is included here.
+_ANY = object()
+_INT = (int,)
+_STR = (str,)
+_SCHEMA: Dict[str, Dict[str, Tuple[Any, bool]]] = {
+    "auth": {"worker_id": (_STR, False), "token": (_STR, False)},
+    "hello": {
+        "worker_id": (_STR, False),
+        "pid": (_INT, False),
+        "python": (_STR, False),
+        "implementation": (_STR, False),
+        "package": (_STR, False),
+        "slots": (_INT, False),
+        "max_frame_bytes": (_INT, False),
+        "functions": ((list,), False),
+        "capabilities": ((list,), False),
+    },
+    "call": {
+        "id": (_INT, False),
+        "function": (_STR, False),
+        "args": ((list, dict), True),
+        "session": (_STR, True),
+        "timeout_ms": (_INT, True),
+    },
+    "result": {"id": (_INT, False), "value": (_ANY, True)},
+    "error": {
+        "id": (_INT, True),
+        "kind": (_STR, False),
+        "error_type": (_STR, False),
+        "message": (_STR, False),
+        "traceback": (_STR, False),
+        "retryable": ((bool,), False),
+    },
+    "cancel": {"id": (_INT, False)},
+    "heartbeat": {"seq": (_INT, False)},
+    "session_close": {"session": (_STR, False)},
+}
+
+MESSAGE_TYPES = frozenset(MESSAGE_FIELDS)
+
+
+class ProtocolError(Exception):
+    """A malformed frame or message; fatal for the connection."""
+
+
+class FrameTooLarge(Exception):
+    """An encoded frame would exceed the maximum frame size; nothing was sent."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"frame body of {size} bytes exceeds the maximum frame size of {limit} bytes")
+        self.size = size
+        self.limit = limit
+
+
+def _ordered(msg: Dict[str, Any]) -> Dict[str, Any]:
+    """Return ``msg`` with keys in wire order: v, type, id, fields, then any extra keys."""
+    mtype = msg.get("type")
+    out: Dict[str, Any] = {"v": msg.get("v", VERSION), "type": mtype}
+    if "id" in msg:
+        out["id"] = msg["id"]
+    for key in MESSAGE_FIELDS.get(mtype, ()):  # type: ignore[arg-type]
+        if key in msg:
+            out[key] = msg[key]
+    for key, value in msg.items():
+        if key not in out:
+            out[key] = value
+    return out
+
+
+def encode_body(msg: Dict[str, Any]) -> bytes:
+    """Encode one message as a MessagePack map (no header).
+
+    Raises ``TypeError``/``OverflowError``/``ValueError`` for values MessagePack cannot hold
+    (sets, arbitrary objects, ints outside 64 bits, recursion, lone surrogates...).
+    """
+    return msgpack.packb(_ordered(msg), use_bin_type=True, use_single_float=False)
+
+
+def encode_frame(msg: Dict[str, Any], max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> bytes:
+    """Encode ``msg`` as a whole frame (header + body).
+
+    Raises :class:`FrameTooLarge` if the body would exceed ``max_frame_bytes``.
+    """
+    body = encode_body(msg)
+    if len(body) > max_frame_bytes:
+        raise FrameTooLarge(len(body), max_frame_bytes)
+    return _HEADER.pack(len(body)) + body
+
+
+def check_header(header: bytes, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> int:
+    """Validate a 4-byte header and return the body length it declares."""
+    if len(header) != HEADER_SIZE:
+        raise ProtocolError(f"truncated frame header ({len(header)} of {HEADER_SIZE} bytes)")
+    (length,) = _HEADER.unpack(header)
+    if length == 0:
+        raise ProtocolError("zero-length frame")
+    if length > max_frame_bytes:
+        raise ProtocolError(
+            f"frame header declares {length} bytes, above the maximum frame size of {max_frame_bytes}"
+        )
+    return length
+
+
+def _reject_ext(code: int, data: bytes) -> Any:
+    raise ValueError(f"MessagePack extension type {code} is not allowed")
+
+
+def _is_type(value: Any, types: Any) -> bool:
+    if types is _ANY:
+        return True
+    if isinstance(value, bool) and bool not in types:
+        return False  # bool is an int subclass; never accept it as an int
+    return isinstance(value, types)
+
+
+def validate_message(msg: Any) -> Dict[str, Any]:
+    """Validate the envelope and the fields of a decoded message; return it."""
+    if not isinstance(msg, dict):
+        raise ProtocolError(f"frame body is a {type(msg).__name__}, not a map")
+    if "v" not in msg:
+        raise ProtocolError("message has no protocol version 'v'")
+    v = msg["v"]
+    if type(v) is not int or v != VERSION:
+        raise ProtocolError(f"unsupported protocol version {v!r} (expected {VERSION})")
+    if "type" not in msg:
+        raise ProtocolError("message has no 'type'")
+    mtype = msg["type"]
+    if not isinstance(mtype, str):
+        raise ProtocolError(f"message type {mtype!r} is not a string")
+    schema = _SCHEMA.get(mtype)
+    if schema is None:
+        raise ProtocolError(f"unknown message type {mtype!r}")
+    for key, (types, nullable) in schema.items():
+        if key not in msg or msg[key] is None:
+            if nullable:
+                continue
+            raise ProtocolError(f"{mtype} message lacks required key {key!r}")
+        if not _is_type(msg[key], types):
+            raise ProtocolError(f"{mtype} message has a {type(msg[key]).__name__} for {key!r}")
+    return msg
+
+
+def decode_body(body: bytes) -> Dict[str, Any]:
+    """Decode and validate one frame body (without header).
+
+    Raises :class:`ProtocolError` unless ``body`` is exactly one MessagePack map with
+    ``v == 1``, a known ``type`` and well-typed fields; ext types are rejected.
+    """
+    if not body:
+        raise ProtocolError("empty frame body")
+    try:
+        msg = msgpack.unpackb(
+            body,
+            raw=False,
+            strict_map_key=False,
+            use_list=True,
+            ext_hook=_reject_ext,
+            max_ext_len=0,
+        )
+    except msgpack.ExtraData:
+        raise ProtocolError("trailing bytes after the message in the frame body") from None
+    except Exception as exc:  # OutOfData, FormatError, ValueError, TypeError (unhashable key)...
+        raise ProtocolError(f"invalid MessagePack body: {type(exc).__name__}: {exc}") from None
+    return validate_message(msg)
+
+
+def _read_exactly(stream: BinaryIO, n: int) -> bytes:
+    chunks = []
+    remaining = n
+    while remaining:
+        chunk = stream.read(remaining)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(stream: BinaryIO, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> Optional[Dict[str, Any]]:
+    """Blocking read of one frame from a binary stream.
+
+    Returns ``None`` on a clean EOF at a frame boundary; raises :class:`ProtocolError` for a
+    bad header, a truncated frame or an invalid body. The header is checked before the body
+    is read.
+    """
+    header = _read_exactly(stream, HEADER_SIZE)
+    if not header:
+        return None
+    length = check_header(header, max_frame_bytes)
+    body = _read_exactly(stream, length)
+    if len(body) != length:
+        raise ProtocolError(f"truncated frame body ({len(body)} of {length} bytes before EOF)")
+    return decode_body(body)
+
+
+def error_type_name(exc_type: type) -> str:
+    """``ValueError`` for builtins, ``module.QualName`` otherwise."""
+    module = getattr(exc_type, "__module__", None)
+    qualname = getattr(exc_type, "__qualname__", exc_type.__name__)
+    if module in (None, "builtins"):
+        return qualname
+    return f"{module}.{qualname}"

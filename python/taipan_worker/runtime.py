@@ -1,0 +1,542 @@
+"""The worker: one asyncio event loop speaking the Taipan protocol over a Unix socket.
+
+All socket writes happen on the loop thread, one whole frame per ``transport.write``, so
+frames are never interleaved. Plain functions run on a ``ThreadPoolExecutor`` with
+``slots`` threads; their results (already encoded in the thread) come back to the loop.
+``async def`` functions run as tasks on the loop.
+
+Exit statuses: 0 normal (EOF, drained after SIGTERM), 1 could not connect,
+2 import failure or bad arguments, 3 protocol error from the host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import os
+import platform
+import signal
+import sys
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from . import __version__
+from .protocol import (
+    DEFAULT_MAX_FRAME_BYTES,
+    HEADER_SIZE,
+    FrameTooLarge,
+    ProtocolError,
+    check_header,
+    decode_body,
+    encode_frame,
+    error_type_name,
+)
+from .registry import FunctionSpec, exposed, make_spec
+
+TOKEN_ENV = "TAIPAN_WORKER_TOKEN"
+CAPABILITIES = ["cancel", "sessions", "heartbeat"]
+
+EXIT_OK = 0
+EXIT_CONNECT = 1
+EXIT_IMPORT = 2
+EXIT_PROTOCOL = 3
+
+_READ_LIMIT = 4 * 1024 * 1024
+_MAX_ERROR_TEXT = 64 * 1024
+
+_active: Optional["Worker"] = None
+
+
+def raw_writer_for_testing() -> Callable[[bytes], None]:
+    """Return a callable writing raw bytes to the host connection, on the loop thread.
+
+    Only for ``taipan_worker.testing`` (garbage / oversize frames). Bytes written from a
+    call's thread go out before that call's own result.
+    """
+    worker = _active
+    if worker is None or worker.writer is None or worker.loop is None:
+        raise RuntimeError("no active Taipan worker connection")
+    loop = worker.loop
+    writer = worker.writer
+
+    def write(data: bytes) -> None:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            writer.write(bytes(data))
+        else:
+            loop.call_soon_threadsafe(writer.write, bytes(data))
+
+    return write
+
+
+@dataclass
+class Config:
+    socket: str
+    worker_id: str
+    slots: int = 4
+    modules: List[str] = field(default_factory=list)
+    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
+    pool_name: Optional[str] = None
+    run_id: Optional[str] = None
+
+
+@dataclass
+class _Call:
+    id: int
+    function: str
+    task: Optional["asyncio.Task[None]"] = None
+    timer: Optional[asyncio.TimerHandle] = None
+
+
+class _BadArguments(Exception):
+    pass
+
+
+def _clean_text(text: str, limit: int) -> str:
+    """Make text encodable (no lone surrogates) and at most ``limit`` characters."""
+    if len(text) > limit:
+        text = text[:limit] + f"... [truncated, {len(text) - limit} more characters]"
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _flush_stdio() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
+def hard_exit(code: int) -> "None":
+    """Flush stdio and leave at once, even if call threads are still running."""
+    _flush_stdio()
+    os._exit(code)
+
+
+class Worker:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.loop: Optional[asyncio.AbstractEventLoop] = None
+        self.reader: Optional[asyncio.StreamReader] = None
+        self.writer: Optional[asyncio.StreamWriter] = None
+        self.functions: Dict[str, FunctionSpec] = {}
+        self.sessions: Dict[str, Dict[str, Any]] = {}
+        self.inflight: Dict[int, _Call] = {}
+        self.draining = False
+        self._exiting = False
+        self.executor = ThreadPoolExecutor(max_workers=config.slots, thread_name_prefix="taipan-call")
+
+    # ------------------------------------------------------------------ logging / exit
+
+    def log(self, message: str) -> None:
+        print(f"taipan-worker {self.config.worker_id}: {message}", file=sys.stderr, flush=True)
+
+    def _protocol_error(self, exc: BaseException) -> None:
+        self.log(f"protocol error from host: {exc}; exiting with status {EXIT_PROTOCOL}")
+        hard_exit(EXIT_PROTOCOL)
+
+    async def _flush_socket(self, timeout: float) -> None:
+        writer = self.writer
+        if writer is None:
+            return
+        try:
+            writer.transport.set_write_buffer_limits(high=0, low=0)
+            await asyncio.wait_for(writer.drain(), timeout)
+        except Exception:
+            pass
+
+    async def _graceful_exit(self, code: int, timeout: float = 5.0) -> None:
+        await self._flush_socket(timeout)
+        hard_exit(code)
+
+    def _schedule_exit(self, code: int, reason: str) -> None:
+        if self._exiting:
+            return
+        self._exiting = True
+        self.log(reason)
+        assert self.loop is not None
+        self.loop.create_task(self._graceful_exit(code))
+
+    # ------------------------------------------------------------------ startup
+
+    def _builtins(self) -> Dict[str, FunctionSpec]:
+        def ping() -> str:
+            return "pong"
+
+        def info() -> Dict[str, Any]:
+            return {
+                "worker_id": self.config.worker_id,
+                "pid": os.getpid(),
+                "python": platform.python_version(),
+                "implementation": platform.python_implementation(),
+                "package": __version__,
+                "slots": self.config.slots,
+                "max_frame_bytes": self.config.max_frame_bytes,
+                "modules": list(self.config.modules),
+                "functions": sorted(self.functions),
+                "sessions": len(self.sessions),
+                "in_flight": len(self.inflight),
+                "rss_bytes": _rss_bytes(),
+            }
+
+        def echo(value: Any = None) -> Any:
+            return value
+
+        async def sleep(seconds: float) -> float:
+            await asyncio.sleep(seconds)
+            return seconds
+
+        return {
+            name: make_spec(fn, name, "taipan_worker.builtins")
+            for name, fn in (("ping", ping), ("info", info), ("echo", echo), ("sleep", sleep))
+        }
+
+    def _import_modules(self) -> None:
+        for module in self.config.modules:
+            started = time.perf_counter()
+            try:
+                importlib.import_module(module)
+            except BaseException:
+                self.log(f"failed to import {module}; exiting with status {EXIT_IMPORT}")
+                traceback.print_exc(file=sys.stderr)
+                hard_exit(EXIT_IMPORT)
+            elapsed = (time.perf_counter() - started) * 1000
+            self.log(f"imported {module} in {elapsed:.0f} ms")
+        self.functions = dict(self._builtins())
+        for name, spec in exposed(self.config.modules).items():
+            self.functions[name] = spec
+
+    async def run(self, token: str) -> None:
+        global _active
+        self.loop = asyncio.get_running_loop()
+        try:
+            self.reader, self.writer = await asyncio.open_unix_connection(self.config.socket, limit=_READ_LIMIT)
+        except OSError as exc:
+            self.log(f"cannot connect to {self.config.socket}: {exc}")
+            hard_exit(EXIT_CONNECT)
+        _active = self
+        self.log(f"connected to {self.config.socket}")
+        self._send({"v": 1, "type": "auth", "worker_id": self.config.worker_id, "token": token})
+        del token
+        self._import_modules()
+        self._send(
+            {
+                "v": 1,
+                "type": "hello",
+                "worker_id": self.config.worker_id,
+                "pid": os.getpid(),
+                "python": platform.python_version(),
+                "implementation": platform.python_implementation(),
+                "package": __version__,
+                "slots": self.config.slots,
+                "max_frame_bytes": self.config.max_frame_bytes,
+                "functions": sorted(self.functions),
+                "capabilities": list(CAPABILITIES),
+            }
+        )
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                self.loop.add_signal_handler(sig, self._on_terminate, sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+        self.log(f"ready ({len(self.functions)} functions, {self.config.slots} slots)")
+        await self._read_loop()
+
+    # ------------------------------------------------------------------ I/O
+
+    def _send(self, msg: Dict[str, Any]) -> None:
+        self._write(encode_frame(msg, self.config.max_frame_bytes))
+
+    def _write(self, frame: bytes) -> None:
+        assert self.writer is not None
+        self.writer.write(frame)
+
+    async def _read_loop(self) -> None:
+        reader = self.reader
+        assert reader is not None
+        limit = self.config.max_frame_bytes
+        while True:
+            try:
+                header = await reader.readexactly(HEADER_SIZE)
+            except asyncio.IncompleteReadError as exc:
+                if not exc.partial:
+                    self._on_eof()
+                    return
+                self._protocol_error(ProtocolError(f"truncated frame header ({len(exc.partial)} bytes) before EOF"))
+                return
+            except (ConnectionError, OSError):
+                self._on_eof()
+                return
+            try:
+                length = check_header(header, limit)
+                try:
+                    body = await reader.readexactly(length)
+                except asyncio.IncompleteReadError as exc:
+                    raise ProtocolError(
+                        f"truncated frame body ({len(exc.partial)} of {length} bytes) before EOF"
+                    ) from None
+                msg = decode_body(body)
+                self._dispatch(msg)
+            except ProtocolError as exc:
+                self._protocol_error(exc)
+                return
+            except (ConnectionError, OSError):
+                self._on_eof()
+                return
+
+    def _on_eof(self) -> None:
+        self.log(f"connection closed by host; exiting ({len(self.inflight)} calls in flight)")
+        hard_exit(EXIT_OK)
+
+    def _on_terminate(self, sig: int) -> None:
+        if self.draining:
+            return
+        self.draining = True
+        self.log(f"received {signal.Signals(sig).name}; draining {len(self.inflight)} calls in flight")
+        if not self.inflight:
+            self._schedule_exit(EXIT_OK, "drained; exiting")
+
+    # ------------------------------------------------------------------ dispatch
+
+    def _dispatch(self, msg: Dict[str, Any]) -> None:
+        mtype = msg["type"]
+        if mtype == "call":
+            self._on_call(msg)
+        elif mtype == "cancel":
+            self._stop_call(msg["id"], "cancelled", "the call was cancelled by the host")
+        elif mtype == "heartbeat":
+            self._send({"v": 1, "type": "heartbeat", "seq": msg["seq"]})
+        elif mtype == "session_close":
+            self.sessions.pop(msg["session"], None)
+        else:
+            raise ProtocolError(f"unexpected message type {mtype!r} from the host")
+
+    def _on_call(self, msg: Dict[str, Any]) -> None:
+        cid: int = msg["id"]
+        if cid <= 0:
+            raise ProtocolError(f"call id {cid} is not positive")
+        if cid in self.inflight:
+            raise ProtocolError(f"call id {cid} is already in flight")
+        name: str = msg["function"]
+        if self.draining:
+            self._write(self._error_frame(cid, "draining", "", "the worker is shutting down", "", True))
+            return
+        spec = self.functions.get(name)
+        if spec is None:
+            available = ", ".join(sorted(self.functions))
+            self._write(
+                self._error_frame(
+                    cid,
+                    "unknown_function",
+                    "",
+                    f"unknown function {name!r}; available functions: {available}",
+                    "",
+                    False,
+                )
+            )
+            return
+        try:
+            args, kwargs = self._prepare_arguments(spec, msg.get("args"), msg.get("session"))
+        except _BadArguments as exc:
+            self._write(self._error_frame(cid, "bad_arguments", "TypeError", str(exc), "", False))
+            return
+        call = _Call(cid, name)
+        self.inflight[cid] = call
+        assert self.loop is not None
+        timeout_ms = msg.get("timeout_ms")
+        if timeout_ms is not None:
+            call.timer = self.loop.call_later(max(timeout_ms, 0) / 1000.0, self._on_deadline, cid, timeout_ms)
+        call.task = self.loop.create_task(self._run_call(call, spec, args, kwargs))
+
+    def _prepare_arguments(
+        self, spec: FunctionSpec, raw_args: Any, session_id: Optional[str]
+    ) -> Tuple[List[Any], Dict[str, Any]]:
+        if raw_args is None:
+            args: List[Any] = []
+            kwargs: Dict[str, Any] = {}
+        elif isinstance(raw_args, list):
+            args, kwargs = list(raw_args), {}
+        else:
+            bad = [k for k in raw_args if not isinstance(k, str)]
+            if bad:
+                raise _BadArguments(f"keyword argument names must be strings, got {bad[0]!r}")
+            args, kwargs = [], dict(raw_args)
+        if spec.session:
+            if session_id is None:
+                raise _BadArguments(f"{spec.name} is session-aware and needs a session, but the call has none")
+            if "session" in kwargs:
+                raise _BadArguments("'session' is reserved for the session state and cannot be passed as an argument")
+            state = self.sessions.setdefault(session_id, {})
+            index = _positional_index(spec, "session")
+            if index is not None and len(args) >= index:
+                # ``def f(session, x)`` called with args [x]: the host's positional arguments
+                # fill the parameters other than ``session``.
+                args.insert(index, state)
+            else:
+                kwargs["session"] = state
+        if spec.signature is not None:
+            try:
+                spec.signature.bind(*args, **kwargs)
+            except TypeError as exc:
+                raise _BadArguments(f"{spec.name}: {exc}") from None
+        return args, kwargs
+
+    # ------------------------------------------------------------------ running calls
+
+    async def _run_call(self, call: _Call, spec: FunctionSpec, args: List[Any], kwargs: Dict[str, Any]) -> None:
+        cid = call.id
+        try:
+            if spec.is_async:
+                try:
+                    value = await spec.func(*args, **kwargs)
+                except asyncio.CancelledError:
+                    raise
+                except BaseException as exc:  # noqa: BLE001 - includes SystemExit raised by user code
+                    frame = self._exception_frame(cid, exc)
+                else:
+                    frame = self._result_frame(cid, value)
+            else:
+                assert self.loop is not None
+                frame = await self.loop.run_in_executor(self.executor, self._run_sync, cid, spec, args, kwargs)
+        except asyncio.CancelledError as exc:
+            if cid in self.inflight:  # not cancelled by us: the function itself raised CancelledError
+                self._finish(cid, self._exception_frame(cid, exc))
+            return
+        except BaseException as exc:  # pragma: no cover - defensive: a call must always end
+            frame = self._exception_frame(cid, exc)
+        self._finish(cid, frame)
+
+    def _run_sync(self, cid: int, spec: FunctionSpec, args: List[Any], kwargs: Dict[str, Any]) -> bytes:
+        try:
+            value = spec.func(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001
+            return self._exception_frame(cid, exc)
+        return self._result_frame(cid, value)
+
+    def _finish(self, cid: int, frame: bytes) -> None:
+        call = self.inflight.pop(cid, None)
+        if call is None:
+            return  # already ended by cancel / deadline: discard the late result
+        if call.timer is not None:
+            call.timer.cancel()
+        self._write(frame)
+        if self.draining and not self.inflight:
+            self._schedule_exit(EXIT_OK, "drained; exiting")
+
+    def _stop_call(self, cid: int, kind: str, message: str) -> None:
+        call = self.inflight.get(cid)
+        if call is None:
+            return  # unknown or finished id: the race is normal
+        self._finish(cid, self._error_frame(cid, kind, "", message, "", False))
+        if call.task is not None:
+            call.task.cancel()
+
+    def _on_deadline(self, cid: int, timeout_ms: int) -> None:
+        self._stop_call(cid, "deadline_exceeded", f"the call did not finish within {timeout_ms} ms")
+
+    # ------------------------------------------------------------------ frames
+
+    def _result_frame(self, cid: int, value: Any) -> bytes:
+        try:
+            return encode_frame({"v": 1, "type": "result", "id": cid, "value": value}, self.config.max_frame_bytes)
+        except FrameTooLarge as exc:
+            return self._error_frame(cid, "frame_too_large", error_type_name(FrameTooLarge), str(exc), "", False)
+        except Exception as exc:  # TypeError, OverflowError, ValueError from msgpack
+            return self._error_frame(
+                cid,
+                "unserializable_result",
+                error_type_name(type(exc)),
+                f"the result of type {type(value).__name__} cannot be encoded as MessagePack: {exc}",
+                "",
+                False,
+            )
+
+    def _exception_frame(self, cid: int, exc: BaseException) -> bytes:
+        try:
+            message = str(exc)
+        except Exception:
+            message = f"<unprintable {type(exc).__name__}>"
+        try:
+            tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        except Exception:
+            tb = ""
+        return self._error_frame(cid, "exception", error_type_name(type(exc)), message, tb, False)
+
+    def _error_frame(
+        self, cid: Optional[int], kind: str, error_type: str, message: str, tb: str, retryable: bool
+    ) -> bytes:
+        limit = _MAX_ERROR_TEXT
+        while True:
+            msg = {
+                "v": 1,
+                "type": "error",
+                "id": cid,
+                "kind": kind,
+                "error_type": _clean_text(error_type, 1000),
+                "message": _clean_text(message, limit),
+                "traceback": _clean_text(tb, limit),
+                "retryable": retryable,
+            }
+            try:
+                return encode_frame(msg, self.config.max_frame_bytes)
+            except FrameTooLarge:
+                if limit == 0:
+                    raise
+                limit = limit // 4 if limit > 64 else 0
+
+
+def _positional_index(spec: FunctionSpec, name: str) -> Optional[int]:
+    if spec.signature is None:
+        return None
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    for i, param in enumerate(spec.signature.parameters.values()):
+        if param.kind not in positional:
+            return None
+        if param.name == name:
+            return i
+    return None
+
+
+def _rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return int(rss if sys.platform == "darwin" else rss * 1024)
+    except Exception:
+        return 0
+
+
+def main(config: Config) -> None:
+    """Run the worker; never returns (the process exits with its status)."""
+    token = os.environ.pop(TOKEN_ENV, None)
+    if token is None:
+        print(
+            f"taipan-worker {config.worker_id}: {TOKEN_ENV} is not set; exiting with status {EXIT_IMPORT}",
+            file=sys.stderr,
+            flush=True,
+        )
+        hard_exit(EXIT_IMPORT)
+    worker = Worker(config)
+    try:
+        asyncio.run(worker.run(token))  # type: ignore[arg-type]
+    except BaseException:
+        worker.log("internal error in the worker runtime")
+        traceback.print_exc(file=sys.stderr)
+        hard_exit(1)
+    hard_exit(EXIT_OK)
+
+
+__all__ = ["Config", "Worker", "main", "raw_writer_for_testing", "hard_exit"]

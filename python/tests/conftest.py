@@ -1,0 +1,195 @@
+"""A small fake host: a listening Unix socket plus the real worker as a subprocess."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+
+from taipan_worker.protocol import DEFAULT_MAX_FRAME_BYTES, encode_frame, read_frame
+
+TIMEOUT = 10.0
+TOKEN = "tok-3f9a1c0d-SECRET"
+
+
+class StreamCollector:
+    """Reads a pipe on a thread; lets a test wait for a substring (an event, not a sleep)."""
+
+    def __init__(self, pipe: Any) -> None:
+        self._pipe = pipe
+        self._chunks: List[str] = []
+        self._cond = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        for line in iter(self._pipe.readline, b""):
+            with self._cond:
+                self._chunks.append(line.decode("utf-8", "replace"))
+                self._cond.notify_all()
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    @property
+    def text(self) -> str:
+        with self._cond:
+            return "".join(self._chunks)
+
+    def wait_for(self, needle: str, timeout: float = TIMEOUT) -> str:
+        with self._cond:
+            ok = self._cond.wait_for(lambda: needle in "".join(self._chunks) or self._closed, timeout)
+            text = "".join(self._chunks)
+        assert ok and needle in text, f"{needle!r} not seen; got:\n{text}"
+        return text
+
+    def wait_closed(self, timeout: float = TIMEOUT) -> str:
+        with self._cond:
+            self._cond.wait_for(lambda: self._closed, timeout)
+            return "".join(self._chunks)
+
+
+class Worker:
+    def __init__(self, host: "FakeHost", proc: subprocess.Popen, worker_id: str, max_frame_bytes: int) -> None:
+        self.host = host
+        self.proc = proc
+        self.worker_id = worker_id
+        self.max_frame_bytes = max_frame_bytes
+        self.stdout = StreamCollector(proc.stdout)
+        self.stderr = StreamCollector(proc.stderr)
+        self.conn: Optional[socket.socket] = None
+        self.rfile: Any = None
+        self.auth: Dict[str, Any] = {}
+        self.hello: Dict[str, Any] = {}
+        self._ids = itertools.count(1)
+
+    def accept(self) -> None:
+        self.host.sock.settimeout(TIMEOUT)
+        conn, _ = self.host.sock.accept()
+        conn.settimeout(TIMEOUT)
+        self.conn = conn
+        self.rfile = conn.makefile("rb")
+
+    # -- frames
+    def send(self, msg: Dict[str, Any]) -> None:
+        assert self.conn is not None
+        self.conn.sendall(encode_frame(msg))
+
+    def send_raw(self, data: bytes) -> None:
+        assert self.conn is not None
+        self.conn.sendall(data)
+
+    def recv(self) -> Optional[Dict[str, Any]]:
+        return read_frame(self.rfile, DEFAULT_MAX_FRAME_BYTES)
+
+    def call(self, function: str, args: Any = None, *, session: Optional[str] = None,
+             timeout_ms: Optional[int] = None) -> int:
+        cid = next(self._ids)
+        self.send({"v": 1, "type": "call", "id": cid, "function": function, "args": args,
+                   "session": session, "timeout_ms": timeout_ms})
+        return cid
+
+    def recv_for(self, cid: int) -> Dict[str, Any]:
+        msg = self.recv()
+        assert msg is not None, "unexpected EOF"
+        assert msg.get("id") == cid, msg
+        return msg
+
+    def invoke(self, function: str, args: Any = None, **kw: Any) -> Dict[str, Any]:
+        return self.recv_for(self.call(function, args, **kw))
+
+    def value(self, function: str, args: Any = None, **kw: Any) -> Any:
+        msg = self.invoke(function, args, **kw)
+        assert msg["type"] == "result", msg
+        return msg["value"]
+
+    def heartbeat(self, seq: int) -> None:
+        self.send({"v": 1, "type": "heartbeat", "seq": seq})
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.rfile.close()
+                self.conn.close()
+            except OSError:
+                pass
+            self.conn = None
+
+    def wait(self, timeout: float = TIMEOUT) -> int:
+        return self.proc.wait(timeout=timeout)
+
+
+class FakeHost:
+    def __init__(self) -> None:
+        self.dir = tempfile.mkdtemp(prefix="tpw-", dir="/tmp")
+        os.chmod(self.dir, 0o700)
+        self.path = os.path.join(self.dir, "pool.sock")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(self.path)
+        self.sock.listen(8)
+        self.workers: List[Worker] = []
+
+    def start(self, modules: str = "taipan_worker.testing", *, slots: int = 8, worker_id: str = "w-1",
+              max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES, extra_env: Optional[Dict[str, str]] = None,
+              handshake: bool = True) -> Worker:
+        env = dict(os.environ)
+        env["TAIPAN_WORKER_TOKEN"] = TOKEN
+        env.update(extra_env or {})
+        cmd = [sys.executable, "-m", "taipan_worker", "--socket", self.path, "--worker-id", worker_id,
+               "--slots", str(slots), "--max-frame-bytes", str(max_frame_bytes),
+               "--pool-name", "test", "--run-id", "r-1", "--parent-pid", str(os.getpid())]
+        if modules:
+            cmd += ["--modules", modules]
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=env)
+        worker = Worker(self, proc, worker_id, max_frame_bytes)
+        self.workers.append(worker)
+        worker.accept()
+        if handshake:
+            auth = worker.recv()
+            assert auth is not None and auth["type"] == "auth", auth
+            worker.auth = auth
+            hello = worker.recv()
+            assert hello is not None and hello["type"] == "hello", (hello, worker.stderr.text)
+            worker.hello = hello
+        return worker
+
+    def cleanup(self) -> None:
+        for worker in self.workers:
+            worker.close()
+            if worker.proc.poll() is None:
+                worker.proc.kill()
+            try:
+                worker.proc.wait(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                pass
+            worker.stdout.wait_closed()
+            worker.stderr.wait_closed()
+            for pipe in (worker.proc.stdout, worker.proc.stderr):
+                if pipe is not None:
+                    pipe.close()
+        self.sock.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def host() -> Iterator[FakeHost]:
+    h = FakeHost()
+    try:
+        yield h
+    finally:
+        h.cleanup()
+
+
+@pytest.fixture
+def worker(host: FakeHost) -> Worker:
+    return host.start()

@@ -1,0 +1,229 @@
+"""Framing and golden-vector tests for taipan_worker.protocol."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import struct
+from pathlib import Path
+from typing import Any
+
+import msgpack
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from taipan_worker.protocol import (
+    DEFAULT_MAX_FRAME_BYTES,
+    FrameTooLarge,
+    ProtocolError,
+    check_header,
+    decode_body,
+    encode_frame,
+    error_type_name,
+    read_frame,
+)
+
+VECTORS = Path(__file__).resolve().parents[2] / "protocol" / "vectors"
+GOOD = json.loads((VECTORS / "vectors.json").read_text(encoding="utf-8"))
+BAD = json.loads((VECTORS / "bad" / "bad.json").read_text(encoding="utf-8"))
+
+
+def from_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"$bin"}:
+            return base64.b64decode(value["$bin"])
+        return {k: from_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_json(v) for v in value]
+    return value
+
+
+def assert_same(actual: Any, expected: Any, path: str = "$") -> None:
+    """Equality that also checks types (2 != 2.0, True != 1) and map key order."""
+    assert type(actual) is type(expected), f"{path}: {type(actual).__name__} != {type(expected).__name__}"
+    if isinstance(expected, dict):
+        assert list(actual) == list(expected), f"{path}: keys {list(actual)} != {list(expected)}"
+        for k in expected:
+            assert_same(actual[k], expected[k], f"{path}.{k}")
+    elif isinstance(expected, list):
+        assert len(actual) == len(expected), f"{path}: length"
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            assert_same(a, e, f"{path}[{i}]")
+    elif isinstance(expected, float):
+        assert actual == expected and math.copysign(1, actual) == math.copysign(1, expected), path
+    else:
+        assert actual == expected, path
+
+
+def test_vector_set_is_complete() -> None:
+    types = {entry["message"]["type"] for entry in GOOD}
+    assert types == {"auth", "hello", "call", "result", "error", "cancel", "heartbeat", "session_close"}
+    assert 15 <= len(GOOD) <= 30
+    for entry in GOOD:
+        assert (VECTORS / f"{entry['name']}.bin").is_file()
+
+
+@pytest.mark.parametrize("entry", GOOD, ids=[e["name"] for e in GOOD])
+def test_decode_golden(entry: dict) -> None:
+    data = (VECTORS / f"{entry['name']}.bin").read_bytes()
+    (length,) = struct.unpack(">I", data[:4])
+    assert length == len(data) - 4
+    assert_same(decode_body(data[4:]), from_json(entry["message"]))
+    assert_same(read_frame(io.BytesIO(data)), from_json(entry["message"]))
+
+
+@pytest.mark.parametrize("entry", GOOD, ids=[e["name"] for e in GOOD])
+def test_encode_golden(entry: dict) -> None:
+    data = (VECTORS / f"{entry['name']}.bin").read_bytes()
+    assert encode_frame(from_json(entry["message"])) == data
+
+
+@pytest.mark.parametrize("entry", GOOD, ids=[e["name"] for e in GOOD])
+def test_encode_golden_reorders_keys(entry: dict) -> None:
+    """encode_frame writes v, type, id, fields in the documented order whatever the dict order."""
+    data = (VECTORS / f"{entry['name']}.bin").read_bytes()
+    message = from_json(entry["message"])
+    shuffled = dict(reversed(list(message.items())))
+    assert encode_frame(shuffled) == data
+
+
+@pytest.mark.parametrize("entry", BAD, ids=[e["name"] for e in BAD])
+def test_bad_vectors_rejected(entry: dict) -> None:
+    data = (VECTORS / "bad" / f"{entry['name']}.bin").read_bytes()
+    with pytest.raises(ProtocolError):
+        read_frame(io.BytesIO(data))
+
+
+def test_bad_vector_categories() -> None:
+    categories = {e["error"] for e in BAD}
+    for needed in (
+        "oversize_header",
+        "zero_length",
+        "truncated_body",
+        "not_a_map",
+        "wrong_version",
+        "unknown_type",
+        "trailing_bytes",
+        "ext_type",
+        "missing_type",
+    ):
+        assert needed in categories
+
+
+class _CountingStream(io.BytesIO):
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.requested = 0
+
+    def read(self, n: int = -1) -> bytes:  # type: ignore[override]
+        self.requested += n if n and n > 0 else 0
+        return super().read(n)
+
+
+def test_oversize_header_detected_before_body_is_read() -> None:
+    stream = _CountingStream(struct.pack(">I", 1000) + b"\x80" * 1000)
+    with pytest.raises(ProtocolError):
+        read_frame(stream, max_frame_bytes=999)
+    assert stream.requested == 4
+
+
+def test_check_header() -> None:
+    assert check_header(struct.pack(">I", 5)) == 5
+    assert check_header(struct.pack(">I", DEFAULT_MAX_FRAME_BYTES)) == DEFAULT_MAX_FRAME_BYTES
+    with pytest.raises(ProtocolError):
+        check_header(struct.pack(">I", DEFAULT_MAX_FRAME_BYTES + 1))
+    with pytest.raises(ProtocolError):
+        check_header(struct.pack(">I", 0))
+    with pytest.raises(ProtocolError):
+        check_header(b"\x00\x01")
+
+
+def test_clean_eof_returns_none() -> None:
+    assert read_frame(io.BytesIO(b"")) is None
+
+
+def test_encode_frame_too_large() -> None:
+    msg = {"v": 1, "type": "result", "id": 1, "value": b"x" * 1000}
+    size = len(encode_frame(msg)) - 4
+    assert len(encode_frame(msg, max_frame_bytes=size)) == size + 4
+    with pytest.raises(FrameTooLarge):
+        encode_frame(msg, max_frame_bytes=size - 1)
+
+
+@pytest.mark.parametrize("value", [{1, 2}, 2**64, -(2**63) - 1, object()])
+def test_encode_unserializable(value: Any) -> None:
+    with pytest.raises((TypeError, OverflowError, ValueError)):
+        encode_frame({"v": 1, "type": "result", "id": 1, "value": value})
+
+
+def test_uint64_encodes() -> None:
+    frame = encode_frame({"v": 1, "type": "result", "id": 1, "value": 2**64 - 1})
+    assert decode_body(frame[4:])["value"] == 2**64 - 1
+
+
+def test_floats_are_float64_and_strings_smallest() -> None:
+    body = encode_frame({"v": 1, "type": "result", "id": 1, "value": 1.5})[4:]
+    assert b"\xcb" + struct.pack(">d", 1.5) in body
+    body = encode_frame({"v": 1, "type": "result", "id": 1, "value": "a" * 31})[4:]
+    assert b"\xbf" + b"a" * 31 in body
+
+
+@pytest.mark.parametrize(
+    "msg",
+    [
+        {"v": True, "type": "heartbeat", "seq": 1},
+        {"v": 1, "type": "call", "id": 1, "args": [], "session": None, "timeout_ms": None},
+        {"v": 1, "type": "call", "id": "1", "function": "f", "args": []},
+        {"v": 1, "type": "call", "id": 1, "function": "f", "args": "x"},
+        {"v": 1, "type": "heartbeat"},
+        {"v": 1, "type": "heartbeat", "seq": True},
+        {"v": 1, "type": "cancel"},
+    ],
+)
+def test_invalid_messages(msg: dict) -> None:
+    body = msgpack.packb(msg, use_bin_type=True)
+    with pytest.raises(ProtocolError):
+        decode_body(body)
+
+
+def test_optional_nil_fields_may_be_omitted_and_unknown_keys_ignored() -> None:
+    body = msgpack.packb({"v": 1, "type": "call", "id": 9, "function": "ping", "extra": [1]}, use_bin_type=True)
+    msg = decode_body(body)
+    assert msg["function"] == "ping" and msg.get("args") is None
+
+
+def test_error_type_name() -> None:
+    import json.decoder
+
+    assert error_type_name(ValueError) == "ValueError"
+    assert error_type_name(json.decoder.JSONDecodeError) == "json.decoder.JSONDecodeError"
+
+    class Local(Exception):
+        pass
+
+    assert error_type_name(Local).endswith("test_error_type_name.<locals>.Local")
+
+
+values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**64 - 1)
+    | st.floats(allow_nan=False)
+    | st.text()
+    | st.binary(),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values)
+def test_roundtrip_property(value: Any) -> None:
+    frame = encode_frame({"value": value, "id": 3, "type": "result"})
+    msg = read_frame(io.BytesIO(frame))
+    assert msg is not None
+    assert list(msg) == ["v", "type", "id", "value"]
+    assert_same(msg["value"], value)

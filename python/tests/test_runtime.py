@@ -1,0 +1,392 @@
+"""End-to-end tests: the real worker process against a fake host (see conftest.py)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import signal
+import struct
+import textwrap
+import time
+from typing import Any, Dict
+
+import msgpack
+import pytest
+
+import taipan_worker
+from taipan_worker.protocol import ProtocolError
+
+from conftest import TOKEN, FakeHost, Worker
+
+T = "taipan_worker.testing:"
+
+
+def test_auth_and_hello(worker: Worker) -> None:
+    assert list(worker.auth) == ["v", "type", "worker_id", "token"]
+    assert worker.auth["worker_id"] == "w-1"
+    assert worker.auth["token"] == TOKEN
+    hello = worker.hello
+    assert list(hello) == ["v", "type", "worker_id", "pid", "python", "implementation", "package", "slots",
+                           "max_frame_bytes", "functions", "capabilities"]
+    assert hello["worker_id"] == "w-1"
+    assert hello["pid"] == worker.proc.pid
+    assert hello["python"] == platform.python_version()
+    assert hello["implementation"] == platform.python_implementation()
+    assert hello["package"] == taipan_worker.__version__ == "0.1.0"
+    assert hello["slots"] == 8
+    assert hello["max_frame_bytes"] == 67108864
+    functions = hello["functions"]
+    assert functions == sorted(functions)
+    for name in ("ping", "info", "echo", "sleep", T + "add", T + "counter", T + "block"):
+        assert name in functions
+    assert set(hello["capabilities"]) >= {"cancel", "sessions", "heartbeat"}
+    # the token is gone from the worker's environment and never logged
+    assert worker.value(T + "env_has", ["TAIPAN_WORKER_TOKEN"]) is False
+    assert worker.value(T + "env_has", ["PATH"]) is True
+    assert worker.value("ping") == "pong"
+    worker.close()
+    assert worker.wait() == 0
+    stderr = worker.stderr.wait_closed()
+    assert TOKEN not in stderr
+    assert "taipan-worker w-1: connected" in stderr
+    assert "imported taipan_worker.testing in" in stderr
+    assert "ready" in stderr
+
+
+def test_builtins(worker: Worker) -> None:
+    assert worker.value("echo", [{"a": [1, 2.5, b"\x00", None]}]) == {"a": [1, 2.5, b"\x00", None]}
+    assert worker.value("echo") is None
+    assert worker.value("sleep", {"seconds": 0.01}) == 0.01
+    info = worker.value("info")
+    assert info["worker_id"] == "w-1"
+    assert info["pid"] == worker.proc.pid
+    assert info["modules"] == ["taipan_worker.testing"]
+    assert info["functions"] == worker.hello["functions"]
+    assert info["sessions"] == 0
+    assert info["in_flight"] == 1
+    assert info["slots"] == 8
+    assert info["rss_bytes"] > 1_000_000
+    assert worker.value(T + "pid") == worker.proc.pid
+
+
+def test_heartbeat(worker: Worker) -> None:
+    worker.heartbeat(41)
+    assert worker.recv() == {"v": 1, "type": "heartbeat", "seq": 41}
+
+
+def test_fifty_concurrent_calls_out_of_order(worker: Worker) -> None:
+    expected: Dict[int, Any] = {}
+    order = []
+    for i in range(50):
+        if i % 2 == 0:
+            # async sleeps: earlier calls sleep longer
+            cid = worker.call(T + "slow_add", [i, 1000, (50 - i) * 0.01])
+            expected[cid] = i + 1000
+        else:
+            cid = worker.call(T + "block", [(50 - i) * 0.002])
+            expected[cid] = (50 - i) * 0.002
+        order.append(cid)
+    got: Dict[int, Any] = {}
+    arrival = []
+    for _ in range(50):
+        msg = worker.recv()
+        assert msg is not None and msg["type"] == "result", msg
+        assert msg["id"] not in got
+        got[msg["id"]] = msg["value"]
+        arrival.append(msg["id"])
+    assert got == expected
+    assert arrival != order
+    # the first call (the longest async sleep) finishes after the last one
+    assert arrival.index(order[0]) > arrival.index(order[-2])
+    assert worker.value("ping") == "pong"
+
+
+def test_unknown_function_lists_names(worker: Worker) -> None:
+    msg = worker.invoke("nope:missing")
+    assert msg["type"] == "error"
+    assert msg["kind"] == "unknown_function"
+    assert "nope:missing" in msg["message"]
+    assert "ping" in msg["message"] and T + "add" in msg["message"]
+    assert msg["retryable"] is False
+
+
+def test_exception(worker: Worker) -> None:
+    msg = worker.invoke(T + "fail", {"message": "kaboom"})
+    assert list(msg) == ["v", "type", "id", "kind", "error_type", "message", "traceback", "retryable"]
+    assert msg["kind"] == "exception"
+    assert msg["error_type"] == "ValueError"
+    assert msg["message"] == "kaboom"
+    assert "in fail" in msg["traceback"]
+    assert "ValueError: kaboom" in msg["traceback"]
+    assert msg["retryable"] is False
+    msg = worker.invoke(T + "fail", ["m", "KeyError"])
+    assert msg["error_type"] == "KeyError"
+    assert worker.value(T + "add", [2, 3]) == 5
+
+
+def test_bad_arguments(worker: Worker) -> None:
+    for args in ([1], [1, 2, 3], {"a": 1, "c": 2}, {"x": 1}):
+        msg = worker.invoke(T + "add", args)
+        assert msg["type"] == "error" and msg["kind"] == "bad_arguments", (args, msg)
+    assert worker.value(T + "add", {"a": "x", "b": "y"}) == "xy"
+    msg = worker.invoke(T + "counter")
+    assert msg["kind"] == "bad_arguments" and "session" in msg["message"]
+
+
+def test_deadline_async(worker: Worker) -> None:
+    start = time.monotonic()
+    msg = worker.invoke(T + "async_sleep", [30], timeout_ms=200)
+    assert msg["kind"] == "deadline_exceeded"
+    assert 0.15 < time.monotonic() - start < 5
+    assert worker.value("ping") == "pong"
+
+
+def test_deadline_thread(worker: Worker) -> None:
+    start = time.monotonic()
+    msg = worker.invoke(T + "block", [30], timeout_ms=200)
+    assert msg["kind"] == "deadline_exceeded"
+    assert 0.15 < time.monotonic() - start < 5
+    assert worker.value("ping") == "pong"
+    assert worker.value(T + "add", [1, 1]) == 2
+    # a call that finishes in time is unaffected by its deadline
+    assert worker.value(T + "add", [1, 2], timeout_ms=5000) == 3
+
+
+def test_cancel(worker: Worker) -> None:
+    cid = worker.call(T + "async_sleep", [30])
+    tid = worker.call(T + "block", [30])
+    # heartbeat round trip proves both calls were received before the cancels
+    worker.heartbeat(1)
+    assert worker.recv()["seq"] == 1
+    worker.send({"v": 1, "type": "cancel", "id": cid})
+    msg = worker.recv_for(cid)
+    assert msg["kind"] == "cancelled"
+    worker.send({"v": 1, "type": "cancel", "id": tid})
+    msg = worker.recv_for(tid)
+    assert msg["kind"] == "cancelled"
+    # unknown and finished ids are ignored
+    worker.send({"v": 1, "type": "cancel", "id": 999})
+    worker.send({"v": 1, "type": "cancel", "id": cid})
+    assert worker.value("ping") == "pong"
+    assert worker.value("info")["in_flight"] == 1
+
+
+def test_sessions(worker: Worker) -> None:
+    assert worker.value(T + "counter", session="s1") == 1
+    assert worker.value(T + "counter", {"by": 5}, session="s1") == 6
+    assert worker.value(T + "counter", session="s2") == 1
+    assert worker.value(T + "session_put", ["k", [1, 2]], session="s2") is None
+    assert worker.value(T + "session_get", ["k"], session="s2") == [1, 2]
+    assert worker.value("info")["sessions"] == 2
+    worker.send({"v": 1, "type": "session_close", "session": "s1"})
+    worker.send({"v": 1, "type": "session_close", "session": "unknown"})
+    assert worker.value(T + "counter", session="s1") == 1
+    assert worker.value(T + "counter", session="s2") == 2
+    msg = worker.invoke(T + "counter", {"session": {}}, session="s2")
+    assert msg["kind"] == "bad_arguments"
+
+
+def test_frame_too_large(host: FakeHost) -> None:
+    worker = host.start(max_frame_bytes=100_000)
+    assert worker.hello["max_frame_bytes"] == 100_000
+    assert len(worker.value(T + "big_result", [90_000])) == 90_000
+    msg = worker.invoke(T + "big_result", [200_000])
+    assert msg["type"] == "error" and msg["kind"] == "frame_too_large", msg
+    assert msg["retryable"] is False
+    assert worker.value("ping") == "pong"
+
+
+def test_unserializable_result(worker: Worker) -> None:
+    msg = worker.invoke(T + "unserializable")
+    assert msg["kind"] == "unserializable_result"
+    assert "set" in msg["message"]
+    msg = worker.invoke(T + "add", [2**63, 2**63])
+    assert msg["kind"] == "unserializable_result"
+    assert worker.value(T + "add", [2**63, 2**63 - 1]) == 2**64 - 1
+    assert worker.value("ping") == "pong"
+
+
+def test_stdout_does_not_disturb_protocol(worker: Worker) -> None:
+    assert worker.value(T + "print_stdout", ["hello from print"]) is True
+    assert worker.value(T + "write_fd1", ["raw on fd 1\n"]) is True
+    assert worker.value(T + "write_stderr", ["to stderr"]) is True
+    assert worker.value("ping") == "pong"
+    worker.stdout.wait_for("hello from print\n")
+    worker.stdout.wait_for("raw on fd 1\n")
+    worker.stderr.wait_for("to stderr\n")
+
+
+def test_worker_garbage_is_detected_by_host(worker: Worker) -> None:
+    worker.call(T + "garbage", [32])
+    with pytest.raises(ProtocolError):
+        worker.recv()
+
+
+def test_worker_oversize_header_is_detected_by_host(worker: Worker) -> None:
+    worker.call(T + "oversize_header")
+    with pytest.raises(ProtocolError, match="maximum"):
+        worker.recv()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        struct.pack(">I", 5) + b"\xc1\xc1\xc1\xc1\xc1",  # garbage body
+        b"\x00\x00\x00\x03\x93\x01\x02\x03",  # an array, not a map
+        struct.pack(">I", 0xFFFFFFF0),  # oversize header
+        struct.pack(">I", 0),  # zero length
+    ],
+    ids=["garbage", "not_a_map", "oversize_header", "zero_length"],
+)
+def test_protocol_error_from_host_exits_3(worker: Worker, data: bytes) -> None:
+    worker.send_raw(data)
+    assert worker.wait() == 3
+    stderr = worker.stderr.wait_closed()
+    assert "protocol error from host" in stderr
+
+
+@pytest.mark.parametrize(
+    "msg",
+    [
+        {"v": 2, "type": "heartbeat", "seq": 1},
+        {"v": 1, "type": "bogus"},
+        {"v": 1, "type": "result", "id": 1, "value": 1},
+    ],
+    ids=["wrong_version", "unknown_type", "wrong_direction"],
+)
+def test_bad_message_from_host_exits_3(worker: Worker, msg: Dict[str, Any]) -> None:
+    worker.send_raw(_raw_frame(msg))
+    assert worker.wait() == 3
+    assert "protocol error from host" in worker.stderr.wait_closed()
+
+
+def _raw_frame(msg: Dict[str, Any]) -> bytes:
+    body = msgpack.packb(msg, use_bin_type=True)
+    return struct.pack(">I", len(body)) + body
+
+
+def test_eof_exits_promptly_with_blocked_thread(worker: Worker) -> None:
+    cid = worker.call(T + "block", [60])
+    worker.heartbeat(1)
+    assert worker.recv()["seq"] == 1
+    assert worker.value("info")["in_flight"] == 2
+    start = time.monotonic()
+    worker.close()
+    assert worker.wait(timeout=10) == 0
+    assert time.monotonic() - start < 5
+    assert cid == 1
+
+
+def test_sigterm_drains(host: FakeHost) -> None:
+    worker = host.start()
+    fifo = os.path.join(host.dir, "release.fifo")
+    os.mkfifo(fifo)
+    cid = worker.call(T + "read_file", [fifo])
+    worker.heartbeat(1)
+    assert worker.recv()["seq"] == 1  # the call is in flight
+    worker.proc.send_signal(signal.SIGTERM)
+    worker.stderr.wait_for("draining 1 calls in flight")
+    late = worker.call("ping")
+    msg = worker.recv_for(late)
+    assert msg["kind"] == "draining" and msg["retryable"] is True
+    worker.heartbeat(2)  # the loop is still alive while draining
+    assert worker.recv()["seq"] == 2
+    assert worker.proc.poll() is None
+    with open(fifo, "w") as f:  # release the in-flight call
+        f.write("released")
+    msg = worker.recv_for(cid)
+    assert msg["type"] == "result" and msg["value"] == "released"
+    assert worker.wait() == 0
+    assert worker.recv() is None
+
+
+def test_sigterm_idle_exits(worker: Worker) -> None:
+    worker.proc.send_signal(signal.SIGTERM)
+    assert worker.wait() == 0
+
+
+def test_failing_import_exits_2(host: FakeHost) -> None:
+    worker = host.start("taipan_worker.testing,no_such_module_xyz", handshake=False)
+    auth = worker.recv()
+    assert auth is not None and auth["type"] == "auth"
+    assert worker.wait() == 2
+    assert worker.recv() is None  # no hello
+    stderr = worker.stderr.wait_closed()
+    assert "Traceback (most recent call last)" in stderr
+    assert "ModuleNotFoundError" in stderr and "no_such_module_xyz" in stderr
+
+
+def test_only_allow_listed_modules_are_exposed(host: FakeHost) -> None:
+    pkg = os.path.join(host.dir, "mods")
+    os.mkdir(pkg)
+    with open(os.path.join(pkg, "tp_hidden.py"), "w") as f:
+        f.write(textwrap.dedent("""
+            from taipan_worker import function
+
+            @function
+            def secret():
+                return "hidden"
+        """))
+    with open(os.path.join(pkg, "tp_allowed.py"), "w") as f:
+        f.write(textwrap.dedent("""
+            import asyncio
+            import tp_hidden
+            from taipan_worker import function
+
+            @function
+            def visible(x):
+                return tp_hidden.secret() + str(x)
+
+            @function(name="renamed")
+            async def other():
+                await asyncio.sleep(0)
+                return "renamed"
+
+            @function(session=True)
+            def remember(session, value=None):
+                if value is not None:
+                    session["v"] = value
+                return session.get("v")
+        """))
+    env = {"PYTHONPATH": pkg + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    worker = host.start("tp_allowed", extra_env=env)
+    functions = worker.hello["functions"]
+    assert "tp_allowed:visible" in functions
+    assert "tp_allowed:renamed" in functions
+    assert "tp_allowed:remember" in functions
+    assert "tp_hidden:secret" not in functions
+    assert not any(name.startswith("taipan_worker.testing:") for name in functions)
+    assert worker.value("tp_allowed:visible", [1]) == "hidden1"
+    assert worker.value("tp_allowed:renamed") == "renamed"
+    assert worker.value("tp_allowed:remember", ["x"], session="a") == "x"
+    assert worker.value("tp_allowed:remember", session="a") == "x"
+    assert worker.invoke("tp_hidden:secret")["kind"] == "unknown_function"
+    assert worker.invoke(T + "add", [1, 2])["kind"] == "unknown_function"
+
+
+def test_crash_is_visible_as_exit(worker: Worker) -> None:
+    worker.call(T + "crash", [7])
+    assert worker.recv() is None
+    assert worker.wait() == 7
+
+
+def test_missing_token_exits_2(host: FakeHost) -> None:
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TAIPAN_WORKER_TOKEN"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "taipan_worker", "--socket", host.path, "--worker-id", "w-9"],
+        env=env, capture_output=True, timeout=10, stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 2
+    assert b"TAIPAN_WORKER_TOKEN" in proc.stderr
+
+
+def test_bad_cli_arguments_exit_2() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "taipan_worker", "--worker-id", "x"], capture_output=True,
+                          timeout=10, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2

@@ -1,0 +1,8 @@
+package dev.taipan;
+
+/** No worker slot became free within the acquire timeout. */
+public class AcquireTimeoutException extends StatsException {
+    public AcquireTimeoutException(String message, PoolStats stats) {
+        super(message, stats);
+    }
+}

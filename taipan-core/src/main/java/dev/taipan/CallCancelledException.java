@@ -1,0 +1,12 @@
+package dev.taipan;
+
+/** The caller cancelled the call or interrupted the thread waiting for it. The worker was told to cancel; the caller's thread keeps its interrupt flag. */
+public class CallCancelledException extends TaipanException {
+    public CallCancelledException(String message) {
+        super(message);
+    }
+
+    public CallCancelledException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

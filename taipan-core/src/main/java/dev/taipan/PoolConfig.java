@@ -1,0 +1,279 @@
+package dev.taipan;
+
+import dev.taipan.protocol.FrameCodec;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.regex.Pattern;
+
+/**
+ * Immutable configuration of a {@link TaipanPool}. Build one with {@link #builder()};
+ * {@link Builder#build()} validates every setting and fails fast with a message that names
+ * the setting, so a misconfigured pool never starts half-way.
+ */
+public final class PoolConfig {
+    private static final Pattern MODULE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,40}");
+
+    private final String name;
+    private final String python;
+    private final List<String> modules;
+    private final List<Path> pythonPath;
+    private final Map<String, String> environment;
+    private final Path workingDirectory;
+    private final Path socketParent;
+    private final int workers;
+    private final int slots;
+    private final int maxWaiting;
+    private final int maxFrameBytes;
+    private final boolean lazyStart;
+    private final Duration startTimeout;
+    private final Duration callTimeout;
+    private final Duration acquireTimeout;
+    private final Duration drainTimeout;
+    private final Duration killTimeout;
+    private final Duration sessionIdleTimeout;
+    private final Duration restartBackoff;
+    private final Duration maxRestartBackoff;
+    private final int maxConsecutiveStartFailures;
+    private final Duration circuitRetryInterval;
+    private final PoolListener listener;
+    private final Executor callbackExecutor;
+    private final boolean shutdownHook;
+
+    private PoolConfig(Builder b) {
+        this.name = b.name;
+        this.python = b.python;
+        this.modules = List.copyOf(b.modules);
+        this.pythonPath = List.copyOf(b.pythonPath);
+        this.environment = Map.copyOf(b.environment);
+        this.workingDirectory = b.workingDirectory;
+        this.socketParent = b.socketParent;
+        this.workers = b.workers;
+        this.slots = b.slots;
+        this.maxWaiting = b.maxWaiting;
+        this.maxFrameBytes = b.maxFrameBytes;
+        this.lazyStart = b.lazyStart;
+        this.startTimeout = b.startTimeout;
+        this.callTimeout = b.callTimeout;
+        this.acquireTimeout = b.acquireTimeout;
+        this.drainTimeout = b.drainTimeout;
+        this.killTimeout = b.killTimeout;
+        this.sessionIdleTimeout = b.sessionIdleTimeout;
+        this.restartBackoff = b.restartBackoff;
+        this.maxRestartBackoff = b.maxRestartBackoff;
+        this.maxConsecutiveStartFailures = b.maxConsecutiveStartFailures;
+        this.circuitRetryInterval = b.circuitRetryInterval;
+        this.listener = b.listener;
+        this.callbackExecutor = b.callbackExecutor;
+        this.shutdownHook = b.shutdownHook;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this configuration's values, to derive a variant. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.name = name;
+        b.python = python;
+        b.modules.addAll(modules);
+        b.pythonPath.addAll(pythonPath);
+        b.environment.putAll(environment);
+        b.workingDirectory = workingDirectory;
+        b.socketParent = socketParent;
+        b.workers = workers;
+        b.slots = slots;
+        b.maxWaiting = maxWaiting;
+        b.maxFrameBytes = maxFrameBytes;
+        b.lazyStart = lazyStart;
+        b.startTimeout = startTimeout;
+        b.callTimeout = callTimeout;
+        b.acquireTimeout = acquireTimeout;
+        b.drainTimeout = drainTimeout;
+        b.killTimeout = killTimeout;
+        b.sessionIdleTimeout = sessionIdleTimeout;
+        b.restartBackoff = restartBackoff;
+        b.maxRestartBackoff = maxRestartBackoff;
+        b.maxConsecutiveStartFailures = maxConsecutiveStartFailures;
+        b.circuitRetryInterval = circuitRetryInterval;
+        b.listener = listener;
+        b.callbackExecutor = callbackExecutor;
+        b.shutdownHook = shutdownHook;
+        return b;
+    }
+
+    /** Pool name used in thread names, log lines and worker command lines. */
+    public String name() { return name; }
+    /** The Python executable that runs {@code -m taipan_worker}. */
+    public String python() { return python; }
+    /** Modules whose {@code @function}s are callable; nothing else is (besides the built-ins). */
+    public List<String> modules() { return modules; }
+    /** Directories prepended to the workers' PYTHONPATH. */
+    public List<Path> pythonPath() { return pythonPath; }
+    /** Extra environment variables for the workers. Values are never logged. */
+    public Map<String, String> environment() { return environment; }
+    /** Working directory of the workers, or null for the JVM's. */
+    public Path workingDirectory() { return workingDirectory; }
+    /** Directory in which the pool creates its private (0700) socket directory. */
+    public Path socketParent() { return socketParent; }
+    public int workers() { return workers; }
+    /** Calls one worker runs at once (async tasks or threads). */
+    public int slots() { return slots; }
+    /** Calls that may wait for a free slot before new calls are refused. */
+    public int maxWaiting() { return maxWaiting; }
+    public int maxFrameBytes() { return maxFrameBytes; }
+    public boolean lazyStart() { return lazyStart; }
+    public Duration startTimeout() { return startTimeout; }
+    /** Default per-call timeout, from submission to result, queueing included. */
+    public Duration callTimeout() { return callTimeout; }
+    /** Longest a call waits for a free slot. */
+    public Duration acquireTimeout() { return acquireTimeout; }
+    /** On close, how long in-flight calls may take to finish before workers are stopped. */
+    public Duration drainTimeout() { return drainTimeout; }
+    /** After SIGTERM, how long a worker may take to exit before SIGKILL. */
+    public Duration killTimeout() { return killTimeout; }
+    public Duration sessionIdleTimeout() { return sessionIdleTimeout; }
+    public Duration restartBackoff() { return restartBackoff; }
+    public Duration maxRestartBackoff() { return maxRestartBackoff; }
+    /** Consecutive failed worker starts after which the pool opens its circuit. */
+    public int maxConsecutiveStartFailures() { return maxConsecutiveStartFailures; }
+    /** While the circuit is open, how often one probe worker is started. */
+    public Duration circuitRetryInterval() { return circuitRetryInterval; }
+    public PoolListener listener() { return listener; }
+    /** Executor that completes the futures {@code callAsync} returns. */
+    public Executor callbackExecutor() { return callbackExecutor; }
+    public boolean shutdownHook() { return shutdownHook; }
+
+    @Override
+    public String toString() {
+        // Environment values may hold secrets: only their names are shown.
+        return "PoolConfig{name=" + name + ", python=" + python + ", modules=" + modules
+                + ", workers=" + workers + ", slots=" + slots + ", maxWaiting=" + maxWaiting
+                + ", maxFrameBytes=" + maxFrameBytes + ", callTimeout=" + callTimeout
+                + ", acquireTimeout=" + acquireTimeout + ", startTimeout=" + startTimeout
+                + ", environment=" + environment.keySet() + "}";
+    }
+
+    public static final class Builder {
+        private String name;
+        private String python = "python3";
+        private final List<String> modules = new ArrayList<>();
+        private final List<Path> pythonPath = new ArrayList<>();
+        private final Map<String, String> environment = new LinkedHashMap<>();
+        private Path workingDirectory;
+        private Path socketParent = Path.of(System.getProperty("java.io.tmpdir"));
+        private int workers = 2;
+        private int slots = 4;
+        private int maxWaiting = 1024;
+        private int maxFrameBytes = FrameCodec.DEFAULT_MAX_FRAME_BYTES;
+        private boolean lazyStart;
+        private Duration startTimeout = Duration.ofSeconds(60);
+        private Duration callTimeout = Duration.ofSeconds(60);
+        private Duration acquireTimeout = Duration.ofSeconds(30);
+        private Duration drainTimeout = Duration.ofSeconds(10);
+        private Duration killTimeout = Duration.ofSeconds(5);
+        private Duration sessionIdleTimeout = Duration.ofMinutes(30);
+        private Duration restartBackoff = Duration.ofMillis(100);
+        private Duration maxRestartBackoff = Duration.ofSeconds(10);
+        private int maxConsecutiveStartFailures = 5;
+        private Duration circuitRetryInterval = Duration.ofSeconds(30);
+        private PoolListener listener = PoolListener.NONE;
+        private Executor callbackExecutor = ForkJoinPool.commonPool();
+        private boolean shutdownHook = true;
+
+        private Builder() {
+        }
+
+        public Builder name(String name) { this.name = name; return this; }
+        public Builder python(String python) { this.python = python; return this; }
+        public Builder python(Path python) { this.python = python == null ? null : python.toString(); return this; }
+        public Builder modules(String... modules) { this.modules.addAll(List.of(modules)); return this; }
+        public Builder modules(List<String> modules) { this.modules.addAll(modules); return this; }
+        public Builder pythonPath(Path... dirs) { this.pythonPath.addAll(List.of(dirs)); return this; }
+        public Builder env(String name, String value) { this.environment.put(name, value); return this; }
+        public Builder workingDirectory(Path dir) { this.workingDirectory = dir; return this; }
+        public Builder socketParent(Path dir) { this.socketParent = dir; return this; }
+        public Builder workers(int workers) { this.workers = workers; return this; }
+        public Builder slots(int slots) { this.slots = slots; return this; }
+        public Builder maxWaiting(int maxWaiting) { this.maxWaiting = maxWaiting; return this; }
+        public Builder maxFrameBytes(int maxFrameBytes) { this.maxFrameBytes = maxFrameBytes; return this; }
+        public Builder lazyStart(boolean lazyStart) { this.lazyStart = lazyStart; return this; }
+        public Builder startTimeout(Duration d) { this.startTimeout = d; return this; }
+        public Builder callTimeout(Duration d) { this.callTimeout = d; return this; }
+        public Builder acquireTimeout(Duration d) { this.acquireTimeout = d; return this; }
+        public Builder drainTimeout(Duration d) { this.drainTimeout = d; return this; }
+        public Builder killTimeout(Duration d) { this.killTimeout = d; return this; }
+        public Builder sessionIdleTimeout(Duration d) { this.sessionIdleTimeout = d; return this; }
+        public Builder restartBackoff(Duration initial, Duration max) {
+            this.restartBackoff = initial;
+            this.maxRestartBackoff = max;
+            return this;
+        }
+        public Builder maxConsecutiveStartFailures(int n) { this.maxConsecutiveStartFailures = n; return this; }
+        public Builder circuitRetryInterval(Duration d) { this.circuitRetryInterval = d; return this; }
+        public Builder listener(PoolListener listener) { this.listener = listener; return this; }
+        public Builder callbackExecutor(Executor executor) { this.callbackExecutor = executor; return this; }
+        /** Whether a JVM shutdown hook stops the workers if the pool is not closed (default on). */
+        public Builder shutdownHook(boolean enabled) { this.shutdownHook = enabled; return this; }
+
+        /** Validates and freezes the configuration. */
+        public PoolConfig build() {
+            if (name == null) {
+                name = "taipan";
+            }
+            check(NAME.matcher(name).matches(), "name must be 1-40 characters of [A-Za-z0-9_.-], got '" + name + "'");
+            check(python != null && !python.isBlank(), "python must name a Python executable");
+            for (String m : modules) {
+                check(m != null && MODULE.matcher(m).matches(), "modules: '" + m + "' is not a Python module name");
+            }
+            for (Map.Entry<String, String> e : environment.entrySet()) {
+                check(e.getKey() != null && !e.getKey().isEmpty() && e.getKey().indexOf('=') < 0,
+                        "env: invalid variable name '" + e.getKey() + "'");
+                check(e.getValue() != null, "env: variable " + e.getKey() + " has a null value");
+                check(!e.getKey().startsWith("TAIPAN_"), "env: TAIPAN_* variables are reserved, got " + e.getKey());
+            }
+            check(socketParent != null, "socketParent must not be null");
+            check(workers >= 1 && workers <= 1024, "workers must be between 1 and 1024, got " + workers);
+            check(slots >= 1 && slots <= 10_000, "slots must be between 1 and 10000, got " + slots);
+            check(maxWaiting >= 0, "maxWaiting must be >= 0, got " + maxWaiting);
+            check(maxFrameBytes >= 1024, "maxFrameBytes must be at least 1024, got " + maxFrameBytes);
+            positive(startTimeout, "startTimeout");
+            positive(callTimeout, "callTimeout");
+            positive(acquireTimeout, "acquireTimeout");
+            notNegative(drainTimeout, "drainTimeout");
+            notNegative(killTimeout, "killTimeout");
+            positive(sessionIdleTimeout, "sessionIdleTimeout");
+            notNegative(restartBackoff, "restartBackoff");
+            positive(maxRestartBackoff, "maxRestartBackoff");
+            check(maxRestartBackoff.compareTo(restartBackoff) >= 0, "maxRestartBackoff must be >= restartBackoff");
+            check(maxConsecutiveStartFailures >= 1, "maxConsecutiveStartFailures must be >= 1");
+            positive(circuitRetryInterval, "circuitRetryInterval");
+            Objects.requireNonNull(listener, "listener");
+            Objects.requireNonNull(callbackExecutor, "callbackExecutor");
+            return new PoolConfig(this);
+        }
+
+        private static void check(boolean ok, String message) {
+            if (!ok) {
+                throw new IllegalArgumentException("PoolConfig: " + message);
+            }
+        }
+
+        private static void positive(Duration d, String name) {
+            check(d != null && !d.isNegative() && !d.isZero(), name + " must be a positive duration, got " + d);
+        }
+
+        private static void notNegative(Duration d, String name) {
+            check(d != null && !d.isNegative(), name + " must not be negative, got " + d);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+package dev.taipan;
+
+/**
+ * A consistent snapshot of a pool's counters, taken under the pool's lock. Its
+ * {@code toString} is what timeout errors print.
+ */
+public record PoolStats(int workers, int ready, int starting, int inFlight, int waiting, int sessions,
+                        long callsCompleted, long callsFailed, long workersReplaced) {
+    @Override
+    public String toString() {
+        return "workers=" + workers + " (ready=" + ready + ", starting=" + starting + "), inFlight=" + inFlight
+                + ", waiting=" + waiting + ", sessions=" + sessions + ", completed=" + callsCompleted
+                + ", failed=" + callsFailed + ", replaced=" + workersReplaced;
+    }
+}

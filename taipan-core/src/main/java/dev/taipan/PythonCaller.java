@@ -1,0 +1,54 @@
+package dev.taipan;
+
+import dev.taipan.pool.JavaValues;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Calls Python functions by name ({@code "module:function"}, or a built-in such as
+ * {@code "ping"}). Implemented by {@link TaipanPool} (any worker) and {@link Session}
+ * (always the session's worker).
+ *
+ * <p>{@code args} may be a {@code Map} (keyword arguments), a {@code List} or array
+ * (positional arguments), {@code null} (no arguments), a single scalar ({@code String},
+ * number, {@code Boolean}, {@code byte[]}: one positional argument), or a record/POJO
+ * (converted with Jackson to keyword arguments). Results come back as {@code Map},
+ * {@code List}, {@code String}, {@code Long}, {@code Double}, {@code Boolean},
+ * {@code byte[]} or {@code null}, or as the type you ask for.
+ */
+public interface PythonCaller {
+    /** Runs the call and waits for its result; throws a {@link TaipanException} subclass on failure. */
+    Object call(String function, Object args, CallOptions options);
+
+    /**
+     * Starts the call. Cancelling the returned future cancels the call in Python and frees
+     * its slot. The future is completed on the pool's callback executor, never on an I/O
+     * thread, so dependent stages may block.
+     */
+    CompletableFuture<Object> callAsync(String function, Object args, CallOptions options);
+
+    default Object call(String function) {
+        return call(function, null, CallOptions.DEFAULT);
+    }
+
+    default Object call(String function, Object args) {
+        return call(function, args, CallOptions.DEFAULT);
+    }
+
+    /** Runs the call and converts its result to {@code type} with Jackson. */
+    default <T> T call(String function, Object args, Class<T> type) {
+        return JavaValues.convert(call(function, args, CallOptions.DEFAULT), type, function);
+    }
+
+    default <T> T call(String function, Object args, CallOptions options, Class<T> type) {
+        return JavaValues.convert(call(function, args, options), type, function);
+    }
+
+    default CompletableFuture<Object> callAsync(String function, Object args) {
+        return callAsync(function, args, CallOptions.DEFAULT);
+    }
+
+    default <T> CompletableFuture<T> callAsync(String function, Object args, Class<T> type) {
+        return callAsync(function, args, CallOptions.DEFAULT).thenApply(v -> JavaValues.convert(v, type, function));
+    }
+}

@@ -1,0 +1,16 @@
+package dev.taipan;
+
+/**
+ * Base class of every exception Taipan throws for a failed call or pool operation.
+ * Catching it catches them all; the subclasses say what happened and carry the details
+ * (pool stats, Python traceback, worker exit status) needed to act on it.
+ */
+public class TaipanException extends RuntimeException {
+    public TaipanException(String message) {
+        super(message);
+    }
+
+    public TaipanException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

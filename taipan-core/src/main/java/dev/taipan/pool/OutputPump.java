@@ -1,0 +1,75 @@
+package dev.taipan.pool;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Copies one of a worker's output streams into the log, line by line, tagged with the
+ * worker id, and keeps the last lines for crash reports. The protocol runs over a socket,
+ * so whatever a library prints here, even from C straight to fd 1, is only ever a log line.
+ */
+final class OutputPump implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.taipan.worker");
+    static final int TAIL_LINES = 40;
+    private static final int MAX_LINE_CHARS = 8192;
+
+    private final InputStream in;
+    private final String workerId;
+    private final String stream;
+    private final ArrayDeque<String> tail = new ArrayDeque<>(TAIL_LINES);
+    private final CountDownLatch finished = new CountDownLatch(1);
+
+    OutputPump(InputStream in, String workerId, String stream) {
+        this.in = in;
+        this.workerId = workerId;
+        this.stream = stream;
+    }
+
+    @Override
+    public void run() {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.length() > MAX_LINE_CHARS) {
+                    line = line.substring(0, MAX_LINE_CHARS) + "… (" + line.length() + " chars)";
+                }
+                LOG.info("[{} {}] {}", workerId, stream, line);
+                synchronized (tail) {
+                    if (tail.size() == TAIL_LINES) {
+                        tail.removeFirst();
+                    }
+                    tail.addLast(line);
+                }
+            }
+        } catch (IOException e) {
+            // The process went away and the pipe broke: that is the end of its output.
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    /** Waits (bounded) until the stream has been read to its end, so the tail is complete. */
+    boolean awaitEnd(long millis) {
+        try {
+            return finished.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    String tail() {
+        synchronized (tail) {
+            return String.join("\n", tail);
+        }
+    }
+}

@@ -1,0 +1,1117 @@
+package dev.taipan.pool;
+
+import dev.taipan.AcquireTimeoutException;
+import dev.taipan.CallCancelledException;
+import dev.taipan.CallOptions;
+import dev.taipan.CallTimeoutException;
+import dev.taipan.PoolClosedException;
+import dev.taipan.PoolConfig;
+import dev.taipan.PoolHealth;
+import dev.taipan.PoolListener.Outcome;
+import dev.taipan.PoolStartException;
+import dev.taipan.PoolStats;
+import dev.taipan.PoolUnavailableException;
+import dev.taipan.PythonException;
+import dev.taipan.Session;
+import dev.taipan.SessionClosedException;
+import dev.taipan.SessionLostException;
+import dev.taipan.TaipanException;
+import dev.taipan.WaitQueueFullException;
+import dev.taipan.WorkerInfo;
+import dev.taipan.WorkerLostException;
+import dev.taipan.protocol.FrameCodec;
+import dev.taipan.protocol.Messages;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The pool's machinery behind {@link dev.taipan.TaipanPool}: routing, the wait queue,
+ * timeouts, sessions, worker deaths and replacements, and shutdown.
+ *
+ * <p>One lock guards all routing state. Calls are short critical sections (pick the
+ * least-busy ready worker, bump a counter); I/O, process handling and user callbacks
+ * always happen outside it.
+ */
+public final class PoolEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PoolEngine.class);
+
+    final PoolConfig config;
+    final Events events;
+    private final String runId = UUID.randomUUID().toString().substring(0, 8);
+    private final PoolThreads threads;
+    private final ScheduledExecutorService scheduler;
+    private final WorkerLauncher launcher;
+    private final SocketListener listener;
+    private final AtomicLong callIds = new AtomicLong();
+    private final AtomicLong workerSeq = new AtomicLong();
+    private final Thread shutdownHook;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition idle = lock.newCondition();
+    // Everything below is guarded by lock.
+    private final List<Worker> workers = new ArrayList<>();
+    private final ArrayDeque<PendingCall> waiters = new ArrayDeque<>();
+    private final Map<String, SessionImpl> sessions = new LinkedHashMap<>();
+    private int inFlight;
+    private long callsCompleted;
+    private long callsFailed;
+    private long workersReplaced;
+    private int consecutiveStartFailures;
+    private boolean circuitOpen;
+    private String lastStartFailure;
+    private boolean started;
+    private boolean closed;
+
+    private PoolEngine(PoolConfig config) throws IOException {
+        this.config = config;
+        this.events = new Events(config.listener(), config.name());
+        this.threads = new PoolThreads(config.name());
+        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, config.name() + "-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        s.setRemoveOnCancelPolicy(true);
+        this.scheduler = s;
+        this.listener = new SocketListener(threads, config.socketParent(), config.name(), config.maxFrameBytes(),
+                config.startTimeout().toMillis(), scheduler);
+        this.launcher = new WorkerLauncher(config, runId, listener.socketPath(), threads);
+        if (config.shutdownHook()) {
+            this.shutdownHook = new Thread(this::closeOnShutdown, config.name() + "-shutdown");
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        } else {
+            this.shutdownHook = null;
+        }
+    }
+
+    /** Starts a pool: all workers at once, returning when all are ready (unless lazy). */
+    public static PoolEngine start(PoolConfig config) {
+        PoolEngine engine;
+        try {
+            engine = new PoolEngine(config);
+        } catch (IOException e) {
+            throw new PoolStartException("could not create the pool's socket: " + e.getMessage(), null, "", e);
+        }
+        engine.startAll();
+        return engine;
+    }
+
+    private void startAll() {
+        long t0 = System.nanoTime();
+        LOG.info("pool {} starting: {} workers x {} slots, python={}, modules={}, run={}", config.name(),
+                config.workers(), config.slots(), config.python(), config.modules(), runId);
+        List<Worker> initial = new ArrayList<>();
+        for (int i = 0; i < config.workers(); i++) {
+            initial.add(startWorker(null));
+        }
+        if (config.lazyStart()) {
+            markStarted();
+            return;
+        }
+        CompletableFuture<Void> all = CompletableFuture.allOf(initial.stream().map(w -> w.ready)
+                .toArray(CompletableFuture[]::new));
+        CompletableFuture<Void> firstFailure = new CompletableFuture<>();
+        initial.forEach(w -> w.ready.whenComplete((v, e) -> {
+            if (e != null) {
+                firstFailure.completeExceptionally(e);
+            }
+        }));
+        try {
+            CompletableFuture.anyOf(all, firstFailure).get(config.startTimeout().toMillis() + 5_000,
+                    TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            close();
+            Throwable cause = e.getCause();
+            if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof PoolStartException) {
+                throw (PoolStartException) cause;
+            }
+            throw new PoolStartException("pool " + config.name() + " failed to start: " + cause, null, "", cause);
+        } catch (TimeoutException e) {
+            close();
+            throw new PoolStartException("pool " + config.name() + " did not start within "
+                    + config.startTimeout(), null, "", e);
+        } catch (InterruptedException e) {
+            close();
+            Thread.currentThread().interrupt();
+            throw new PoolStartException("interrupted while starting pool " + config.name(), null, "", e);
+        }
+        markStarted();
+        LOG.info("pool {} ready: {} workers in {} ms", config.name(), config.workers(),
+                (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private void markStarted() {
+        lock.lock();
+        try {
+            started = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- workers
+
+    private Worker startWorker(String replacing) {
+        Worker w = new Worker("w-" + workerSeq.incrementAndGet(), replacing);
+        lock.lock();
+        try {
+            workers.add(w);
+        } finally {
+            lock.unlock();
+        }
+        events.workerStarting(w.id);
+        String token = launcher.newToken();
+        CompletableFuture<Connection> connected = listener.expect(w.id, token);
+        scheduler.schedule(() -> {
+            if (stateOf(w) == WorkerState.STARTING) {
+                workerDied(w, new TaipanException("worker " + w.id + " did not become ready within "
+                        + config.startTimeout()), false);
+            }
+        }, config.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        launcher.launch(w, token).whenComplete((process, err) -> {
+            if (err != null) {
+                connected.cancel(false);
+                workerDied(w, err, false);
+                return;
+            }
+            process.onExit().thenRun(() -> workerDied(w, null, false));
+            connected.whenComplete((conn, e) -> {
+                if (e != null) {
+                    return; // The listener closed, or the start timer fired: handled there.
+                }
+                w.connection = conn;
+                LOG.debug("pool {} worker {} stage=authenticated after {} ms", config.name(), w.id,
+                        (System.nanoTime() - w.startNanos) / 1_000_000);
+                threads.start(w.id + "-reader", () -> readLoop(w, conn));
+            });
+        });
+        return w;
+    }
+
+    private WorkerState stateOf(Worker w) {
+        lock.lock();
+        try {
+            return w.state;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void readLoop(Worker w, Connection conn) {
+        Throwable cause = null;
+        boolean protocolError = false;
+        try {
+            Map<String, Object> hello = conn.read();
+            if (hello == null) {
+                throw new IOException("connection closed before hello");
+            }
+            if (!Messages.HELLO.equals(Messages.type(hello))) {
+                throw new dev.taipan.protocol.ProtocolException("expected 'hello', got '" + Messages.type(hello) + "'");
+            }
+            onReady(w, hello);
+            Map<String, Object> msg;
+            while ((msg = conn.read()) != null) {
+                onMessage(w, msg);
+            }
+        } catch (dev.taipan.protocol.ProtocolException e) {
+            cause = e;
+            protocolError = true;
+        } catch (IOException | RuntimeException e) {
+            cause = e;
+        }
+        workerDied(w, cause, protocolError);
+    }
+
+    private void onReady(Worker w, Map<String, Object> hello) {
+        w.hello = hello;
+        List<PendingCall> toSend;
+        WorkerInfo info;
+        lock.lock();
+        try {
+            if (w.state != WorkerState.STARTING) {
+                return;
+            }
+            w.state = WorkerState.READY;
+            consecutiveStartFailures = 0;
+            if (circuitOpen) {
+                LOG.info("pool {} circuit closed: worker {} started", config.name(), w.id);
+            }
+            circuitOpen = false;
+            lastStartFailure = null;
+            if (w.replacing != null) {
+                workersReplaced++;
+            }
+            toSend = assignWaiters(w);
+            info = w.info();
+        } finally {
+            lock.unlock();
+        }
+        Duration startTime = Duration.ofNanos(System.nanoTime() - w.startNanos);
+        LOG.info("pool {} worker {} stage=ready pid={} python={} functions={} in {} ms", config.name(), w.id,
+                hello.get("pid"), hello.get("python"), Messages.list(hello, "functions").size(), startTime.toMillis());
+        w.ready.complete(null);
+        events.workerReady(info, startTime);
+        if (w.replacing != null) {
+            events.workerReplaced(w.replacing, w.id);
+        }
+        toSend.forEach(c -> send(w, c));
+    }
+
+    private void onMessage(Worker w, Map<String, Object> msg) {
+        String type = Messages.type(msg);
+        switch (type) {
+            case Messages.RESULT: {
+                PendingCall call = w.pending.remove(Messages.integer(msg, "id"));
+                if (call != null) {
+                    finish(call, msg.get("value"), null, Outcome.SUCCESS);
+                    release(w, call);
+                }
+                break;
+            }
+            case Messages.ERROR: {
+                Object id = msg.get("id");
+                if (id == null) {
+                    LOG.warn("pool {} worker {} reported: {} {}", config.name(), w.id, msg.get("kind"),
+                            msg.get("message"));
+                    break;
+                }
+                PendingCall call = w.pending.remove(Messages.integer(msg, "id"));
+                if (call == null) {
+                    break;
+                }
+                String kind = String.valueOf(msg.get("kind"));
+                if ("draining".equals(kind)) {
+                    // The call never ran: the worker was told to stop from outside the pool.
+                    // Stop routing to it and give the call to another worker.
+                    markDraining(w);
+                    release(w, call);
+                    requeue(call);
+                    break;
+                }
+                TaipanException ex = RemoteErrors.toException(call.function, msg, config.maxFrameBytes());
+                finish(call, null, ex, ex instanceof PythonException ? Outcome.PYTHON_ERROR
+                        : ex instanceof CallTimeoutException ? Outcome.TIMEOUT
+                        : ex instanceof CallCancelledException ? Outcome.CANCELLED : Outcome.PYTHON_ERROR);
+                release(w, call);
+                break;
+            }
+            case Messages.HEARTBEAT:
+                break;
+            default:
+                throw new dev.taipan.protocol.ProtocolException("a worker may not send '" + type + "'");
+        }
+    }
+
+    private void markDraining(Worker w) {
+        lock.lock();
+        try {
+            if (w.state.canMoveTo(WorkerState.DRAINING)) {
+                w.state = WorkerState.DRAINING;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A worker is gone (EOF, read error, protocol error, process exit, or start failure).
+     * The first report wins; the rest are no-ops.
+     */
+    private void workerDied(Worker w, Throwable cause, boolean protocolError) {
+        boolean wasReady;
+        List<PendingCall> strandedWaiters = new ArrayList<>();
+        List<SessionImpl> lostSessions = new ArrayList<>();
+        boolean respawn;
+        boolean closing;
+        long delayMillis = 0;
+        lock.lock();
+        try {
+            if (w.state == WorkerState.DEAD) {
+                return;
+            }
+            wasReady = w.state != WorkerState.STARTING;
+            w.state = WorkerState.DEAD;
+            workers.remove(w);
+            inFlight -= w.inFlight;
+            w.inFlight = 0;
+            for (SessionImpl s : sessions.values()) {
+                if (s.worker == w) {
+                    lostSessions.add(s);
+                }
+            }
+            for (SessionImpl s : lostSessions) {
+                s.state = SessionImpl.State.LOST;
+                sessions.remove(s.id);
+            }
+            for (Iterator<PendingCall> it = waiters.iterator(); it.hasNext(); ) {
+                PendingCall c = it.next();
+                if (c.session != null && c.session.worker == w) {
+                    it.remove();
+                    c.waiting = false;
+                    strandedWaiters.add(c);
+                }
+            }
+            closing = closed;
+            respawn = !closed && (started || config.lazyStart());
+            if (!wasReady) {
+                consecutiveStartFailures++;
+                if (respawn && consecutiveStartFailures >= config.maxConsecutiveStartFailures() && !circuitOpen) {
+                    circuitOpen = true;
+                    LOG.error("pool {} circuit open: {} consecutive worker start failures; probing every {}",
+                            config.name(), consecutiveStartFailures, config.circuitRetryInterval());
+                }
+                delayMillis = circuitOpen ? config.circuitRetryInterval().toMillis()
+                        : Math.min(config.maxRestartBackoff().toMillis(),
+                        config.restartBackoff().toMillis() << Math.min(20, consecutiveStartFailures - 1));
+            }
+            if (circuitOpen && readyCount() == 0) {
+                for (Iterator<PendingCall> it = waiters.iterator(); it.hasNext(); ) {
+                    PendingCall c = it.next();
+                    it.remove();
+                    c.waiting = false;
+                    strandedWaiters.add(c);
+                }
+            }
+            idle.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        final boolean ready = wasReady;
+        final boolean stopping = closing;
+        final long delay = delayMillis;
+        // Post-mortem off the reader / process-reaper thread: it waits for the exit status.
+        threads.start(w.id + "-reaper", () -> postMortem(w, cause, protocolError, ready, stopping,
+                strandedWaiters, lostSessions, respawn, delay));
+    }
+
+    private void postMortem(Worker w, Throwable cause, boolean protocolError, boolean wasReady, boolean closing,
+                            List<PendingCall> strandedWaiters, List<SessionImpl> lostSessions,
+                            boolean respawn, long delayMillis) {
+        Connection conn = w.connection;
+        if (conn != null) {
+            conn.close();
+        }
+        Process p = w.process;
+        Integer exitCode = null;
+        if (p != null) {
+            if (p.isAlive() && (protocolError || cause != null)) {
+                ProcessTrees.kill(p);
+            }
+            exitCode = ProcessTrees.awaitExit(p, 2_000);
+            if (exitCode == null) {
+                ProcessTrees.kill(p);
+                exitCode = ProcessTrees.awaitExit(p, 2_000);
+            }
+        }
+        OutputPump err = w.stderr;
+        if (err != null) {
+            err.awaitEnd(1_000);
+        }
+        String tail = w.stderrTail();
+        Integer signal = exitCode != null && exitCode > 128 ? exitCode - 128 : null;
+        String how = p == null ? "could not start the process: " + (cause == null ? "unknown" : cause.getMessage())
+                : describeExit(exitCode, signal, cause);
+        WorkerLostException lost = RemoteErrors.workerLost(w.id, how, exitCode, signal, tail, cause, protocolError);
+        if (closing) {
+            LOG.debug("pool {} worker {} stopped: {}", config.name(), w.id, how);
+            for (PendingCall c : w.pending.values()) {
+                finish(c, null, new PoolClosedException("pool " + config.name() + " closed while " + c.function
+                        + " was running on worker " + w.id), Outcome.REJECTED);
+            }
+        } else if (!wasReady) {
+            String msg = "worker " + w.id + " failed to start: " + how
+                    + (tail.isEmpty() ? " (it wrote nothing to stderr)" : "\n--- worker stderr (last lines) ---\n" + tail);
+            lock.lock();
+            try {
+                lastStartFailure = "worker " + w.id + ": " + how + (tail.isEmpty() ? "" : "; stderr ends: "
+                        + lastLine(tail));
+            } finally {
+                lock.unlock();
+            }
+            w.ready.completeExceptionally(new PoolStartException(msg, exitCode, tail, cause));
+            LOG.warn("pool {} {}", config.name(), msg);
+        } else {
+            LOG.warn("pool {} worker {} died: {}{}", config.name(), w.id, how,
+                    tail.isEmpty() ? "" : "; stderr ends: " + lastLine(tail));
+        }
+        for (PendingCall c : w.pending.values()) {
+            finish(c, null, lostFor(c, lost), Outcome.WORKER_LOST);
+        }
+        w.pending.clear();
+        for (PendingCall c : strandedWaiters) {
+            TaipanException ex = c.session != null ? lostFor(c, lost)
+                    : new PoolUnavailableException("no worker can start: " + lastStartFailureOrUnknown(), stats());
+            finish(c, null, ex, Outcome.REJECTED);
+        }
+        for (SessionImpl s : lostSessions) {
+            s.lostCause = lost;
+        }
+        events.workerExited(w.id, exitCode, how);
+        if (respawn) {
+            LOG.info("pool {} replacing worker {} in {} ms", config.name(), w.id, delayMillis);
+            try {
+                scheduler.schedule(() -> replace(w.id), delayMillis, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // The pool closed meanwhile.
+            }
+        }
+    }
+
+    private void replace(String old) {
+        lock.lock();
+        try {
+            if (closed || workers.size() >= config.workers()) {
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        startWorker(old);
+    }
+
+    private static String lastLine(String tail) {
+        int i = tail.lastIndexOf('\n');
+        return i < 0 ? tail : tail.substring(i + 1);
+    }
+
+    private String lastStartFailureOrUnknown() {
+        lock.lock();
+        try {
+            return lastStartFailure == null ? "unknown cause" : lastStartFailure;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static String describeExit(Integer exitCode, Integer signal, Throwable cause) {
+        StringBuilder sb = new StringBuilder();
+        if (signal != null) {
+            sb.append("killed by signal ").append(signal).append(signal == 9 ? " (SIGKILL)" : signal == 11
+                    ? " (SIGSEGV)" : signal == 15 ? " (SIGTERM)" : "");
+        } else if (exitCode != null) {
+            sb.append("exited with status ").append(exitCode);
+        } else {
+            sb.append("process did not exit");
+        }
+        if (cause != null) {
+            sb.append(" after ").append(cause.getMessage() == null ? cause.toString() : cause.getMessage());
+        }
+        return sb.toString();
+    }
+
+    private static TaipanException lostFor(PendingCall c, WorkerLostException lost) {
+        if (c.session != null) {
+            return new SessionLostException("session " + c.session.id + " was lost: its worker "
+                    + lost.workerId() + " died", lost);
+        }
+        return lost;
+    }
+
+    // ---------------------------------------------------------------- calls
+
+    /** Validates, encodes and routes a call; the returned call's result completes once. */
+    PendingCall submit(String function, Object args, CallOptions options, SessionImpl session) {
+        if (function == null || function.isEmpty()) {
+            throw new IllegalArgumentException("function name must not be empty");
+        }
+        CallOptions opts = options == null ? CallOptions.DEFAULT : options;
+        Duration timeout = opts.timeoutOrNull() != null ? opts.timeoutOrNull() : config.callTimeout();
+        long id = callIds.incrementAndGet();
+        Object wireArgs = JavaValues.toWireArgs(args);
+        byte[] frame = FrameCodec.encode(Messages.call(id, function, wireArgs,
+                session == null ? null : session.id, timeout.toMillis()), config.maxFrameBytes());
+        PendingCall call = new PendingCall(id, function, frame, session, timeout);
+        call.timeoutTimer = scheduler.schedule(() -> onTimeout(call), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        route(call);
+        return call;
+    }
+
+    private void route(PendingCall call) {
+        Worker target = null;
+        TaipanException rejection = null;
+        lock.lock();
+        try {
+            if (closed) {
+                rejection = new PoolClosedException("pool " + config.name() + " is closed");
+            } else if (call.session != null) {
+                SessionImpl s = call.session;
+                if (s.state == SessionImpl.State.LOST) {
+                    rejection = new SessionLostException("session " + s.id + " was lost: its worker "
+                            + s.worker.id + " died", s.lostCause);
+                } else if (s.state != SessionImpl.State.OPEN) {
+                    rejection = new SessionClosedException("session " + s.id + " is "
+                            + (s.state == SessionImpl.State.EVICTED ? "evicted after being idle for "
+                            + config.sessionIdleTimeout() : "closed"));
+                } else {
+                    s.lastUsedNanos = System.nanoTime();
+                    if (s.worker.state.takesCalls() && s.worker.inFlight < config.slots()) {
+                        target = s.worker;
+                    }
+                }
+            } else {
+                target = leastBusy();
+            }
+            if (rejection == null && target == null) {
+                if (call.session == null && circuitOpen && readyCount() == 0) {
+                    rejection = new PoolUnavailableException("no worker is ready and starting workers keeps failing ("
+                            + (lastStartFailure == null ? "unknown cause" : lastStartFailure) + ")", statsLocked());
+                } else if (waiters.size() >= config.maxWaiting()) {
+                    rejection = new WaitQueueFullException("all " + config.workers() * config.slots()
+                            + " slots are busy and " + waiters.size() + " calls are already waiting", statsLocked());
+                } else {
+                    call.waiting = true;
+                    waiters.addLast(call);
+                    call.acquireTimer = scheduler.schedule(() -> onAcquireTimeout(call),
+                            config.acquireTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                }
+            }
+            if (target != null) {
+                take(target, call);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (rejection != null) {
+            finish(call, null, rejection, Outcome.REJECTED);
+        } else if (target != null) {
+            send(target, call);
+        }
+    }
+
+    /** Puts a call that a draining worker refused back in line. */
+    private void requeue(PendingCall call) {
+        if (!call.result.isDone()) {
+            route(call);
+        }
+    }
+
+    private Worker leastBusy() {
+        Worker best = null;
+        for (Worker w : workers) {
+            if (w.state.takesCalls() && w.inFlight < config.slots() && (best == null || w.inFlight < best.inFlight)) {
+                best = w;
+            }
+        }
+        return best;
+    }
+
+    private int readyCount() {
+        int n = 0;
+        for (Worker w : workers) {
+            if (w.state.takesCalls()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private void take(Worker w, PendingCall call) {
+        w.inFlight++;
+        inFlight++;
+        call.worker = w;
+        if (call.session != null) {
+            call.session.inFlight++;
+        }
+    }
+
+    private void send(Worker w, PendingCall call) {
+        if (call.result.isDone()) {
+            // Timed out or cancelled between routing and sending: give the slot back.
+            release(w, call);
+            return;
+        }
+        w.pending.put(call.id, call);
+        try {
+            w.connection.write(call.frame);
+        } catch (IOException | RuntimeException e) {
+            // The reader will see the broken socket too; make sure the call fails now.
+            workerDied(w, e, false);
+        }
+    }
+
+    /** The worker is done with a call: free its slot and hand it to the next waiter. */
+    private void release(Worker w, PendingCall call) {
+        PendingCall next = null;
+        lock.lock();
+        try {
+            if (call.worker == w && w.state != WorkerState.DEAD) {
+                w.inFlight--;
+                inFlight--;
+                w.callsCompleted++;
+            }
+            if (call.session != null) {
+                call.session.inFlight--;
+                call.session.lastUsedNanos = System.nanoTime();
+            }
+            if (w.state.takesCalls() && w.inFlight < config.slots()) {
+                next = pollWaiterFor(w);
+                if (next != null) {
+                    take(w, next);
+                }
+            }
+            if (inFlight == 0) {
+                idle.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (next != null) {
+            send(w, next);
+        }
+    }
+
+    private PendingCall pollWaiterFor(Worker w) {
+        for (Iterator<PendingCall> it = waiters.iterator(); it.hasNext(); ) {
+            PendingCall c = it.next();
+            if (c.session == null || c.session.worker == w) {
+                it.remove();
+                c.waiting = false;
+                if (c.acquireTimer != null) {
+                    c.acquireTimer.cancel(false);
+                }
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private List<PendingCall> assignWaiters(Worker w) {
+        List<PendingCall> out = new ArrayList<>();
+        while (w.inFlight < config.slots()) {
+            PendingCall c = pollWaiterFor(w);
+            if (c == null) {
+                break;
+            }
+            take(w, c);
+            out.add(c);
+        }
+        return out;
+    }
+
+    private void onAcquireTimeout(PendingCall call) {
+        boolean removed;
+        PoolStats stats;
+        lock.lock();
+        try {
+            removed = call.waiting && waiters.remove(call);
+            call.waiting = false;
+            stats = statsLocked();
+        } finally {
+            lock.unlock();
+        }
+        if (removed) {
+            finish(call, null, new AcquireTimeoutException("no worker slot for " + call.function + " within "
+                    + config.acquireTimeout(), stats), Outcome.REJECTED);
+        }
+    }
+
+    private void onTimeout(PendingCall call) {
+        Worker w = unlinkOrWorker(call);
+        String where = w == null ? "while waiting for a worker slot" : "while running on worker " + w.id;
+        if (finish(call, null, new CallTimeoutException(call.function + " timed out after " + call.timeout
+                + " " + where, call.timeout), Outcome.TIMEOUT) && w != null) {
+            sendCancel(w, call);
+        }
+    }
+
+    /** Cancellation by the caller: a future cancelled, or a waiting thread interrupted. */
+    void cancel(PendingCall call) {
+        Worker w = unlinkOrWorker(call);
+        if (finish(call, null, new CallCancelledException(call.function + " was cancelled by the caller"),
+                Outcome.CANCELLED) && w != null) {
+            sendCancel(w, call);
+        }
+    }
+
+    /** Removes a waiting call from the queue, or returns the worker it was sent to. */
+    private Worker unlinkOrWorker(PendingCall call) {
+        lock.lock();
+        try {
+            if (call.waiting) {
+                waiters.remove(call);
+                call.waiting = false;
+                return null;
+            }
+            return call.worker;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void sendCancel(Worker w, PendingCall call) {
+        Connection c = w.connection;
+        if (c == null || !w.pending.containsKey(call.id)) {
+            return;
+        }
+        try {
+            c.write(Messages.cancel(call.id));
+        } catch (IOException e) {
+            // The worker is dying; its death handling frees the slot.
+        }
+    }
+
+    /** Completes a call once; returns whether this completion won. */
+    private boolean finish(PendingCall call, Object value, TaipanException error, Outcome outcome) {
+        boolean won = error == null ? call.result.complete(value) : call.result.completeExceptionally(error);
+        if (won) {
+            call.cancelTimers();
+            lock.lock();
+            try {
+                if (error == null) {
+                    callsCompleted++;
+                } else {
+                    callsFailed++;
+                }
+            } finally {
+                lock.unlock();
+            }
+            Worker w = call.worker;
+            events.callCompleted(call.function, w == null ? null : w.id, call.elapsed(), outcome);
+        }
+        return won;
+    }
+
+    /** Waits for a call on the caller's thread; interruption cancels the call. */
+    Object await(PendingCall call) {
+        try {
+            return call.result.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof TaipanException) {
+                throw (TaipanException) cause;
+            }
+            throw new TaipanException("call to " + call.function + " failed: " + cause, cause);
+        } catch (InterruptedException e) {
+            cancel(call);
+            Thread.currentThread().interrupt();
+            throw new CallCancelledException("interrupted while waiting for " + call.function, e);
+        } catch (CancellationException e) {
+            throw new CallCancelledException(call.function + " was cancelled", e);
+        }
+    }
+
+    /** The caller-facing future: completed on the callback executor, cancellable. */
+    CompletableFuture<Object> async(PendingCall call) {
+        CallFuture f = new CallFuture(this, call);
+        call.result.whenComplete((v, e) -> config.callbackExecutor().execute(() -> {
+            if (e != null) {
+                f.completeExceptionally(e);
+            } else {
+                f.complete(v);
+            }
+        }));
+        return f;
+    }
+
+    public Object call(String function, Object args, CallOptions options) {
+        return await(submit(function, args, options, null));
+    }
+
+    public CompletableFuture<Object> callAsync(String function, Object args, CallOptions options) {
+        return async(submit(function, args, options, null));
+    }
+
+    public PoolConfig config() {
+        return config;
+    }
+
+    // ---------------------------------------------------------------- sessions
+
+    public Session openSession() {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new PoolClosedException("pool " + config.name() + " is closed");
+            }
+            Worker best = null;
+            for (Worker w : workers) {
+                if (w.state.takesCalls() && (best == null || w.sessions < best.sessions
+                        || (w.sessions == best.sessions && w.inFlight < best.inFlight))) {
+                    best = w;
+                }
+            }
+            if (best == null) {
+                throw new PoolUnavailableException("no ready worker to hold a session", statsLocked());
+            }
+            SessionImpl s = new SessionImpl(UUID.randomUUID().toString(), best, this);
+            best.sessions++;
+            sessions.put(s.id, s);
+            ensureSessionSweeper();
+            return s;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean sweeperStarted;
+
+    private void ensureSessionSweeper() {
+        if (sweeperStarted) {
+            return;
+        }
+        sweeperStarted = true;
+        long period = Math.max(50, Math.min(30_000, config.sessionIdleTimeout().toMillis() / 4));
+        scheduler.scheduleAtFixedRate(this::evictIdleSessions, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    private void evictIdleSessions() {
+        long now = System.nanoTime();
+        long ttl = config.sessionIdleTimeout().toNanos();
+        List<SessionImpl> idleOnes = new ArrayList<>();
+        lock.lock();
+        try {
+            for (SessionImpl s : sessions.values()) {
+                if (s.inFlight == 0 && now - s.lastUsedNanos > ttl) {
+                    idleOnes.add(s);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (SessionImpl s : idleOnes) {
+            LOG.info("pool {} session {} evicted after being idle for {}", config.name(), s.id,
+                    config.sessionIdleTimeout());
+            closeSession(s, SessionImpl.State.EVICTED);
+        }
+    }
+
+    void closeSession(SessionImpl s, SessionImpl.State newState) {
+        Worker w;
+        lock.lock();
+        try {
+            if (s.state != SessionImpl.State.OPEN) {
+                return;
+            }
+            s.state = newState;
+            sessions.remove(s.id);
+            w = s.worker;
+            w.sessions--;
+            if (w.state == WorkerState.DEAD) {
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        Connection c = w.connection;
+        if (c != null) {
+            try {
+                c.write(Messages.sessionClose(s.id));
+            } catch (IOException e) {
+                // The worker is going away and its state with it.
+            }
+        }
+    }
+
+    boolean isOpen(SessionImpl s) {
+        lock.lock();
+        try {
+            return s.state == SessionImpl.State.OPEN;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- state
+
+    public PoolStats stats() {
+        lock.lock();
+        try {
+            return statsLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private PoolStats statsLocked() {
+        int ready = 0;
+        int starting = 0;
+        for (Worker w : workers) {
+            if (w.state == WorkerState.READY) {
+                ready++;
+            } else if (w.state == WorkerState.STARTING) {
+                starting++;
+            }
+        }
+        return new PoolStats(workers.size(), ready, starting, inFlight, waiters.size(), sessions.size(),
+                callsCompleted, callsFailed, workersReplaced);
+    }
+
+    public PoolHealth health() {
+        lock.lock();
+        try {
+            PoolStats s = statsLocked();
+            List<WorkerInfo> infos = new ArrayList<>();
+            workers.forEach(w -> infos.add(w.info()));
+            PoolHealth.Status status;
+            String reason;
+            if (closed) {
+                status = PoolHealth.Status.CLOSED;
+                reason = "pool is closed";
+            } else if (circuitOpen) {
+                status = PoolHealth.Status.CIRCUIT_OPEN;
+                reason = consecutiveStartFailures + " consecutive worker start failures; retrying every "
+                        + config.circuitRetryInterval() + "; last: " + lastStartFailure;
+            } else if (s.ready() == config.workers()) {
+                status = PoolHealth.Status.HEALTHY;
+                reason = "all " + s.ready() + " workers ready";
+            } else if (s.ready() == 0) {
+                status = PoolHealth.Status.STARTING;
+                reason = "no worker ready yet (" + s.starting() + " starting)"
+                        + (lastStartFailure == null ? "" : "; last start failure: " + lastStartFailure);
+            } else {
+                status = PoolHealth.Status.DEGRADED;
+                reason = s.ready() + " of " + config.workers() + " workers ready (" + s.starting() + " starting)"
+                        + (lastStartFailure == null ? "" : "; last start failure: " + lastStartFailure);
+            }
+            return new PoolHealth(status, reason, s, List.copyOf(infos));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public List<WorkerInfo> workers() {
+        lock.lock();
+        try {
+            List<WorkerInfo> infos = new ArrayList<>();
+            workers.forEach(w -> infos.add(w.info()));
+            return infos;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public String runId() {
+        return runId;
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    /**
+     * Stops taking calls, lets in-flight calls finish (up to the drain timeout), then stops
+     * every worker: SIGTERM, and SIGKILL of its whole process tree after the kill timeout.
+     */
+    @Override
+    public void close() {
+        shutdown(config.drainTimeout().toMillis(), config.killTimeout().toMillis());
+        if (shutdownHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // Already shutting down: the hook is running or ran.
+            }
+        }
+    }
+
+    private void closeOnShutdown() {
+        shutdown(Math.min(2_000, config.drainTimeout().toMillis()), Math.min(2_000, config.killTimeout().toMillis()));
+    }
+
+    private void shutdown(long drainMillis, long killMillis) {
+        List<PendingCall> rejected;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            rejected = new ArrayList<>(waiters);
+            waiters.clear();
+            rejected.forEach(c -> c.waiting = false);
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("pool {} closing", config.name());
+        rejected.forEach(c -> finish(c, null, new PoolClosedException("pool " + config.name()
+                + " closed before the call got a worker"), Outcome.REJECTED));
+        awaitIdle(drainMillis);
+        List<Worker> all;
+        lock.lock();
+        try {
+            all = new ArrayList<>(workers);
+            for (Worker w : all) {
+                if (w.state.canMoveTo(WorkerState.DRAINING)) {
+                    w.state = WorkerState.DRAINING;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        List<ProcessHandle> trees = new ArrayList<>();
+        for (Worker w : all) {
+            Process p = w.process;
+            if (p != null) {
+                trees.addAll(ProcessTrees.snapshot(p));
+                p.destroy();
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(killMillis);
+        for (Worker w : all) {
+            Process p = w.process;
+            if (p != null) {
+                long left = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+                if (ProcessTrees.awaitExit(p, left) == null) {
+                    LOG.warn("pool {} worker {} did not exit {} ms after SIGTERM: killing it", config.name(), w.id,
+                            killMillis);
+                }
+            }
+        }
+        trees.forEach(ProcessTrees::killIfAlive);
+        for (Worker w : all) {
+            Process p = w.process;
+            if (p != null) {
+                ProcessTrees.awaitExit(p, 2_000);
+            }
+            Connection c = w.connection;
+            if (c != null) {
+                c.close();
+            }
+            for (PendingCall call : w.pending.values()) {
+                finish(call, null, new PoolClosedException("pool " + config.name() + " closed while "
+                        + call.function + " was running"), Outcome.REJECTED);
+            }
+            // Workers that had not started yet fail their start.
+            w.ready.completeExceptionally(new PoolClosedException("pool " + config.name() + " closed"));
+        }
+        listener.close();
+        launcher.close();
+        scheduler.shutdownNow();
+        LOG.info("pool {} closed", config.name());
+    }
+
+    private void awaitIdle(long millis) {
+        long nanos = TimeUnit.MILLISECONDS.toNanos(millis);
+        lock.lock();
+        try {
+            while (inFlight > 0 && nanos > 0) {
+                nanos = idle.awaitNanos(nanos);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.taipan.pool;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Ending a worker means ending everything it started. Descendants are listed before the
+ * worker is killed: once it is gone they are re-parented and no longer found from it.
+ */
+final class ProcessTrees {
+    private ProcessTrees() {
+    }
+
+    /** The process and all its current descendants, deepest first. */
+    static List<ProcessHandle> snapshot(Process p) {
+        List<ProcessHandle> all = new ArrayList<>();
+        p.descendants().forEach(all::add);
+        java.util.Collections.reverse(all);
+        all.add(p.toHandle());
+        return all;
+    }
+
+    /** SIGKILL to the process and its descendants. */
+    static void kill(Process p) {
+        List<ProcessHandle> tree = snapshot(p);
+        p.destroyForcibly();
+        tree.forEach(ProcessTrees::killIfAlive);
+    }
+
+    static void killIfAlive(ProcessHandle h) {
+        if (h.isAlive()) {
+            h.destroyForcibly();
+        }
+    }
+
+    /** The exit status, or null if the process is still running after {@code millis}. */
+    static Integer awaitExit(Process p, long millis) {
+        try {
+            if (p.waitFor(millis, TimeUnit.MILLISECONDS)) {
+                return p.exitValue();
+            }
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return p.isAlive() ? null : p.exitValue();
+        }
+    }
+}

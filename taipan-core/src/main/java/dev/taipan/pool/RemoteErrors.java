@@ -1,0 +1,62 @@
+package dev.taipan.pool;
+
+import dev.taipan.BadArgumentsException;
+import dev.taipan.CallCancelledException;
+import dev.taipan.CallTimeoutException;
+import dev.taipan.FrameTooLargeException;
+import dev.taipan.PythonException;
+import dev.taipan.SerializationException;
+import dev.taipan.TaipanException;
+import dev.taipan.UnknownFunctionException;
+import dev.taipan.WorkerCrashedException;
+import dev.taipan.WorkerLostException;
+import dev.taipan.WorkerProtocolException;
+
+import java.util.Map;
+
+/** Turns a worker's {@code error} frame, or a worker's death, into the typed exception. */
+final class RemoteErrors {
+    private RemoteErrors() {
+    }
+
+    static TaipanException toException(String function, Map<String, Object> error, int maxFrameBytes) {
+        String kind = str(error.get("kind"));
+        String type = str(error.get("error_type"));
+        String message = str(error.get("message"));
+        String traceback = str(error.get("traceback"));
+        switch (kind) {
+            case "unknown_function":
+                return new UnknownFunctionException(function, message);
+            case "bad_arguments":
+                return new BadArgumentsException(function, type, message);
+            case "deadline_exceeded":
+                return new CallTimeoutException(function + " exceeded its deadline in the worker: " + message, null);
+            case "cancelled":
+                return new CallCancelledException(function + " was cancelled");
+            case "unserializable_result":
+                return new SerializationException("the result of " + function + " cannot be sent from Python: "
+                        + message);
+            case "frame_too_large":
+                return new FrameTooLargeException("the result of " + function + " is too large to send: " + message,
+                        -1, maxFrameBytes);
+            default:
+                return new PythonException(function, type.isEmpty() ? "Exception" : type, message, traceback);
+        }
+    }
+
+    static WorkerLostException workerLost(String workerId, String how, Integer exitCode, Integer signal,
+                                          String stderrTail, Throwable cause, boolean protocolError) {
+        String tail = stderrTail.isEmpty() ? "" : "\n--- worker stderr (last lines) ---\n" + stderrTail;
+        if (protocolError) {
+            return new WorkerProtocolException("worker " + workerId + " broke the protocol ("
+                    + (cause == null ? "?" : cause.getMessage()) + ") and was replaced; " + how + tail,
+                    workerId, exitCode, signal, stderrTail, cause);
+        }
+        return new WorkerCrashedException("worker " + workerId + " died during the call: " + how + tail,
+                workerId, exitCode, signal, stderrTail, cause);
+    }
+
+    private static String str(Object o) {
+        return o == null ? "" : o.toString();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.taipan.pool;
+
+import dev.taipan.WorkerInfo;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One Python worker process and its connection. Routing fields are guarded by the
+ * engine's lock; {@link #pending} is concurrent because the reader thread and callers
+ * touch it without that lock.
+ */
+final class Worker {
+    final String id;
+    final String replacing;
+    final long startNanos = System.nanoTime();
+    final Instant startedAt = Instant.now();
+    final Map<Long, PendingCall> pending = new ConcurrentHashMap<>();
+    final CompletableFuture<Void> ready = new CompletableFuture<>();
+
+    volatile Process process;
+    volatile Connection connection;
+    volatile OutputPump stdout;
+    volatile OutputPump stderr;
+    volatile Map<String, Object> hello;
+
+    // Guarded by the engine's lock.
+    WorkerState state = WorkerState.STARTING;
+    int inFlight;
+    int sessions;
+    long callsCompleted;
+
+    Worker(String id, String replacing) {
+        this.id = id;
+        this.replacing = replacing;
+    }
+
+    long pid() {
+        Process p = process;
+        return p == null ? -1 : p.pid();
+    }
+
+    String stderrTail() {
+        OutputPump e = stderr;
+        return e == null ? "" : e.tail();
+    }
+
+    /** Call with the engine's lock held. */
+    WorkerInfo info() {
+        Map<String, Object> h = hello;
+        String python = h == null ? null : String.valueOf(h.get("python"));
+        return new WorkerInfo(id, pid(), state.name(), inFlight, sessions, callsCompleted, startedAt, python);
+    }
+}

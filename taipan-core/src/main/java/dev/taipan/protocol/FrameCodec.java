@@ -1,0 +1,130 @@
+package dev.taipan.protocol;
+
+import dev.taipan.FrameTooLargeException;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessagePackException;
+import org.msgpack.core.MessageUnpacker;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+
+/**
+ * The frame format of docs/PROTOCOL.md: a 4-byte unsigned big-endian length, then one
+ * MessagePack map. Stateless; every method is safe to call from any thread.
+ */
+public final class FrameCodec {
+    public static final int HEADER_BYTES = 4;
+    public static final int DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+    private FrameCodec() {
+    }
+
+    /**
+     * Encodes a message into a whole frame, header included. Fails with
+     * {@link FrameTooLargeException} before returning anything over {@code maxFrameBytes}.
+     */
+    public static byte[] encode(Map<String, ?> message, int maxFrameBytes) {
+        MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
+        try {
+            // Reserve the header, fill it in once the body size is known: one copy, not two.
+            packer.writePayload(new byte[HEADER_BYTES]);
+            Values.pack(packer, message);
+            packer.flush();
+        } catch (IOException e) {
+            throw new IllegalStateException("in-memory packing cannot fail", e);
+        }
+        byte[] frame = packer.toByteArray();
+        long body = frame.length - HEADER_BYTES;
+        if (body > maxFrameBytes) {
+            throw new FrameTooLargeException("message of " + body + " bytes exceeds the maximum frame size of "
+                    + maxFrameBytes + " bytes (PoolConfig.maxFrameBytes)", body, maxFrameBytes);
+        }
+        frame[0] = (byte) (body >>> 24);
+        frame[1] = (byte) (body >>> 16);
+        frame[2] = (byte) (body >>> 8);
+        frame[3] = (byte) body;
+        return frame;
+    }
+
+    /**
+     * Reads one frame. Returns {@code null} on a clean end of stream at a frame boundary;
+     * throws {@link ProtocolException} for a bad header or body and for a stream that ends
+     * inside a frame. The header is checked before the body is allocated.
+     */
+    public static Map<String, Object> read(InputStream in, int maxFrameBytes) throws IOException {
+        byte[] header = new byte[HEADER_BYTES];
+        int got = readFully(in, header);
+        if (got == 0) {
+            return null;
+        }
+        if (got < HEADER_BYTES) {
+            throw new ProtocolException("stream ended inside a frame header (" + got + " of 4 bytes)");
+        }
+        long length = ((header[0] & 0xFFL) << 24) | ((header[1] & 0xFFL) << 16)
+                | ((header[2] & 0xFFL) << 8) | (header[3] & 0xFFL);
+        checkLength(length, maxFrameBytes);
+        byte[] body = new byte[(int) length];
+        int n = readFully(in, body);
+        if (n < length) {
+            throw new ProtocolException("stream ended inside a frame body (" + n + " of " + length + " bytes)");
+        }
+        return decodeBody(body);
+    }
+
+    static void checkLength(long length, int maxFrameBytes) {
+        if (length == 0) {
+            throw new ProtocolException("frame of length 0");
+        }
+        if (length > maxFrameBytes) {
+            throw new ProtocolException("frame header declares " + length + " bytes, over the maximum of "
+                    + maxFrameBytes);
+        }
+    }
+
+    /** Decodes and validates one frame body: exactly one map, version 1, a known type. */
+    public static Map<String, Object> decodeBody(byte[] body) {
+        Object value;
+        try (MessageUnpacker u = MessagePack.newDefaultUnpacker(body)) {
+            if (!u.hasNext()) {
+                throw new ProtocolException("empty frame body");
+            }
+            value = Values.unpack(u, body.length);
+            if (u.hasNext()) {
+                throw new ProtocolException("frame body has " + (body.length - u.getTotalReadBytes())
+                        + " trailing bytes after its message");
+            }
+        } catch (ProtocolException e) {
+            throw e;
+        } catch (EOFException e) {
+            throw new ProtocolException("frame body ends inside a value", e);
+        } catch (IOException | MessagePackException | IllegalArgumentException e) {
+            throw new ProtocolException("frame body is not valid MessagePack: " + e.getMessage(), e);
+        }
+        if (!(value instanceof Map)) {
+            throw new ProtocolException("frame body is a " + describe(value) + ", not a map");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> message = (Map<String, Object>) value;
+        Messages.validateEnvelope(message);
+        return message;
+    }
+
+    private static String describe(Object v) {
+        return v == null ? "nil" : v.getClass().getSimpleName();
+    }
+
+    private static int readFully(InputStream in, byte[] buf) throws IOException {
+        int off = 0;
+        while (off < buf.length) {
+            int n = in.read(buf, off, buf.length - off);
+            if (n < 0) {
+                break;
+            }
+            off += n;
+        }
+        return off;
+    }
+}

@@ -1,0 +1,150 @@
+package dev.taipan.protocol;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Message types, their builders, and typed access to their fields. Builders put keys in the
+ * order docs/PROTOCOL.md lists them, so the bytes match the golden vectors.
+ */
+public final class Messages {
+    public static final int VERSION = 1;
+
+    public static final String AUTH = "auth";
+    public static final String HELLO = "hello";
+    public static final String CALL = "call";
+    public static final String RESULT = "result";
+    public static final String ERROR = "error";
+    public static final String CANCEL = "cancel";
+    public static final String HEARTBEAT = "heartbeat";
+    public static final String SESSION_CLOSE = "session_close";
+
+    private static final Set<String> KNOWN_TYPES =
+            Set.of(AUTH, HELLO, CALL, RESULT, ERROR, CANCEL, HEARTBEAT, SESSION_CLOSE);
+
+    private Messages() {
+    }
+
+    static void validateEnvelope(Map<String, Object> m) {
+        Object v = m.get("v");
+        if (!(v instanceof Long)) {
+            throw new ProtocolException("message has no integer protocol version 'v'");
+        }
+        if ((Long) v != VERSION) {
+            throw new ProtocolException("protocol version " + v + " is not supported (this side speaks " + VERSION + ")");
+        }
+        Object type = m.get("type");
+        if (!(type instanceof String)) {
+            throw new ProtocolException("message has no string 'type'");
+        }
+        if (!KNOWN_TYPES.contains(type)) {
+            throw new ProtocolException("unknown message type '" + type + "'");
+        }
+    }
+
+    private static Map<String, Object> envelope(String type, Long id) {
+        Map<String, Object> m = new LinkedHashMap<>(16);
+        m.put("v", VERSION);
+        m.put("type", type);
+        if (id != null) {
+            m.put("id", id);
+        }
+        return m;
+    }
+
+    public static Map<String, Object> call(long id, String function, Object args, String session, Long timeoutMs) {
+        Map<String, Object> m = envelope(CALL, id);
+        m.put("function", function);
+        m.put("args", args);
+        m.put("session", session);
+        m.put("timeout_ms", timeoutMs);
+        return m;
+    }
+
+    public static Map<String, Object> cancel(long id) {
+        return envelope(CANCEL, id);
+    }
+
+    public static Map<String, Object> heartbeat(long seq) {
+        Map<String, Object> m = envelope(HEARTBEAT, null);
+        m.put("seq", seq);
+        return m;
+    }
+
+    public static Map<String, Object> sessionClose(String session) {
+        Map<String, Object> m = envelope(SESSION_CLOSE, null);
+        m.put("session", session);
+        return m;
+    }
+
+    public static Map<String, Object> auth(String workerId, String token) {
+        Map<String, Object> m = envelope(AUTH, null);
+        m.put("worker_id", workerId);
+        m.put("token", token);
+        return m;
+    }
+
+    public static Map<String, Object> result(long id, Object value) {
+        Map<String, Object> m = envelope(RESULT, id);
+        m.put("value", value);
+        return m;
+    }
+
+    public static Map<String, Object> error(Long id, String kind, String errorType, String message,
+                                            String traceback, boolean retryable) {
+        Map<String, Object> m = envelope(ERROR, id);
+        m.put("kind", kind);
+        m.put("error_type", errorType);
+        m.put("message", message);
+        m.put("traceback", traceback);
+        m.put("retryable", retryable);
+        return m;
+    }
+
+    public static String type(Map<String, Object> m) {
+        return (String) m.get("type");
+    }
+
+    public static String string(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (!(v instanceof String)) {
+            throw new ProtocolException("'" + type(m) + "' message needs a string '" + key + "'");
+        }
+        return (String) v;
+    }
+
+    public static String optionalString(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (v != null && !(v instanceof String)) {
+            throw new ProtocolException("'" + type(m) + "' message has a non-string '" + key + "'");
+        }
+        return (String) v;
+    }
+
+    public static long integer(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (!(v instanceof Long)) {
+            throw new ProtocolException("'" + type(m) + "' message needs an integer '" + key + "'");
+        }
+        return (Long) v;
+    }
+
+    public static boolean bool(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        return v instanceof Boolean && (Boolean) v;
+    }
+
+    @SuppressWarnings("unchecked")
+    public static List<Object> list(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (v == null) {
+            return List.of();
+        }
+        if (!(v instanceof List)) {
+            throw new ProtocolException("'" + type(m) + "' message has a non-array '" + key + "'");
+        }
+        return (List<Object>) v;
+    }
+}
