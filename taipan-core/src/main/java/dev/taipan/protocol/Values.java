@@ -10,6 +10,9 @@ import java.io.IOException;
 import java.lang.reflect.Array;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -143,7 +146,7 @@ public final class Values {
             case STRING: {
                 int n = u.unpackRawStringHeader();
                 checkRemaining(u, len, n);
-                return new String(u.readPayload(n), StandardCharsets.UTF_8);
+                return decodeUtf8(u.readPayload(n));
             }
             case BINARY: {
                 int n = u.unpackBinaryHeader();
@@ -173,6 +176,18 @@ public final class Values {
                 throw new ProtocolException("MessagePack extension types are not part of the protocol");
             default:
                 throw new ProtocolException("unexpected MessagePack format " + f);
+        }
+    }
+
+    /** Strict: invalid UTF-8 is a protocol error, never silently replaced. */
+    private static String decodeUtf8(byte[] bytes) throws ProtocolException {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new ProtocolException("string is not valid UTF-8", e);
         }
     }
 
