@@ -51,6 +51,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _frame_limit(text: str) -> int:
+    value = int(text)
+    if not 1024 <= value <= 0xFFFFFFFF:
+        raise argparse.ArgumentTypeError(f"must be between 1024 and 4294967295: {text}")
+    return value
+
+
 def parse_args(argv: "list[str]") -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m taipan_worker", description="Taipan Python worker")
     parser.add_argument("--socket", required=True, help="Unix socket path of the pool")
@@ -58,7 +65,7 @@ def parse_args(argv: "list[str]") -> argparse.Namespace:
     parser.add_argument("--slots", type=_positive_int, default=4, help="calls run at once (default 4)")
     parser.add_argument("--modules", default="", help="comma-separated allow-list of modules to import")
     parser.add_argument(
-        "--max-frame-bytes", type=_positive_int, default=67108864, help="maximum frame body size (default 64 MiB)"
+        "--max-frame-bytes", type=_frame_limit, default=67108864, help="maximum frame body size (default 64 MiB)"
     )
     parser.add_argument("--pool-name", default=None)
     parser.add_argument("--run-id", default=None)

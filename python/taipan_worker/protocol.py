@@ -102,13 +102,13 @@ def _ordered(msg: Dict[str, Any]) -> Dict[str, Any]:
     """Return ``msg`` with keys in wire order: v, type, id, fields, then any extra keys."""
     mtype = msg.get("type")
     out: Dict[str, Any] = {"v": msg.get("v", VERSION), "type": mtype}
-    if "id" in msg:
+    if msg.get("id") is not None:  # an error about the connection (nil id) omits the key
         out["id"] = msg["id"]
     for key in MESSAGE_FIELDS.get(mtype, ()):  # type: ignore[arg-type]
         if key in msg:
             out[key] = msg[key]
     for key, value in msg.items():
-        if key not in out:
+        if key not in out and key != "id":
             out[key] = value
     return out
 

@@ -167,10 +167,11 @@ class Worker:
     # ------------------------------------------------------------------ startup
 
     def _builtins(self) -> Dict[str, FunctionSpec]:
-        def ping() -> str:
+        # Trivial builtins run on the loop, so they answer even when every thread is busy.
+        async def ping() -> str:
             return "pong"
 
-        def info() -> Dict[str, Any]:
+        async def info() -> Dict[str, Any]:
             return {
                 "worker_id": self.config.worker_id,
                 "pid": os.getpid(),
@@ -186,7 +187,7 @@ class Worker:
                 "rss_bytes": _rss_bytes(),
             }
 
-        def echo(value: Any = None) -> Any:
+        async def echo(value: Any = None) -> Any:
             return value
 
         async def sleep(seconds: float) -> float:
@@ -225,6 +226,13 @@ class Worker:
         self.log(f"connected to {self.config.socket}")
         self._send({"v": 1, "type": "auth", "worker_id": self.config.worker_id, "token": token})
         del token
+        # Installed before hello so that a SIGTERM right after hello always drains; one that
+        # arrives during the imports is handled once the loop runs (nothing is in flight).
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                self.loop.add_signal_handler(sig, self._on_terminate, sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
         self._import_modules()
         self._send(
             {
@@ -241,11 +249,6 @@ class Worker:
                 "capabilities": list(CAPABILITIES),
             }
         )
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            try:
-                self.loop.add_signal_handler(sig, self._on_terminate, sig)
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass
         self.log(f"ready ({len(self.functions)} functions, {self.config.slots} slots)")
         await self._read_loop()
 

@@ -227,3 +227,10 @@ def test_roundtrip_property(value: Any) -> None:
     assert msg is not None
     assert list(msg) == ["v", "type", "id", "value"]
     assert_same(msg["value"], value)
+
+
+def test_error_without_call_omits_id() -> None:
+    frame = encode_frame({"v": 1, "type": "error", "id": None, "kind": "exception", "error_type": "",
+                          "message": "m", "traceback": "", "retryable": False})
+    msg = decode_body(frame[4:])
+    assert "id" not in msg and list(msg)[:3] == ["v", "type", "kind"]

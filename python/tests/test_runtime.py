@@ -390,3 +390,48 @@ def test_bad_cli_arguments_exit_2() -> None:
     proc = subprocess.run([sys.executable, "-m", "taipan_worker", "--worker-id", "x"], capture_output=True,
                           timeout=10, stdin=subprocess.DEVNULL)
     assert proc.returncode == 2
+
+
+def test_parent_death_kills_worker(host: FakeHost) -> None:
+    """PR_SET_PDEATHSIG: when the process that started the worker dies, the worker dies too."""
+    import subprocess
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("parent-death signal is Linux-only")
+    launcher = textwrap.dedent(f"""
+        import os, subprocess, sys
+        env = dict(os.environ, TAIPAN_WORKER_TOKEN="t")
+        p = subprocess.Popen([sys.executable, "-m", "taipan_worker", "--socket", {host.path!r},
+                              "--worker-id", "orphan", "--parent-pid", str(os.getpid())],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        print(p.pid, flush=True)
+        sys.stdin.readline()
+        os._exit(0)
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", launcher], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert parent.stdout is not None and parent.stdin is not None
+        int(parent.stdout.readline())
+        host.sock.settimeout(10)
+        conn, _ = host.sock.accept()
+        conn.settimeout(10)
+        rfile = conn.makefile("rb")
+        from taipan_worker.protocol import read_frame
+
+        assert read_frame(rfile)["type"] == "auth"
+        assert read_frame(rfile)["type"] == "hello"
+        parent.stdin.write(b"\n")
+        parent.stdin.flush()
+        assert parent.wait(timeout=10) == 0
+        # the worker holds the only other end of the connection: EOF means it died
+        assert rfile.read(1) == b""
+        rfile.close()
+        conn.close()
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        parent.wait()
+        for pipe in (parent.stdin, parent.stdout):
+            if pipe is not None:
+                pipe.close()

@@ -36,6 +36,7 @@ import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -185,13 +186,22 @@ public final class PoolEngine implements AutoCloseable {
         events.workerStarting(w.id);
         String token = launcher.newToken();
         CompletableFuture<Connection> connected = listener.expect(w.id, token);
-        scheduler.schedule(() -> {
-            if (stateOf(w) == WorkerState.STARTING) {
-                workerDied(w, new TaipanException("worker " + w.id + " did not become ready within "
-                        + config.startTimeout()), false);
-            }
-        }, config.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        launcher.launch(w, token).whenComplete((process, err) -> {
+        CompletableFuture<Process> launched;
+        try {
+            scheduler.schedule(() -> {
+                if (stateOf(w) == WorkerState.STARTING) {
+                    workerDied(w, new TaipanException("worker " + w.id + " did not become ready within "
+                            + config.startTimeout()), false);
+                }
+            }, config.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            launched = launcher.launch(w, token);
+        } catch (RejectedExecutionException e) {
+            // The pool closed while this worker was being scheduled.
+            connected.cancel(false);
+            workerDied(w, new PoolClosedException("pool " + config.name() + " closed"), false);
+            return w;
+        }
+        launched.whenComplete((process, err) -> {
             if (err != null) {
                 connected.cancel(false);
                 workerDied(w, err, false);
@@ -474,7 +484,7 @@ public final class PoolEngine implements AutoCloseable {
             LOG.info("pool {} replacing worker {} in {} ms", config.name(), w.id, delayMillis);
             try {
                 scheduler.schedule(() -> replace(w.id), delayMillis, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 // The pool closed meanwhile.
             }
         }
@@ -544,7 +554,12 @@ public final class PoolEngine implements AutoCloseable {
         byte[] frame = FrameCodec.encode(Messages.call(id, function, wireArgs,
                 session == null ? null : session.id, timeout.toMillis()), config.maxFrameBytes());
         PendingCall call = new PendingCall(id, function, frame, session, timeout);
-        call.timeoutTimer = scheduler.schedule(() -> onTimeout(call), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        try {
+            call.timeoutTimer = scheduler.schedule(() -> onTimeout(call), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            finish(call, null, new PoolClosedException("pool " + config.name() + " is closed"), Outcome.REJECTED);
+            return call;
+        }
         route(call);
         return call;
     }
@@ -584,8 +599,12 @@ public final class PoolEngine implements AutoCloseable {
                 } else {
                     call.waiting = true;
                     waiters.addLast(call);
-                    call.acquireTimer = scheduler.schedule(() -> onAcquireTimeout(call),
-                            config.acquireTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                    try {
+                        call.acquireTimer = scheduler.schedule(() -> onAcquireTimeout(call),
+                                config.acquireTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (RejectedExecutionException e) {
+                        // Only a closing pool rejects; close() fails every waiter.
+                    }
                 }
             }
             if (target != null) {

@@ -1,0 +1,134 @@
+package dev.taipan;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Workers that crash, misbehave on the wire or cannot start: typed errors, and the pool heals. */
+class FailuresTest {
+    private static final Duration HEAL = Duration.ofSeconds(20);
+
+    private static boolean healthy(TaipanPool pool) {
+        return pool.health().status() == PoolHealth.Status.HEALTHY && pool.stats().ready() == pool.config().workers();
+    }
+
+    @Test
+    void killNineMidCallFailsThatCallTypedAndThePoolHealsToFullSize() throws Exception {
+        try (TaipanPool pool = TaipanPool.start(TestPools.config().build())) {
+            CompletableFuture<Object> running = pool.callAsync("taipan_worker.testing:block", List.of(30));
+            assertTrue(TestPools.eventually(Duration.ofSeconds(10), () -> pool.stats().inFlight() == 1));
+            WorkerInfo busy = pool.workers().stream().filter(w -> w.inFlight() == 1).findFirst().orElseThrow();
+            ProcessHandle.of(busy.pid()).orElseThrow().destroyForcibly();
+
+            ExecutionException e = assertThrows(ExecutionException.class, () -> running.get(20, TimeUnit.SECONDS));
+            WorkerCrashedException crash = assertInstanceOf(WorkerCrashedException.class, e.getCause());
+            assertEquals(busy.id(), crash.workerId());
+            assertEquals(9, crash.signal());
+            assertEquals(137, crash.exitCode());
+
+            assertTrue(TestPools.eventually(HEAL, () -> healthy(pool)), () -> pool.health().toString());
+            assertEquals(1L, pool.stats().workersReplaced());
+            assertTrue(pool.workers().stream().noneMatch(w -> w.id().equals(busy.id())));
+            assertEquals(5L, pool.call("taipan_worker.testing:add", List.of(2, 3)));
+        }
+    }
+
+    @Test
+    void aWorkerThatExitsReportsItsStatusAndStderr() {
+        try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).build())) {
+            pool.call("taipan_worker.testing:write_stderr", List.of("last words before exit"));
+            WorkerCrashedException e = assertThrows(WorkerCrashedException.class,
+                    () -> pool.call("taipan_worker.testing:crash", Map.of("code", 7)));
+            assertEquals(7, e.exitCode());
+            assertEquals(null, e.signal());
+            assertTrue(e.stderrTail().contains("last words before exit"), e.stderrTail());
+            assertTrue(TestPools.eventually(HEAL, () -> healthy(pool)), () -> pool.health().toString());
+            assertEquals("pong", pool.call("ping"));
+        }
+    }
+
+    @Test
+    void garbageFromAWorkerIsAProtocolErrorAndTheWorkerIsReplaced() {
+        try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).build())) {
+            long pid = pool.workers().get(0).pid();
+            WorkerProtocolException e = assertThrows(WorkerProtocolException.class,
+                    () -> pool.call("taipan_worker.testing:garbage", Map.of("nbytes", 64)));
+            assertInstanceOf(dev.taipan.protocol.ProtocolException.class, e.getCause());
+            assertTrue(TestPools.eventually(HEAL, () -> healthy(pool)), () -> pool.health().toString());
+            assertNotEquals(pid, pool.workers().get(0).pid());
+            assertTrue(TestPools.eventually(Duration.ofSeconds(5), () -> TestPools.isGone(pid)));
+            assertEquals("pong", pool.call("ping"));
+        }
+    }
+
+    @Test
+    void anOversizeFrameHeaderFromAWorkerIsAProtocolError() {
+        try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).build())) {
+            WorkerProtocolException e = assertThrows(WorkerProtocolException.class,
+                    () -> pool.call("taipan_worker.testing:oversize_header"));
+            assertTrue(e.getCause().getMessage().contains("over the maximum"), e.getCause().getMessage());
+            assertTrue(TestPools.eventually(HEAL, () -> healthy(pool)), () -> pool.health().toString());
+            assertEquals("pong", pool.call("ping"));
+        }
+    }
+
+    @Test
+    void oversizeFramesFailClearlyInBothDirectionsWithoutHurtingTheWorker() {
+        try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).maxFrameBytes(64 * 1024).build())) {
+            long pid = pool.workers().get(0).pid();
+            FrameTooLargeException out = assertThrows(FrameTooLargeException.class,
+                    () -> pool.call("echo", List.of(new byte[100_000])));
+            assertTrue(out.frameBytes() > 64 * 1024);
+            assertEquals(0, pool.stats().inFlight());
+            FrameTooLargeException back = assertThrows(FrameTooLargeException.class,
+                    () -> pool.call("taipan_worker.testing:big_result", List.of(100_000)));
+            assertTrue(back.getMessage().contains("big_result"), back.getMessage());
+            assertEquals(pid, pool.workers().get(0).pid(), "the worker must survive");
+            assertEquals(60_000, ((byte[]) pool.call("taipan_worker.testing:big_result", List.of(60_000))).length);
+        }
+    }
+
+    @Test
+    void aModuleThatFailsToImportStopsStartWithTheTraceback() {
+        long t0 = System.nanoTime();
+        PoolStartException e = assertThrows(PoolStartException.class,
+                () -> TaipanPool.start(TestPools.config().modules("no_such_module_xyz").build()));
+        assertEquals(2, e.exitCode());
+        assertTrue(e.stderrTail().contains("ModuleNotFoundError"), e.stderrTail());
+        assertTrue(e.getMessage().contains("no_such_module_xyz"), e.getMessage());
+        assertTrue(Duration.ofNanos(System.nanoTime() - t0).compareTo(Duration.ofSeconds(25)) < 0,
+                "start must fail fast, not wait for the start timeout");
+    }
+
+    @Test
+    void aMissingPythonStopsStartWithAClearMessage() {
+        PoolStartException e = assertThrows(PoolStartException.class,
+                () -> TaipanPool.start(TestPools.config().python("/nonexistent/python3").build()));
+        assertTrue(e.getMessage().contains("/nonexistent/python3"), e.getMessage());
+    }
+
+    @Test
+    void repeatedStartFailuresOpenTheCircuitInsteadOfRespawningForever() {
+        try (TaipanPool pool = TaipanPool.start(TestPools.config().modules("no_such_module_xyz").lazyStart(true)
+                .workers(1).maxConsecutiveStartFailures(3).circuitRetryInterval(Duration.ofMinutes(5)).build())) {
+            assertTrue(TestPools.eventually(Duration.ofSeconds(30),
+                    () -> pool.health().status() == PoolHealth.Status.CIRCUIT_OPEN), () -> pool.health().toString());
+            PoolHealth h = pool.health();
+            assertTrue(h.reason().contains("3 consecutive"), h.reason());
+            assertTrue(h.reason().contains("no_such_module_xyz"), h.reason());
+            PoolUnavailableException u = assertThrows(PoolUnavailableException.class, () -> pool.call("ping"));
+            assertTrue(u.getMessage().contains("ready=0"), u.getMessage());
+        }
+    }
+}
