@@ -364,6 +364,7 @@ public final class PoolEngine implements AutoCloseable {
             }
             wasReady = w.state != WorkerState.STARTING;
             w.state = WorkerState.DEAD;
+            w.dead = true;
             workers.remove(w);
             inFlight -= w.inFlight;
             w.inFlight = 0;
@@ -447,10 +448,8 @@ public final class PoolEngine implements AutoCloseable {
         WorkerLostException lost = RemoteErrors.workerLost(w.id, how, exitCode, signal, tail, cause, protocolError);
         if (closing) {
             LOG.debug("pool {} worker {} stopped: {}", config.name(), w.id, how);
-            for (PendingCall c : w.pending.values()) {
-                finish(c, null, new PoolClosedException("pool " + config.name() + " closed while " + c.function
-                        + " was running on worker " + w.id), Outcome.REJECTED);
-            }
+            failPending(w, c -> new PoolClosedException("pool " + config.name() + " closed while " + c.function
+                    + " was running on worker " + w.id), Outcome.REJECTED);
         } else if (!wasReady) {
             String msg = "worker " + w.id + " failed to start: " + how
                     + (tail.isEmpty() ? " (it wrote nothing to stderr)" : "\n--- worker stderr (last lines) ---\n" + tail);
@@ -467,10 +466,7 @@ public final class PoolEngine implements AutoCloseable {
             LOG.warn("pool {} worker {} died: {}{}", config.name(), w.id, how,
                     tail.isEmpty() ? "" : "; stderr ends: " + lastLine(tail));
         }
-        for (PendingCall c : w.pending.values()) {
-            finish(c, null, lostFor(c, lost), Outcome.WORKER_LOST);
-        }
-        w.pending.clear();
+        failPending(w, c -> lostFor(c, lost), Outcome.WORKER_LOST);
         for (PendingCall c : strandedWaiters) {
             TaipanException ex = c.session != null ? lostFor(c, lost)
                     : new PoolUnavailableException("no worker can start: " + lastStartFailureOrUnknown(), stats());
@@ -486,6 +482,17 @@ public final class PoolEngine implements AutoCloseable {
                 scheduler.schedule(() -> replace(w.id), delayMillis, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException e) {
                 // The pool closed meanwhile.
+            }
+        }
+    }
+
+    /** Fails every call the worker still owes an answer; removal first, so each fails once. */
+    private void failPending(Worker w, java.util.function.Function<PendingCall, TaipanException> error,
+                             Outcome outcome) {
+        for (Long id : new ArrayList<>(w.pending.keySet())) {
+            PendingCall c = w.pending.remove(id);
+            if (c != null) {
+                finish(c, null, error.apply(c), outcome);
             }
         }
     }
@@ -587,7 +594,7 @@ public final class PoolEngine implements AutoCloseable {
                     }
                 }
             } else {
-                target = leastBusy();
+                target = Routing.leastBusy(workers, config.slots());
             }
             if (rejection == null && target == null) {
                 if (call.session == null && circuitOpen && readyCount() == 0) {
@@ -627,16 +634,6 @@ public final class PoolEngine implements AutoCloseable {
         }
     }
 
-    private Worker leastBusy() {
-        Worker best = null;
-        for (Worker w : workers) {
-            if (w.state.takesCalls() && w.inFlight < config.slots() && (best == null || w.inFlight < best.inFlight)) {
-                best = w;
-            }
-        }
-        return best;
-    }
-
     private int readyCount() {
         int n = 0;
         for (Worker w : workers) {
@@ -663,6 +660,14 @@ public final class PoolEngine implements AutoCloseable {
             return;
         }
         w.pending.put(call.id, call);
+        if (w.dead) {
+            // The worker died between routing and now; its post-mortem may already have run.
+            if (w.pending.remove(call.id) != null) {
+                finish(call, null, RemoteErrors.workerLost(w.id, "it died before the call was sent", null, null,
+                        w.stderrTail(), null, false), Outcome.WORKER_LOST);
+            }
+            return;
+        }
         try {
             w.connection.write(call.frame);
         } catch (IOException | RuntimeException e) {
@@ -703,18 +708,11 @@ public final class PoolEngine implements AutoCloseable {
     }
 
     private PendingCall pollWaiterFor(Worker w) {
-        for (Iterator<PendingCall> it = waiters.iterator(); it.hasNext(); ) {
-            PendingCall c = it.next();
-            if (c.session == null || c.session.worker == w) {
-                it.remove();
-                c.waiting = false;
-                if (c.acquireTimer != null) {
-                    c.acquireTimer.cancel(false);
-                }
-                return c;
-            }
+        PendingCall c = Routing.pollWaiterFor(waiters, w);
+        if (c != null && c.acquireTimer != null) {
+            c.acquireTimer.cancel(false);
         }
-        return null;
+        return c;
     }
 
     private List<PendingCall> assignWaiters(Worker w) {
@@ -1107,10 +1105,8 @@ public final class PoolEngine implements AutoCloseable {
             if (c != null) {
                 c.close();
             }
-            for (PendingCall call : w.pending.values()) {
-                finish(call, null, new PoolClosedException("pool " + config.name() + " closed while "
-                        + call.function + " was running"), Outcome.REJECTED);
-            }
+            failPending(w, c -> new PoolClosedException("pool " + config.name() + " closed while "
+                    + c.function + " was running"), Outcome.REJECTED);
             // Workers that had not started yet fail their start.
             w.ready.completeExceptionally(new PoolClosedException("pool " + config.name() + " closed"));
         }

@@ -25,6 +25,8 @@ final class Worker {
     volatile OutputPump stdout;
     volatile OutputPump stderr;
     volatile Map<String, Object> hello;
+    /** Set (under the engine's lock) when the worker is declared dead; read without it. */
+    volatile boolean dead;
 
     // Guarded by the engine's lock.
     WorkerState state = WorkerState.STARTING;
