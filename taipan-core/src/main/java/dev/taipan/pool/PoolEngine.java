@@ -1105,8 +1105,8 @@ public final class PoolEngine implements AutoCloseable {
             if (c != null) {
                 c.close();
             }
-            failPending(w, c -> new PoolClosedException("pool " + config.name() + " closed while "
-                    + c.function + " was running"), Outcome.REJECTED);
+            failPending(w, call -> new PoolClosedException("pool " + config.name() + " closed while "
+                    + call.function + " was running"), Outcome.REJECTED);
             // Workers that had not started yet fail their start.
             w.ready.completeExceptionally(new PoolClosedException("pool " + config.name() + " closed"));
         }
