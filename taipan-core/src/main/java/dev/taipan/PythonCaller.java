@@ -12,7 +12,9 @@ import java.util.concurrent.CompletableFuture;
  * <p>{@code args} may be a {@code Map} (keyword arguments), a {@code List} or array
  * (positional arguments), {@code null} (no arguments), a single scalar ({@code String},
  * number, {@code Boolean}, {@code byte[]}: one positional argument), or a record/POJO
- * (converted with Jackson to keyword arguments). Results come back as {@code Map},
+ * (converted with Jackson to keyword arguments); records and POJOs nested in maps and lists
+ * are converted to maps too, while JDK types other than those listed are refused with a
+ * {@link SerializationException} before anything is sent. Results come back as {@code Map},
  * {@code List}, {@code String}, {@code Long}, {@code Double}, {@code Boolean},
  * {@code byte[]} or {@code null}, or as the type you ask for.
  */

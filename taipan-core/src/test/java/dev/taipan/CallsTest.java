@@ -89,7 +89,12 @@ class CallsTest {
         assertEquals(5, s.total());
         byte[] bytes = pool.call("echo", new Object[]{new byte[]{0, 1, (byte) 255}}, byte[].class);
         assertArrayEquals(new byte[]{0, 1, (byte) 255}, bytes);
-        assertEquals(3L, pool.call("taipan_worker.testing:add", new Point(1, 2).x() == 1 ? Map.of("a", 1, "b", 2) : null));
+        record AddArgs(long a, long b) {
+        }
+        assertEquals(3L, pool.call("taipan_worker.testing:add", new AddArgs(1, 2)));
+        Map<?, ?> nested = (Map<?, ?>) pool.call("echo", List.of(Map.of("p", new Point(5, 6), "ps", List.of(new Point(7, 8)))));
+        assertEquals(Map.of("x", 5L, "y", 6L), nested.get("p"));
+        assertEquals(List.of(Map.of("x", 7L, "y", 8L)), nested.get("ps"));
         SerializationException bad = assertThrows(SerializationException.class,
                 () -> pool.call("echo", List.of("not a point"), Point.class));
         assertTrue(bad.getMessage().contains("Point"), bad.getMessage());

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taipan.SerializationException;
 
+import java.lang.reflect.Array;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,12 +35,61 @@ public final class JavaValues {
         if (args.getClass().isArray()) {
             return args;
         }
+        if (isJdkType(args.getClass())) {
+            return List.of(args); // one positional argument; the encoder names it if it cannot go
+        }
         try {
             return MAPPER.convertValue(args, Map.class);
         } catch (IllegalArgumentException e) {
             throw new SerializationException("cannot convert " + args.getClass().getName()
                     + " to keyword arguments: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Rewrites a value so that records and POJOs nested anywhere inside become maps. Only
+     * used after plain encoding failed, so the common case pays nothing for it.
+     */
+    static Object pojosToMaps(Object v) {
+        if (v == null || v instanceof CharSequence || v instanceof Number || v instanceof Boolean
+                || v instanceof byte[] || v instanceof Character || v instanceof Enum) {
+            return v;
+        }
+        if (v instanceof Map) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            ((Map<?, ?>) v).forEach((k, x) -> out.put(k, pojosToMaps(x)));
+            return out;
+        }
+        if (v instanceof Collection) {
+            List<Object> out = new ArrayList<>();
+            ((Collection<?>) v).forEach(x -> out.add(pojosToMaps(x)));
+            return out;
+        }
+        if (v.getClass().isArray()) {
+            List<Object> out = new ArrayList<>();
+            for (int i = 0; i < Array.getLength(v); i++) {
+                out.add(pojosToMaps(Array.get(v, i)));
+            }
+            return out;
+        }
+        if (v instanceof java.util.Optional) {
+            return pojosToMaps(((java.util.Optional<?>) v).orElse(null));
+        }
+        if (isJdkType(v.getClass())) {
+            // A Thread or a Socket has getters too, but it is not data: let the encoder refuse it.
+            return v;
+        }
+        try {
+            Object converted = MAPPER.convertValue(v, Object.class);
+            return converted == v ? v : pojosToMaps(converted);
+        } catch (IllegalArgumentException e) {
+            return v; // the encoder reports it with its path
+        }
+    }
+
+    private static boolean isJdkType(Class<?> c) {
+        String n = c.getName();
+        return n.startsWith("java.") || n.startsWith("javax.") || n.startsWith("jdk.") || n.startsWith("sun.");
     }
 
     /** Converts a decoded result to the caller's type. */

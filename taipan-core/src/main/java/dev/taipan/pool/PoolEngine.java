@@ -12,6 +12,7 @@ import dev.taipan.PoolStartException;
 import dev.taipan.PoolStats;
 import dev.taipan.PoolUnavailableException;
 import dev.taipan.PythonException;
+import dev.taipan.SerializationException;
 import dev.taipan.Session;
 import dev.taipan.SessionClosedException;
 import dev.taipan.SessionLostException;
@@ -558,8 +559,16 @@ public final class PoolEngine implements AutoCloseable {
         Duration timeout = opts.timeoutOrNull() != null ? opts.timeoutOrNull() : config.callTimeout();
         long id = callIds.incrementAndGet();
         Object wireArgs = JavaValues.toWireArgs(args);
-        byte[] frame = FrameCodec.encode(Messages.call(id, function, wireArgs,
-                session == null ? null : session.id, timeout.toMillis()), config.maxFrameBytes());
+        String sessionId = session == null ? null : session.id;
+        byte[] frame;
+        try {
+            frame = FrameCodec.encode(Messages.call(id, function, wireArgs, sessionId, timeout.toMillis()),
+                    config.maxFrameBytes());
+        } catch (SerializationException e) {
+            // Records or POJOs nested inside maps and lists: convert them, then try once more.
+            frame = FrameCodec.encode(Messages.call(id, function, JavaValues.pojosToMaps(wireArgs), sessionId,
+                    timeout.toMillis()), config.maxFrameBytes());
+        }
         PendingCall call = new PendingCall(id, function, frame, session, timeout);
         try {
             call.timeoutTimer = scheduler.schedule(() -> onTimeout(call), timeout.toNanos(), TimeUnit.NANOSECONDS);
