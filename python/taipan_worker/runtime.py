@@ -136,7 +136,12 @@ class Worker:
     # ------------------------------------------------------------------ logging / exit
 
     def log(self, message: str) -> None:
-        print(f"taipan-worker {self.config.worker_id}: {message}", file=sys.stderr, flush=True)
+        # The host may have closed our stderr pipe (it does while shutting down); a log line
+        # must never be the reason a worker fails to drain or exit.
+        try:
+            print(f"taipan-worker {self.config.worker_id}: {message}", file=sys.stderr, flush=True)
+        except (OSError, ValueError):
+            pass
 
     def _protocol_error(self, exc: BaseException) -> None:
         self.log(f"protocol error from host: {exc}; exiting with status {EXIT_PROTOCOL}")

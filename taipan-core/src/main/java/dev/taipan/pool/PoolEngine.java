@@ -322,7 +322,7 @@ public final class PoolEngine implements AutoCloseable {
                     requeue(call);
                     break;
                 }
-                TaipanException ex = RemoteErrors.toException(call.function, msg, config.maxFrameBytes());
+                TaipanException ex = RemoteErrors.toException(call, msg, config.maxFrameBytes());
                 finish(call, null, ex, ex instanceof PythonException ? Outcome.PYTHON_ERROR
                         : ex instanceof CallTimeoutException ? Outcome.TIMEOUT
                         : ex instanceof CallCancelledException ? Outcome.CANCELLED : Outcome.PYTHON_ERROR);
@@ -1090,7 +1090,9 @@ public final class PoolEngine implements AutoCloseable {
             Process p = w.process;
             if (p != null) {
                 trees.addAll(ProcessTrees.snapshot(p));
-                p.destroy();
+                // SIGTERM through the handle: Process.destroy() would also close our ends of
+                // the worker's stdout/stderr pipes, losing its last log lines.
+                p.toHandle().destroy();
             }
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(killMillis);

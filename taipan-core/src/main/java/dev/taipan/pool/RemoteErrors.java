@@ -19,7 +19,8 @@ final class RemoteErrors {
     private RemoteErrors() {
     }
 
-    static TaipanException toException(String function, Map<String, Object> error, int maxFrameBytes) {
+    static TaipanException toException(PendingCall call, Map<String, Object> error, int maxFrameBytes) {
+        String function = call.function;
         String kind = str(error.get("kind"));
         String type = str(error.get("error_type"));
         String message = str(error.get("message"));
@@ -30,7 +31,8 @@ final class RemoteErrors {
             case "bad_arguments":
                 return new BadArgumentsException(function, type, message);
             case "deadline_exceeded":
-                return new CallTimeoutException(function + " exceeded its deadline in the worker: " + message, null);
+                return new CallTimeoutException(function + " timed out after " + call.timeout + " while running on worker "
+                        + (call.worker == null ? "?" : call.worker.id) + " (" + message + ")", call.timeout);
             case "cancelled":
                 return new CallCancelledException(function + " was cancelled");
             case "unserializable_result":
