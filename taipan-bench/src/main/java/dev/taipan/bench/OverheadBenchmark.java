@@ -114,21 +114,28 @@ public final class OverheadBenchmark {
         }
     }
 
-    /** {@code java -cp ... dev.taipan.bench.OverheadBenchmark [--json]}; Python from TAIPAN_PYTHON. */
+    /**
+     * {@code java -cp ... dev.taipan.bench.OverheadBenchmark [--json]}; Python from
+     * {@code $TAIPAN_PYTHON_EXEC}, else {@code $TAIPAN_PYTHON}, else {@code /work/main/.venv/bin/python}.
+     */
     public static void main(String[] args) {
         boolean json = false;
         for (String a : args) {
             if (a.equals("--json")) {
                 json = true;
             } else {
-                System.err.println("usage: OverheadBenchmark [--json]   (Python from $TAIPAN_PYTHON)");
+                System.err.println("usage: OverheadBenchmark [--json]   (Python from $TAIPAN_PYTHON_EXEC or $TAIPAN_PYTHON)");
                 System.exit(2);
             }
         }
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
-        String python = System.getenv("TAIPAN_PYTHON");
+        // TAIPAN_PYTHON_EXEC as in the CLI, else TAIPAN_PYTHON, else the project venv.
+        String python = System.getenv("TAIPAN_PYTHON_EXEC");
+        if (python == null || python.isBlank()) {
+            python = System.getenv("TAIPAN_PYTHON");
+        }
         if (python == null || python.isBlank()) {
             python = "/work/main/.venv/bin/python";
         }
