@@ -1,0 +1,196 @@
+package dev.taipan.dspy;
+
+import dev.taipan.PythonCaller;
+import dev.taipan.TaipanException;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * DSPy from Java, bound to a pool whose modules include {@code taipan_worker.dspy}:
+ *
+ * <pre>{@code
+ * Dspy dspy = Dspy.on(pool).lm(Lm.of("openai/gpt-4o-mini").apiKeyFromEnv("OPENAI_API_KEY"));
+ * Program qa = dspy.chainOfThought("question -> answer");
+ * Prediction p = qa.run(Map.of("question", "What is 2+2?"));
+ * }</pre>
+ *
+ * Immutable: {@link #lm} and {@link #adapter} return a new {@code Dspy} with that default.
+ * Programs and LMs live on the Java side; any worker can run any program.
+ */
+public final class Dspy {
+    private final Bridge bridge;
+    private final Lm lm;
+    private final Adapter adapter;
+    private final Duration longTimeout;
+
+    private Dspy(Bridge bridge, Lm lm, Adapter adapter, Duration longTimeout) {
+        this.bridge = bridge;
+        this.lm = lm;
+        this.adapter = adapter;
+        this.longTimeout = longTimeout;
+    }
+
+    /**
+     * Binds to a pool (or a session). Checks at once that the workers have the DSPy bridge,
+     * so a missing {@code taipan_worker.dspy} module or a missing {@code dspy} package fails
+     * here with the fix, not at the first run.
+     */
+    public static Dspy on(PythonCaller pool) {
+        Objects.requireNonNull(pool, "pool");
+        try {
+            pool.call(Bridge.MODULE + ":describe");
+        } catch (dev.taipan.UnknownFunctionException e) {
+            throw new TaipanException("the pool's workers do not expose the DSPy bridge: add \""
+                    + Bridge.MODULE + "\" to PoolConfig.modules(...) and install the worker with its dspy extra"
+                    + " (pip install 'taipan-worker[dspy]'; bin/taipan setup does it)", e);
+        }
+        return new Dspy(new Bridge(pool), null, Adapter.CHAT, Duration.ofMinutes(30));
+    }
+
+    /** The DSPy version the workers run. */
+    @SuppressWarnings("unchecked")
+    public String dspyVersion() {
+        return String.valueOf(((Map<String, Object>) bridge.caller().call(Bridge.MODULE + ":describe")).get("dspy"));
+    }
+
+    /** A Dspy whose programs use {@code lm} unless a run says otherwise. */
+    public Dspy lm(Lm lm) {
+        return new Dspy(bridge, Objects.requireNonNull(lm, "lm"), adapter, longTimeout);
+    }
+
+    public Dspy adapter(Adapter adapter) {
+        return new Dspy(bridge, lm, Objects.requireNonNull(adapter, "adapter"), longTimeout);
+    }
+
+    /** Timeout for evaluation and optimization calls (default 30 minutes). */
+    public Dspy longTimeout(Duration timeout) {
+        return new Dspy(bridge, lm, adapter, Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    public Lm lm() {
+        return lm;
+    }
+
+    public Adapter adapter() {
+        return adapter;
+    }
+
+    Duration longTimeout() {
+        return longTimeout;
+    }
+
+    Bridge bridge() {
+        return bridge;
+    }
+
+    // ------------------------------------------------------------------ modules
+
+    public Program predict(String signature) {
+        return predict(Signature.parse(signature));
+    }
+
+    public Program predict(Signature signature) {
+        return new Program(this, "predict", signature, Map.of(), null, null, null);
+    }
+
+    public Program chainOfThought(String signature) {
+        return chainOfThought(Signature.parse(signature));
+    }
+
+    public Program chainOfThought(Signature signature) {
+        return new Program(this, "chain_of_thought", signature, Map.of(), null, null, null);
+    }
+
+    /** DSPy's MultiChainComparison over {@code m} candidate reasonings. */
+    public Program multiChainComparison(Signature signature, int m) {
+        if (m < 2) {
+            throw new IllegalArgumentException("multiChainComparison needs m >= 2, got " + m);
+        }
+        return new Program(this, "multi_chain_comparison", signature, Map.of("M", m), null, null, null);
+    }
+
+    /** DSPy's ReAct agent loop (no tools yet: it reasons, then answers). */
+    public Program react(Signature signature, int maxIters) {
+        if (maxIters < 1) {
+            throw new IllegalArgumentException("maxIters must be positive, got " + maxIters);
+        }
+        return new Program(this, "react", signature, Map.of("max_iters", maxIters), null, null, null);
+    }
+
+    /** A program made of steps, each a module; optimizers see every predictor inside. */
+    public CompositeBuilder composite() {
+        return new CompositeBuilder(this);
+    }
+
+    public static final class CompositeBuilder {
+        private final Dspy dspy;
+        private final List<Program.Step> steps = new ArrayList<>();
+        private final Map<String, String> outputs = new LinkedHashMap<>();
+
+        private CompositeBuilder(Dspy dspy) {
+            this.dspy = dspy;
+        }
+
+        /**
+         * Adds a step. {@code inputs} maps each of the step's input fields to a source:
+         * {@code "input.<name>"} (the composite's input) or {@code "<step>.<output>"}.
+         */
+        public CompositeBuilder step(String name, Program program, Map<String, String> inputs) {
+            if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw new IllegalArgumentException("step name '" + name + "' is not an identifier");
+            }
+            if (steps.stream().anyMatch(s -> s.name().equals(name))) {
+                throw new IllegalArgumentException("step '" + name + "' is defined twice");
+            }
+            if (program.signature() == null) {
+                throw new IllegalArgumentException("step '" + name + "': composites cannot nest composites");
+            }
+            for (Field f : program.signature().inputs()) {
+                String src = inputs.get(f.name());
+                if (src == null) {
+                    throw new IllegalArgumentException("step '" + name + "' does not say where input '" + f.name()
+                            + "' comes from");
+                }
+                checkSource(src, "step '" + name + "' input '" + f.name() + "'");
+            }
+            steps.add(new Program.Step(name, program, Map.copyOf(inputs)));
+            return this;
+        }
+
+        /** Exposes {@code source} ({@code "<step>.<output>"}) as the composite's output {@code name}. */
+        public CompositeBuilder output(String name, String source) {
+            checkSource(source, "output '" + name + "'");
+            outputs.put(name, source);
+            return this;
+        }
+
+        private void checkSource(String src, String where) {
+            if (src.startsWith("input.")) {
+                return;
+            }
+            int dot = src.indexOf('.');
+            String step = dot < 0 ? src : src.substring(0, dot);
+            Program.Step s = steps.stream().filter(x -> x.name().equals(step)).findFirst().orElseThrow(
+                    () -> new IllegalArgumentException(where + ": source '" + src
+                            + "' must be input.<name> or <earlier step>.<output>"));
+            String field = src.substring(dot + 1);
+            boolean known = s.program().signature().outputs().stream().anyMatch(f -> f.name().equals(field))
+                    || (field.equals("reasoning") && s.program().kind().equals("chain_of_thought"));
+            if (!known) {
+                throw new IllegalArgumentException(where + ": step '" + step + "' has no output '" + field + "'");
+            }
+        }
+
+        public Program build() {
+            if (steps.isEmpty() || outputs.isEmpty()) {
+                throw new IllegalArgumentException("a composite needs at least one step and one output");
+            }
+            return new Program(dspy, "composite", null, Map.of(), steps, outputs, null);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package dev.taipan.dspy;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * A language model configuration: any LiteLLM model string plus settings. Immutable; each
+ * {@code with}-style method returns a new configuration. The API key is read (from the
+ * environment or a supplier) only when a call needs it, travels to the worker inside the
+ * call, and is never logged, printed or returned ({@link #toString()} hides it).
+ */
+public final class Lm {
+    private final String id;
+    private final String model;
+    private final String apiBase;
+    private final Supplier<String> apiKey;
+    private final String apiKeySource;
+    private final Double temperature;
+    private final Integer maxTokens;
+    private final boolean cache;
+    private final int numRetries;
+
+    private Lm(String model, String apiBase, Supplier<String> apiKey, String apiKeySource, Double temperature,
+               Integer maxTokens, boolean cache, int numRetries) {
+        if (model == null || model.isBlank()) {
+            throw new IllegalArgumentException("Lm: model must be a LiteLLM model string, e.g. 'openai/gpt-4o-mini'");
+        }
+        if (temperature != null && (temperature < 0 || temperature > 2)) {
+            throw new IllegalArgumentException("Lm: temperature must be between 0 and 2, got " + temperature);
+        }
+        if (maxTokens != null && maxTokens < 1) {
+            throw new IllegalArgumentException("Lm: maxTokens must be positive, got " + maxTokens);
+        }
+        if (numRetries < 0) {
+            throw new IllegalArgumentException("Lm: numRetries must be >= 0, got " + numRetries);
+        }
+        this.id = UUID.randomUUID().toString();
+        this.model = model;
+        this.apiBase = apiBase;
+        this.apiKey = apiKey;
+        this.apiKeySource = apiKeySource;
+        this.temperature = temperature;
+        this.maxTokens = maxTokens;
+        this.cache = cache;
+        this.numRetries = numRetries;
+    }
+
+    /** A model by its LiteLLM name, e.g. {@code "openai/gpt-4o-mini"} or {@code "ollama_chat/llama3"}. */
+    public static Lm of(String model) {
+        return new Lm(model, null, null, null, null, null, true, 3);
+    }
+
+    public Lm apiBase(String url) {
+        return new Lm(model, url, apiKey, apiKeySource, temperature, maxTokens, cache, numRetries);
+    }
+
+    /** Reads the key from this environment variable at call time. */
+    public Lm apiKeyFromEnv(String variable) {
+        Objects.requireNonNull(variable, "variable");
+        return new Lm(model, apiBase, () -> System.getenv(variable), "env " + variable, temperature, maxTokens,
+                cache, numRetries);
+    }
+
+    /** Asks the supplier for the key at call time (e.g. from a secret store). */
+    public Lm apiKey(Supplier<String> supplier) {
+        Objects.requireNonNull(supplier, "supplier");
+        return new Lm(model, apiBase, supplier, "supplier", temperature, maxTokens, cache, numRetries);
+    }
+
+    public Lm temperature(double t) {
+        return new Lm(model, apiBase, apiKey, apiKeySource, t, maxTokens, cache, numRetries);
+    }
+
+    public Lm maxTokens(int n) {
+        return new Lm(model, apiBase, apiKey, apiKeySource, temperature, n, cache, numRetries);
+    }
+
+    /** DSPy's response cache on or off (default on). */
+    public Lm cache(boolean enabled) {
+        return new Lm(model, apiBase, apiKey, apiKeySource, temperature, maxTokens, enabled, numRetries);
+    }
+
+    public Lm numRetries(int n) {
+        return new Lm(model, apiBase, apiKey, apiKeySource, temperature, maxTokens, cache, n);
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public String apiBase() {
+        return apiBase;
+    }
+
+    String id() {
+        return id;
+    }
+
+    /** The reference sent with a call; the spec (with the key) only when the worker asks. */
+    Map<String, Object> toWire(boolean withSpec) {
+        Map<String, Object> ref = new LinkedHashMap<>();
+        ref.put("id", id);
+        ref.put("version", 1);
+        if (withSpec) {
+            Map<String, Object> spec = new LinkedHashMap<>();
+            spec.put("model", model);
+            spec.put("api_base", apiBase);
+            spec.put("api_key", apiKey == null ? null : apiKey.get());
+            spec.put("temperature", temperature);
+            spec.put("max_tokens", maxTokens);
+            spec.put("cache", cache);
+            spec.put("num_retries", numRetries);
+            spec.put("model_type", "chat");
+            ref.put("spec", spec);
+        } else {
+            ref.put("spec", null);
+        }
+        return ref;
+    }
+
+    @Override
+    public String toString() {
+        return "Lm{model=" + model + (apiBase == null ? "" : ", apiBase=" + apiBase)
+                + (apiKeySource == null ? "" : ", apiKey=<from " + apiKeySource + ">")
+                + (temperature == null ? "" : ", temperature=" + temperature)
+                + (maxTokens == null ? "" : ", maxTokens=" + maxTokens) + ", cache=" + cache + "}";
+    }
+}

@@ -1,0 +1,46 @@
+package dev.taipan.dspy;
+
+import dev.taipan.PythonException;
+import dev.taipan.TaipanException;
+
+/**
+ * Maps DSPy's and LiteLLM's exception types (see docs/DSPY-BRIDGE.md, "Errors") to the
+ * typed {@link LmException}s. Matching is on the class name's last segment, so both
+ * {@code dspy.utils.exceptions.LMRateLimitError} and {@code litellm.exceptions.RateLimitError}
+ * land in the same place.
+ */
+final class LmErrors {
+    private LmErrors() {
+    }
+
+    static TaipanException map(PythonException e) {
+        String type = e.pythonType();
+        String simple = type.substring(type.lastIndexOf('.') + 1);
+        String msg = simple + ": " + e.pythonMessage();
+        if (simple.contains("RateLimit")) {
+            return new LmRateLimitException(msg, true, e);
+        }
+        if (simple.contains("ContextWindow")) {
+            return new ContextWindowExceededException(msg, false, e);
+        }
+        if (simple.contains("Timeout")) {
+            return new LmTimeoutException(msg, true, e);
+        }
+        if (simple.contains("Authentication") || simple.contains("Auth") || simple.contains("PermissionDenied")) {
+            return new LmAuthException(msg, false, e);
+        }
+        if (simple.contains("AdapterParseError") || simple.equals("JSONDecodeError")) {
+            return new OutputParseException(msg, false, e);
+        }
+        if (simple.contains("BadRequest") || simple.contains("InvalidRequest") || simple.contains("NotFound")
+                || simple.contains("UnsupportedModel")) {
+            return new LmInvalidRequestException(msg, false, e);
+        }
+        if (simple.contains("InternalServer") || simple.contains("ServiceUnavailable") || simple.contains("APIError")
+                || simple.contains("APIConnection") || simple.contains("ServerError") || simple.contains("Transport")
+                || simple.equals("LMError")) {
+            return new LmServerException(msg, true, e);
+        }
+        return e;
+    }
+}

@@ -1,0 +1,102 @@
+package dev.taipan.dspy;
+
+import dev.taipan.TaipanException;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The project's offline LM: an OpenAI-compatible server on loopback that answers every
+ * output field with a deterministic placeholder of the right type. For demos, tests and
+ * benchmarks; it is not a model. It dies with this JVM (its stdin is our pipe).
+ */
+public final class LocalLmServer implements AutoCloseable {
+    private static final String READY = "TAIPAN_LM_SERVER ";
+
+    private final Process process;
+    private final String url;
+
+    private LocalLmServer(Process process, String url) {
+        this.process = process;
+        this.url = url;
+    }
+
+    /** Starts the server with {@code python} (the venv's), with no simulated latency. */
+    public static LocalLmServer start(String python) {
+        return start(python, 0);
+    }
+
+    public static LocalLmServer start(String python, int latencyMillis) {
+        List<String> cmd = new ArrayList<>(List.of(python, "-m", "taipan_worker.lm_server", "--port", "0"));
+        if (latencyMillis > 0) {
+            cmd.add("--latency-ms");
+            cmd.add(Integer.toString(latencyMillis));
+        }
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (IOException e) {
+            throw new TaipanException("cannot start the local LM server with " + python + ": " + e.getMessage(), e);
+        }
+        CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
+            try {
+                BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (line.startsWith(READY)) {
+                        return line.substring(READY.length()).trim();
+                    }
+                }
+                return null;
+            } catch (IOException e) {
+                return null;
+            }
+        });
+        String url;
+        try {
+            url = ready.get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            url = null;
+        }
+        if (url == null) {
+            p.destroyForcibly();
+            throw new TaipanException("the local LM server did not start (python -m taipan_worker.lm_server);"
+                    + " is the worker package installed in " + python + "?");
+        }
+        return new LocalLmServer(p, url);
+    }
+
+    /** The base URL, e.g. {@code http://127.0.0.1:40123/v1}. */
+    public String url() {
+        return url;
+    }
+
+    /** An LM pointing at this server. */
+    public Lm lm() {
+        return lm("taipan-local");
+    }
+
+    /** An LM with a special model name, e.g. {@code "taipan-local-fail-429"} for injected failures. */
+    public Lm lm(String model) {
+        return Lm.of("openai/" + model).apiBase(url).apiKey(() -> "local-placeholder-key").cache(false).numRetries(0);
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

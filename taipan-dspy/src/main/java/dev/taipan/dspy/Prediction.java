@@ -1,0 +1,106 @@
+package dev.taipan.dspy;
+
+import dev.taipan.pool.JavaValues;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A program's answer: its output fields (typed as the signature says: an {@code int} field
+ * is a {@code Long}), the reasoning of a ChainOfThought, extra completions when more than one
+ * was asked for, and token usage as DSPy reports it.
+ */
+public final class Prediction {
+    private final Map<String, Object> outputs;
+    private final String reasoning;
+    private final List<Map<String, Object>> completions;
+    private final Map<String, Object> usage;
+
+    public Prediction(Map<String, Object> outputs, String reasoning, List<Map<String, Object>> completions,
+                      Map<String, Object> usage) {
+        this.outputs = frozen(outputs);
+        this.reasoning = reasoning;
+        this.completions = completions == null ? List.of()
+                : Collections.unmodifiableList(new ArrayList<>(completions));
+        this.usage = frozen(usage);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Prediction fromWire(Object value) {
+        Map<String, Object> m = (Map<String, Object>) value;
+        return new Prediction((Map<String, Object>) m.get("outputs"), (String) m.get("reasoning"),
+                (List<Map<String, Object>>) m.get("completions"), (Map<String, Object>) m.get("usage"));
+    }
+
+    /** Unmodifiable, order kept, and (unlike Map.copyOf) null values allowed: DSPy may return None. */
+    private static Map<String, Object> frozen(Map<String, Object> m) {
+        return m == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(m));
+    }
+
+    public Map<String, Object> outputs() {
+        return outputs;
+    }
+
+    public boolean has(String field) {
+        return outputs.containsKey(field);
+    }
+
+    public Object get(String field) {
+        if (!outputs.containsKey(field)) {
+            throw new IllegalArgumentException("prediction has no field '" + field + "'; it has " + outputs.keySet());
+        }
+        return outputs.get(field);
+    }
+
+    public String getString(String field) {
+        Object v = get(field);
+        return v == null ? null : v.toString();
+    }
+
+    public long getLong(String field) {
+        return get(field, Long.class);
+    }
+
+    public int getInt(String field) {
+        return get(field, Integer.class);
+    }
+
+    public double getDouble(String field) {
+        return get(field, Double.class);
+    }
+
+    public boolean getBoolean(String field) {
+        return get(field, Boolean.class);
+    }
+
+    public List<?> getList(String field) {
+        return get(field, List.class);
+    }
+
+    /** The field converted to {@code type} (a record for a dict field, an enum for a label...). */
+    public <T> T get(String field, Class<T> type) {
+        return JavaValues.convert(get(field), type, "field '" + field + "'");
+    }
+
+    /** The ChainOfThought's reasoning, or null for modules that do not reason. */
+    public String reasoning() {
+        return reasoning;
+    }
+
+    public List<Map<String, Object>> completions() {
+        return completions;
+    }
+
+    /** Token usage per model, as DSPy reports it (empty when the LM does not report usage). */
+    public Map<String, Object> usage() {
+        return usage;
+    }
+
+    @Override
+    public String toString() {
+        return "Prediction" + outputs() + (reasoning == null ? "" : " reasoning=" + reasoning);
+    }
+}

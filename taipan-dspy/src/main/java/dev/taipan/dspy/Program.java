@@ -1,0 +1,303 @@
+package dev.taipan.dspy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A DSPy program owned by the Java side: its definition (kind, signature, configuration,
+ * steps) and its latest state (DSPy's {@code dump_state} JSON: demos, instructions). Runs
+ * on any worker of the pool; loading state or optimizing makes a new version, which workers
+ * fetch when they first see it. Thread-safe.
+ */
+public final class Program {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    final Dspy dspy;
+    private final String id = UUID.randomUUID().toString();
+    private final String kind;
+    private final Signature signature;
+    private final Map<String, Object> config;
+    private final List<Step> steps;
+    private final Map<String, String> outputs;
+    private final AtomicReference<Version> current;
+
+    /** A step of a composite program: a sub-program and where each of its inputs comes from. */
+    record Step(String name, Program program, Map<String, String> inputs) {
+    }
+
+    Program(Dspy dspy, String kind, Signature signature, Map<String, Object> config, List<Step> steps,
+            Map<String, String> outputs, Map<String, Object> state) {
+        this.dspy = dspy;
+        this.kind = kind;
+        this.signature = signature;
+        this.config = config == null ? Map.of() : Map.copyOf(config);
+        this.steps = steps == null ? List.of() : List.copyOf(steps);
+        this.outputs = outputs == null ? Map.of() : Map.copyOf(outputs);
+        this.current = new AtomicReference<>(new Version(1, state));
+    }
+
+    /** One immutable version of the program; tracks whether any worker has been sent it. */
+    final class Version {
+        final int number;
+        final Map<String, Object> state;
+        private volatile boolean sent;
+
+        Version(int number, Map<String, Object> state) {
+            this.number = number;
+            this.state = state;
+        }
+
+        boolean sent() {
+            return sent;
+        }
+
+        void markSent() {
+            sent = true;
+        }
+
+        Map<String, Object> toWire(boolean withSpec) {
+            Map<String, Object> ref = new LinkedHashMap<>();
+            ref.put("id", id);
+            ref.put("version", number);
+            ref.put("spec", withSpec ? spec(state) : null);
+            return ref;
+        }
+    }
+
+    Map<String, Object> spec(Map<String, Object> state) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("kind", kind);
+        m.put("signature", signature == null ? null : signature.toWire());
+        m.put("config", config);
+        if (!steps.isEmpty()) {
+            List<Object> s = new ArrayList<>();
+            for (Step step : steps) {
+                Map<String, Object> w = new LinkedHashMap<>();
+                w.put("name", step.name());
+                w.put("program", step.program().spec(null));
+                w.put("inputs", step.inputs());
+                s.add(w);
+            }
+            m.put("steps", s);
+            m.put("outputs", outputs);
+        }
+        m.put("state", state);
+        return m;
+    }
+
+    public String kind() {
+        return kind;
+    }
+
+    /** The signature, or null for a composite program. */
+    public Signature signature() {
+        return signature;
+    }
+
+    public int version() {
+        return current.get().number;
+    }
+
+    // ------------------------------------------------------------------ running
+
+    public Prediction run(Map<String, ?> inputs) {
+        return run(inputs, RunOptions.DEFAULT);
+    }
+
+    public Prediction run(Map<String, ?> inputs, RunOptions options) {
+        return Prediction.fromWire(Bridge.await(runRaw(inputs, options)));
+    }
+
+    public CompletableFuture<Prediction> runAsync(Map<String, ?> inputs) {
+        return runAsync(inputs, RunOptions.DEFAULT);
+    }
+
+    public CompletableFuture<Prediction> runAsync(Map<String, ?> inputs, RunOptions options) {
+        return runRaw(inputs, options).thenApply(Prediction::fromWire);
+    }
+
+    private CompletableFuture<Object> runRaw(Map<String, ?> inputs, RunOptions options) {
+        checkInputs(inputs);
+        RunOptions o = options == null ? RunOptions.DEFAULT : options;
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("inputs", inputs);
+        args.put("adapter", o.adapterOr(dspy.adapter()).wire);
+        return dspy.bridge().call("run", current.get(), lmFor(o), args, o.timeout());
+    }
+
+    private Lm lmFor(RunOptions o) {
+        Lm lm = o.lmOr(dspy.lm());
+        if (lm == null) {
+            throw new IllegalStateException("no LM: set one with Dspy.lm(...) or RunOptions.lm(...)");
+        }
+        return lm;
+    }
+
+    private void checkInputs(Map<String, ?> inputs) {
+        Objects.requireNonNull(inputs, "inputs");
+        for (String name : inputNames()) {
+            if (!inputs.containsKey(name)) {
+                throw new IllegalArgumentException("missing input '" + name + "'; this program takes " + inputNames());
+            }
+        }
+    }
+
+    /** The inputs the program needs: its signature's, or for a composite the {@code input.*} its steps read. */
+    public List<String> inputNames() {
+        if (signature != null) {
+            return signature.inputs().stream().map(Field::name).toList();
+        }
+        List<String> names = new ArrayList<>();
+        for (Step s : steps) {
+            for (String src : s.inputs().values()) {
+                if (src.startsWith("input.") && !names.contains(src.substring(6))) {
+                    names.add(src.substring(6));
+                }
+            }
+        }
+        return names;
+    }
+
+    /**
+     * Runs many inputs with at most {@code parallelism} in flight. Never throws for one
+     * item: each result carries its prediction or its error, in input order.
+     */
+    public List<BatchResult> batch(List<? extends Map<String, ?>> inputs, int parallelism) {
+        return batch(inputs, parallelism, RunOptions.DEFAULT);
+    }
+
+    public List<BatchResult> batch(List<? extends Map<String, ?>> inputs, int parallelism, RunOptions options) {
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("parallelism must be positive, got " + parallelism);
+        }
+        Semaphore permits = new Semaphore(parallelism);
+        List<CompletableFuture<BatchResult>> futures = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            final int index = i;
+            permits.acquireUninterruptibly();
+            CompletableFuture<Prediction> f;
+            try {
+                f = runAsync(inputs.get(i), options);
+            } catch (RuntimeException e) {
+                permits.release();
+                futures.add(CompletableFuture.completedFuture(new BatchResult(index, null, e)));
+                continue;
+            }
+            futures.add(f.handle((p, e) -> {
+                permits.release();
+                return new BatchResult(index, p, e == null ? null : unwrap(e));
+            }));
+        }
+        return futures.stream().map(CompletableFuture::join).toList();
+    }
+
+    private static RuntimeException unwrap(Throwable e) {
+        Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        return c instanceof RuntimeException ? (RuntimeException) c : new RuntimeException(c);
+    }
+
+    // ------------------------------------------------------------------ state
+
+    /** The current state as DSPy's JSON (what {@code program.save("x.json")} writes in Python). */
+    public String state() {
+        try {
+            return JSON.writeValueAsString(stateMap());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> stateMap() {
+        Version v = current.get();
+        if (v.state != null) {
+            return v.state;
+        }
+        // Never loaded or optimized: ask a worker for the freshly built program's state.
+        Object s = Bridge.await(dspy.bridge().call("state", v, null, Map.of(), null));
+        return (Map<String, Object>) s;
+    }
+
+    /** Loads DSPy state JSON (from {@link #state()}, or saved by Python DSPy) as a new version. */
+    @SuppressWarnings("unchecked")
+    public Program loadState(String json) {
+        try {
+            Map<String, Object> state = JSON.readValue(json, Map.class);
+            current.updateAndGet(v -> new Version(v.number + 1, state));
+            return this;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not DSPy state JSON: " + e.getMessage(), e);
+        }
+    }
+
+    public void save(Path path) {
+        try {
+            Files.writeString(path, state());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save program state to " + path, e);
+        }
+    }
+
+    public Program load(Path path) {
+        try {
+            return loadState(Files.readString(path));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read program state from " + path, e);
+        }
+    }
+
+    // ------------------------------------------------------------------ evaluation and optimization
+
+    /** Scores the program on {@code devset}; built-in metrics run in the workers, Java metrics here. */
+    @SuppressWarnings("unchecked")
+    public Evaluation evaluate(List<Example> devset, Metric metric) {
+        if (metric.isJava()) {
+            return Evaluations.inJava(this, devset, metric);
+        }
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("devset", devset.stream().map(Example::toWire).toList());
+        args.put("metric", metric.toWire());
+        args.put("adapter", dspy.adapter().wire);
+        args.put("num_threads", 4);
+        Map<String, Object> r = (Map<String, Object>) Bridge.await(dspy.bridge().call("evaluate", current.get(),
+                lmFor(RunOptions.DEFAULT), args, dspy.longTimeout()));
+        return Evaluations.fromWire(r, devset);
+    }
+
+    /** Runs an optimizer and returns the optimized program (a new program; this one is unchanged). */
+    public Program optimize(Optimizer optimizer, List<Example> trainset, Metric metric) {
+        return optimize(optimizer, trainset, null, metric);
+    }
+
+    @SuppressWarnings("unchecked")
+    public Program optimize(Optimizer optimizer, List<Example> trainset, List<Example> valset, Metric metric) {
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("optimizer", optimizer.toWire());
+        args.put("trainset", trainset.stream().map(Example::toWire).toList());
+        args.put("valset", valset == null ? null : valset.stream().map(Example::toWire).toList());
+        args.put("metric", metric.toWire());
+        args.put("adapter", dspy.adapter().wire);
+        Map<String, Object> r = (Map<String, Object>) Bridge.await(dspy.bridge().call("optimize", current.get(),
+                lmFor(RunOptions.DEFAULT), args, dspy.longTimeout()));
+        return new Program(dspy, kind, signature, config, steps, outputs, (Map<String, Object>) r.get("state"));
+    }
+
+    @Override
+    public String toString() {
+        return "Program{" + kind + (signature == null ? "" : " " + signature) + ", v" + version() + "}";
+    }
+}
