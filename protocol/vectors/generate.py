@@ -260,7 +260,7 @@ def bad_vectors() -> List[Tuple[str, str, bytes]]:
     b.append(("wrong_version_str", "wrong_version", frame(pack({"v": "1", "type": "heartbeat", "seq": 1}))))
     b.append(("wrong_version_missing", "wrong_version", frame(pack({"type": "heartbeat", "seq": 1}))))
     b.append(("unknown_type", "unknown_type", frame(pack({"v": 1, "type": "bogus", "seq": 1}))))
-    b.append(("unknown_type_reserved_chunk", "unknown_type", frame(pack({"v": 1, "type": "chunk", "id": 1}))))
+    b.append(("unknown_type_stream", "unknown_type", frame(pack({"v": 1, "type": "stream", "id": 1}))))
     b.append(("missing_type", "missing_type", frame(pack({"v": 1, "id": 1, "seq": 1}))))
     b.append(("type_not_str", "unknown_type", frame(pack({"v": 1, "type": 3, "seq": 1}))))
     b.append(("trailing_bytes", "trailing_bytes", frame(pack(hb) + b"\xc0")))

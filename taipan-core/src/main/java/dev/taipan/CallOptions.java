@@ -1,25 +1,56 @@
 package dev.taipan;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
-/** Per-call settings. Immutable; {@link #DEFAULT} uses the pool's defaults. */
+/**
+ * Per-call settings: a timeout, a consumer for streamed chunks, and Java functions Python
+ * may call back during the call. Immutable; {@link #DEFAULT} uses the pool's defaults.
+ */
 public final class CallOptions {
-    public static final CallOptions DEFAULT = new CallOptions(null);
+    public static final CallOptions DEFAULT = new CallOptions(null, null, Map.of());
 
     private final Duration timeout;
+    private final Consumer<Object> onChunk;
+    private final Map<String, JavaCallback> callbacks;
 
-    private CallOptions(Duration timeout) {
+    private CallOptions(Duration timeout, Consumer<Object> onChunk, Map<String, JavaCallback> callbacks) {
         this.timeout = timeout;
+        this.onChunk = onChunk;
+        this.callbacks = callbacks;
     }
 
     /** A call that must finish within {@code timeout}, queueing included. */
     public static CallOptions timeout(Duration timeout) {
+        return DEFAULT.withTimeout(timeout);
+    }
+
+    public CallOptions withTimeout(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("CallOptions: timeout must be positive, got " + timeout);
         }
-        return new CallOptions(timeout);
+        return new CallOptions(timeout, onChunk, callbacks);
+    }
+
+    /**
+     * Receives each chunk a generator function yields, in order, one at a time, on the
+     * pool's callback executor. The call's result comes after the last chunk was delivered.
+     */
+    public CallOptions withChunkConsumer(Consumer<Object> consumer) {
+        return new CallOptions(timeout, Objects.requireNonNull(consumer, "consumer"), callbacks);
+    }
+
+    /** Lets Python call {@code function} under {@code name} during this call. */
+    public CallOptions withCallback(String name, JavaCallback function) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(function, "function");
+        Map<String, JavaCallback> m = new LinkedHashMap<>(callbacks);
+        m.put(name, function);
+        return new CallOptions(timeout, onChunk, Map.copyOf(m));
     }
 
     /** The timeout, or null for the pool's {@link PoolConfig#callTimeout()}. */
@@ -27,8 +58,17 @@ public final class CallOptions {
         return timeout;
     }
 
+    public Consumer<Object> chunkConsumerOrNull() {
+        return onChunk;
+    }
+
+    public Map<String, JavaCallback> callbacks() {
+        return callbacks;
+    }
+
     @Override
     public String toString() {
-        return "CallOptions{timeout=" + timeout + "}";
+        return "CallOptions{timeout=" + timeout + ", streaming=" + (onChunk != null) + ", callbacks="
+                + callbacks.keySet() + "}";
     }
 }

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 import java.util.regex.Pattern;
 
 /**
@@ -149,7 +148,12 @@ public final class PoolConfig {
     /** While the circuit is open, how often one probe worker is started. */
     public Duration circuitRetryInterval() { return circuitRetryInterval; }
     public PoolListener listener() { return listener; }
-    /** Executor that completes the futures {@code callAsync} returns. */
+    /**
+     * Executor for the pool's callbacks into your code: completing {@code callAsync} futures,
+     * delivering streamed chunks, and running Java functions Python calls back. Null (the
+     * default) means a cached pool of daemon threads owned by the pool, so blocking
+     * callbacks never starve each other or the common ForkJoinPool.
+     */
     public Executor callbackExecutor() { return callbackExecutor; }
     public boolean shutdownHook() { return shutdownHook; }
 
@@ -187,7 +191,7 @@ public final class PoolConfig {
         private int maxConsecutiveStartFailures = 5;
         private Duration circuitRetryInterval = Duration.ofSeconds(30);
         private PoolListener listener = PoolListener.NONE;
-        private Executor callbackExecutor = ForkJoinPool.commonPool();
+        private Executor callbackExecutor;
         private boolean shutdownHook = true;
 
         private Builder() {
@@ -258,7 +262,6 @@ public final class PoolConfig {
             check(maxConsecutiveStartFailures >= 1, "maxConsecutiveStartFailures must be >= 1");
             positive(circuitRetryInterval, "circuitRetryInterval");
             Objects.requireNonNull(listener, "listener");
-            Objects.requireNonNull(callbackExecutor, "callbackExecutor");
             return new PoolConfig(this);
         }
 

@@ -1,8 +1,14 @@
 package dev.taipan.pool;
 
+import dev.taipan.JavaCallback;
+
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * One call from submission to its end. {@link #result} completes exactly once, with the
@@ -18,6 +24,12 @@ final class PendingCall {
     final Duration timeout;
     final long startNanos = System.nanoTime();
     final CompletableFuture<Object> result = new CompletableFuture<>();
+    /** Chunk consumer and Python-callable Java functions, from the call's options. */
+    final Consumer<Object> onChunk;
+    final Map<String, JavaCallback> callbacks;
+    /** Orders chunk deliveries and the final completion; null for calls that do not stream. */
+    final SerialExecutor deliveries;
+    private final AtomicBoolean ended = new AtomicBoolean();
 
     // Guarded by the engine's lock.
     Worker worker;
@@ -27,11 +39,28 @@ final class PendingCall {
     volatile ScheduledFuture<?> timeoutTimer;
 
     PendingCall(long id, String function, byte[] frame, SessionImpl session, Duration timeout) {
+        this(id, function, frame, session, timeout, null, Map.of(), null);
+    }
+
+    PendingCall(long id, String function, byte[] frame, SessionImpl session, Duration timeout,
+                Consumer<Object> onChunk, Map<String, JavaCallback> callbacks, Executor callbackExecutor) {
         this.id = id;
         this.function = function;
         this.frame = frame;
         this.session = session;
         this.timeout = timeout;
+        this.onChunk = onChunk;
+        this.callbacks = callbacks;
+        this.deliveries = onChunk == null ? null : new SerialExecutor(callbackExecutor);
+    }
+
+    /** Claims the right to end the call; true for exactly one caller. */
+    boolean end() {
+        return ended.compareAndSet(false, true);
+    }
+
+    boolean isEnded() {
+        return ended.get();
     }
 
     Duration elapsed() {

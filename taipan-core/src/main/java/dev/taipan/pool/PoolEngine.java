@@ -37,6 +37,9 @@ import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -67,6 +70,9 @@ public final class PoolEngine implements AutoCloseable {
     private final AtomicLong callIds = new AtomicLong();
     private final AtomicLong workerSeq = new AtomicLong();
     private final Thread shutdownHook;
+    /** Runs user code: async completions, chunk consumers, Java callbacks. */
+    private final Executor callbackExecutor;
+    private final ExecutorService ownedCallbackExecutor;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
@@ -98,6 +104,28 @@ public final class PoolEngine implements AutoCloseable {
         this.listener = new SocketListener(threads, config.socketParent(), config.name(), config.maxFrameBytes(),
                 config.startTimeout().toMillis(), scheduler);
         this.launcher = new WorkerLauncher(config, runId, listener.socketPath(), threads);
+        Executor user;
+        if (config.callbackExecutor() != null) {
+            this.ownedCallbackExecutor = null;
+            user = config.callbackExecutor();
+        } else {
+            AtomicLong n = new AtomicLong();
+            this.ownedCallbackExecutor = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, config.name() + "-callback-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            user = ownedCallbackExecutor;
+        }
+        // Once the executor is shut down (the pool closed), the last completions run inline
+        // rather than being dropped: a future must never be left incomplete.
+        this.callbackExecutor = task -> {
+            try {
+                user.execute(task);
+            } catch (RejectedExecutionException e) {
+                task.run();
+            }
+        };
         if (config.shutdownHook()) {
             this.shutdownHook = new Thread(this::closeOnShutdown, config.name() + "-shutdown");
             Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -331,9 +359,64 @@ public final class PoolEngine implements AutoCloseable {
             }
             case Messages.HEARTBEAT:
                 break;
+            case Messages.CHUNK: {
+                PendingCall call = w.pending.get(Messages.integer(msg, "id"));
+                if (call != null && call.deliveries != null && !call.isEnded()) {
+                    Object data = msg.get("data");
+                    call.deliveries.execute(() -> call.onChunk.accept(data));
+                }
+                break;
+            }
+            case Messages.CALLBACK:
+                onCallback(w, msg);
+                break;
             default:
                 throw new dev.taipan.protocol.ProtocolException("a worker may not send '" + type + "'");
         }
+    }
+
+    /** Python asks for a Java function during a call: run it off the reader thread, answer. */
+    private void onCallback(Worker w, Map<String, Object> msg) {
+        long id = Messages.integer(msg, "id");
+        long callbackId = Messages.integer(msg, "callback_id");
+        String name = Messages.string(msg, "name");
+        Object args = msg.get("args");
+        PendingCall call = w.pending.get(id);
+        if (call == null || call.isEnded()) {
+            return; // the call is over; the worker was told to cancel it
+        }
+        dev.taipan.JavaCallback fn = call.callbacks.get(name);
+        callbackExecutor.execute(() -> {
+            Object value = null;
+            String error = null;
+            if (fn == null) {
+                error = "UnknownCallback: no Java callback named '" + name + "' for this call; registered: "
+                        + call.callbacks.keySet();
+            } else {
+                try {
+                    value = fn.apply(args);
+                } catch (Exception e) {
+                    error = e.getClass().getSimpleName() + ": " + e.getMessage();
+                }
+            }
+            Connection c = w.connection;
+            if (c == null) {
+                return;
+            }
+            byte[] frame;
+            try {
+                frame = FrameCodec.encode(Messages.callbackResult(id, callbackId, value, error), config.maxFrameBytes());
+            } catch (TaipanException e) {
+                frame = FrameCodec.encode(Messages.callbackResult(id, callbackId, null,
+                        e.getClass().getSimpleName() + ": the callback's result cannot be sent: " + e.getMessage()),
+                        config.maxFrameBytes());
+            }
+            try {
+                c.write(frame);
+            } catch (IOException e) {
+                // The worker died; its death handling fails the call.
+            }
+        });
     }
 
     private void markDraining(Worker w) {
@@ -569,7 +652,8 @@ public final class PoolEngine implements AutoCloseable {
             frame = FrameCodec.encode(Messages.call(id, function, JavaValues.pojosToMaps(wireArgs), sessionId,
                     timeout.toMillis()), config.maxFrameBytes());
         }
-        PendingCall call = new PendingCall(id, function, frame, session, timeout);
+        PendingCall call = new PendingCall(id, function, frame, session, timeout, opts.chunkConsumerOrNull(),
+                opts.callbacks(), callbackExecutor);
         try {
             call.timeoutTimer = scheduler.schedule(() -> onTimeout(call), timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
@@ -638,7 +722,7 @@ public final class PoolEngine implements AutoCloseable {
 
     /** Puts a call that a draining worker refused back in line. */
     private void requeue(PendingCall call) {
-        if (!call.result.isDone()) {
+        if (!call.isEnded()) {
             route(call);
         }
     }
@@ -663,7 +747,7 @@ public final class PoolEngine implements AutoCloseable {
     }
 
     private void send(Worker w, PendingCall call) {
-        if (call.result.isDone()) {
+        if (call.isEnded()) {
             // Timed out or cancelled between routing and sending: give the slot back.
             release(w, call);
             return;
@@ -801,8 +885,20 @@ public final class PoolEngine implements AutoCloseable {
 
     /** Completes a call once; returns whether this completion won. */
     private boolean finish(PendingCall call, Object value, TaipanException error, Outcome outcome) {
-        boolean won = error == null ? call.result.complete(value) : call.result.completeExceptionally(error);
+        boolean won = call.end();
         if (won) {
+            Runnable complete = () -> {
+                if (error == null) {
+                    call.result.complete(value);
+                } else {
+                    call.result.completeExceptionally(error);
+                }
+            };
+            if (call.deliveries != null) {
+                call.deliveries.execute(complete); // after every chunk already received
+            } else {
+                complete.run();
+            }
             call.cancelTimers();
             lock.lock();
             try {
@@ -842,7 +938,7 @@ public final class PoolEngine implements AutoCloseable {
     /** The caller-facing future: completed on the callback executor, cancellable. */
     CompletableFuture<Object> async(PendingCall call) {
         CallFuture f = new CallFuture(this, call);
-        call.result.whenComplete((v, e) -> config.callbackExecutor().execute(() -> {
+        call.result.whenComplete((v, e) -> callbackExecutor.execute(() -> {
             if (e != null) {
                 f.completeExceptionally(e);
             } else {
@@ -1124,6 +1220,10 @@ public final class PoolEngine implements AutoCloseable {
         listener.close();
         launcher.close();
         scheduler.shutdownNow();
+        if (ownedCallbackExecutor != null) {
+            // Let already-queued completions run; new work has nowhere to come from.
+            ownedCallbackExecutor.shutdown();
+        }
         LOG.info("pool {} closed", config.name());
     }
 

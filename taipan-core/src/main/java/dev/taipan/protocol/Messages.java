@@ -20,9 +20,12 @@ public final class Messages {
     public static final String CANCEL = "cancel";
     public static final String HEARTBEAT = "heartbeat";
     public static final String SESSION_CLOSE = "session_close";
+    public static final String CHUNK = "chunk";
+    public static final String CALLBACK = "callback";
+    public static final String CALLBACK_RESULT = "callback_result";
 
-    private static final Set<String> KNOWN_TYPES =
-            Set.of(AUTH, HELLO, CALL, RESULT, ERROR, CANCEL, HEARTBEAT, SESSION_CLOSE);
+    private static final Set<String> KNOWN_TYPES = Set.of(AUTH, HELLO, CALL, RESULT, ERROR, CANCEL, HEARTBEAT,
+            SESSION_CLOSE, CHUNK, CALLBACK, CALLBACK_RESULT);
 
     private Messages() {
     }
@@ -76,6 +79,29 @@ public final class Messages {
     public static Map<String, Object> sessionClose(String session) {
         Map<String, Object> m = envelope(SESSION_CLOSE, null);
         m.put("session", session);
+        return m;
+    }
+
+    public static Map<String, Object> chunk(long id, long seq, Object data) {
+        Map<String, Object> m = envelope(CHUNK, id);
+        m.put("seq", seq);
+        m.put("data", data);
+        return m;
+    }
+
+    public static Map<String, Object> callback(long id, long callbackId, String name, Object args) {
+        Map<String, Object> m = envelope(CALLBACK, id);
+        m.put("callback_id", callbackId);
+        m.put("name", name);
+        m.put("args", args);
+        return m;
+    }
+
+    public static Map<String, Object> callbackResult(long id, long callbackId, Object value, String error) {
+        Map<String, Object> m = envelope(CALLBACK_RESULT, id);
+        m.put("callback_id", callbackId);
+        m.put("value", value);
+        m.put("error", error);
         return m;
     }
 

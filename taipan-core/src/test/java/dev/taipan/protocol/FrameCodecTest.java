@@ -74,7 +74,7 @@ class FrameCodecTest {
     @Test
     void envelopeIsValidated() {
         assertThrows(ProtocolException.class, () -> FrameCodec.decodeBody(body(Map.of("v", 2, "type", "call"))));
-        assertThrows(ProtocolException.class, () -> FrameCodec.decodeBody(body(Map.of("v", 1, "type", "chunk"))));
+        assertThrows(ProtocolException.class, () -> FrameCodec.decodeBody(body(Map.of("v", 1, "type", "stream"))));
         assertThrows(ProtocolException.class, () -> FrameCodec.decodeBody(body(Map.of("v", 1))));
         assertThrows(ProtocolException.class, () -> FrameCodec.decodeBody(new byte[]{(byte) 0x93, 1, 2, 3}));
     }
