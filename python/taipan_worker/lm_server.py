@@ -29,7 +29,10 @@ How it answers (deterministically):
   ``Literal[...]``/enums one allowed value chosen by the hash; ``Optional[T]`` a ``T``;
   fields named ``reasoning``/``rationale`` a placeholder reasoning line.
 - Few-shot awareness: when an earlier user/assistant demo pair in the prompt has exactly the
-  current inputs, the demo's outputs are answered.
+  current inputs, the demo's outputs are answered. Otherwise categorical (``Literal``) fields
+  take the labels of the demo sharing the most words with the current inputs (a nearest-
+  neighbour guess, so that demos chosen by an optimizer change scores as they would with a
+  real model); free-text fields stay placeholders.
 - ``n`` > 1 gives n choices (choice 0 is the same as with n = 1); ``usage`` counts are rough
   (characters / 4); ``stream: true`` answers with OpenAI-style SSE chunks and ``data: [DONE]``.
 - Anything without recognisable fields gets a plain placeholder sentence.
@@ -337,9 +340,37 @@ class Request:
             return {k: v for k, v in outs.items() if k != "completed" and v.strip() != NOT_SUPPLIED}
         return {}
 
+    def _nearest_demo_labels(self) -> Dict[str, Any]:
+        """For categorical (``Literal``) output fields only: the labels of the demo whose
+        inputs share the most words with the current inputs. This makes few-shot demos
+        matter the way they do for a real model, so an optimizer's effect shows in scores;
+        free-text fields stay placeholders."""
+        categorical = {n for n, t in self.fields if t.name == "Literal"}
+        if not categorical or not self.inputs or not self.demos:
+            return {}
+        current = _words(" ".join(str(v) for v in self.inputs.values()))
+        best, best_score = None, 0.0
+        for user, assistant in self.demos:
+            words = _words(" ".join(str(v) for v in input_sections(user).values()))
+            union = current | words
+            score = len(current & words) / len(union) if union else 0.0
+            if score > best_score:
+                best, best_score = assistant, score
+        if best is None or best_score < 0.2:
+            return {}
+        if self.json_mode:
+            try:
+                parsed = json.loads(best)
+            except ValueError:
+                return {}
+            outs = parsed if isinstance(parsed, dict) else {}
+        else:
+            _, outs = sections(best)
+        return {k: v for k, v in outs.items() if k in categorical}
+
     def answer(self, index: int) -> str:
         seed = self.seed if index == 0 else f"{self.seed}#{index}"
-        demo = self._demo_outputs()
+        demo = self._demo_outputs() or self._nearest_demo_labels()
         if self.json_mode:
             if self.schema is not None:
                 props = self.schema["properties"]
@@ -364,6 +395,10 @@ class Request:
 
     def prompt_chars(self) -> int:
         return sum(len(message_text(m)) for m in self.messages)
+
+
+def _words(text: str) -> set:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
 
 
 def failure_of(model: str) -> Optional[str]:

@@ -1,5 +1,6 @@
 package dev.taipan.dspy;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -22,9 +23,11 @@ public final class Lm {
     private final Integer maxTokens;
     private final boolean cache;
     private final int numRetries;
+    private final Duration timeout;
+    private final String engine;
 
     private Lm(String model, String apiBase, Supplier<String> apiKey, String apiKeySource, Double temperature,
-               Integer maxTokens, boolean cache, int numRetries) {
+               Integer maxTokens, boolean cache, int numRetries, Duration timeout, String engine) {
         if (model == null || model.isBlank()) {
             throw new IllegalArgumentException("Lm: model must be a LiteLLM model string, e.g. 'openai/gpt-4o-mini'");
         }
@@ -33,6 +36,12 @@ public final class Lm {
         }
         if (maxTokens != null && maxTokens < 1) {
             throw new IllegalArgumentException("Lm: maxTokens must be positive, got " + maxTokens);
+        }
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new IllegalArgumentException("Lm: timeout must be positive, got " + timeout);
+        }
+        if (engine != null && !engine.equals("auto") && !engine.equals("litellm") && !engine.equals("lm15")) {
+            throw new IllegalArgumentException("Lm: engine must be auto, litellm or lm15, got " + engine);
         }
         if (numRetries < 0) {
             throw new IllegalArgumentException("Lm: numRetries must be >= 0, got " + numRetries);
@@ -46,45 +55,60 @@ public final class Lm {
         this.maxTokens = maxTokens;
         this.cache = cache;
         this.numRetries = numRetries;
+        this.timeout = timeout;
+        this.engine = engine;
     }
 
     /** A model by its LiteLLM name, e.g. {@code "openai/gpt-4o-mini"} or {@code "ollama_chat/llama3"}. */
     public static Lm of(String model) {
-        return new Lm(model, null, null, null, null, null, true, 3);
+        return new Lm(model, null, null, null, null, null, true, 3, null, null);
     }
 
     public Lm apiBase(String url) {
-        return new Lm(model, url, apiKey, apiKeySource, temperature, maxTokens, cache, numRetries);
+        return new Lm(model, url, apiKey, apiKeySource, temperature, maxTokens, cache, numRetries, timeout, engine);
     }
 
     /** Reads the key from this environment variable at call time. */
     public Lm apiKeyFromEnv(String variable) {
         Objects.requireNonNull(variable, "variable");
         return new Lm(model, apiBase, () -> System.getenv(variable), "env " + variable, temperature, maxTokens,
-                cache, numRetries);
+                cache, numRetries, timeout, engine);
     }
 
     /** Asks the supplier for the key at call time (e.g. from a secret store). */
     public Lm apiKey(Supplier<String> supplier) {
         Objects.requireNonNull(supplier, "supplier");
-        return new Lm(model, apiBase, supplier, "supplier", temperature, maxTokens, cache, numRetries);
+        return new Lm(model, apiBase, supplier, "supplier", temperature, maxTokens, cache, numRetries, timeout, engine);
     }
 
     public Lm temperature(double t) {
-        return new Lm(model, apiBase, apiKey, apiKeySource, t, maxTokens, cache, numRetries);
+        return new Lm(model, apiBase, apiKey, apiKeySource, t, maxTokens, cache, numRetries, timeout, engine);
     }
 
     public Lm maxTokens(int n) {
-        return new Lm(model, apiBase, apiKey, apiKeySource, temperature, n, cache, numRetries);
+        return new Lm(model, apiBase, apiKey, apiKeySource, temperature, n, cache, numRetries, timeout, engine);
     }
 
     /** DSPy's response cache on or off (default on). */
     public Lm cache(boolean enabled) {
-        return new Lm(model, apiBase, apiKey, apiKeySource, temperature, maxTokens, enabled, numRetries);
+        return new Lm(model, apiBase, apiKey, apiKeySource, temperature, maxTokens, enabled, numRetries, timeout, engine);
     }
 
     public Lm numRetries(int n) {
-        return new Lm(model, apiBase, apiKey, apiKeySource, temperature, maxTokens, cache, n);
+        return new Lm(model, apiBase, apiKey, apiKeySource, temperature, maxTokens, cache, n, timeout, engine);
+    }
+
+    /** How long one LM request may take before it fails with {@link LmTimeoutException}. */
+    public Lm timeout(Duration t) {
+        return new Lm(model, apiBase, apiKey, apiKeySource, temperature, maxTokens, cache, numRetries, t, engine);
+    }
+
+    /**
+     * DSPy's HTTP engine: {@code "litellm"}, {@code "lm15"} (DSPy's native one) or
+     * {@code "auto"} (DSPy's choice, the default).
+     */
+    public Lm engine(String name) {
+        return new Lm(model, apiBase, apiKey, apiKeySource, temperature, maxTokens, cache, numRetries, timeout, name);
     }
 
     public String model() {
@@ -114,6 +138,8 @@ public final class Lm {
             spec.put("cache", cache);
             spec.put("num_retries", numRetries);
             spec.put("model_type", "chat");
+            spec.put("timeout", timeout == null ? null : timeout.toMillis() / 1000.0);
+            spec.put("engine", engine);
             ref.put("spec", spec);
         } else {
             ref.put("spec", null);
@@ -126,6 +152,7 @@ public final class Lm {
         return "Lm{model=" + model + (apiBase == null ? "" : ", apiBase=" + apiBase)
                 + (apiKeySource == null ? "" : ", apiKey=<from " + apiKeySource + ">")
                 + (temperature == null ? "" : ", temperature=" + temperature)
-                + (maxTokens == null ? "" : ", maxTokens=" + maxTokens) + ", cache=" + cache + "}";
+                + (maxTokens == null ? "" : ", maxTokens=" + maxTokens) + ", cache=" + cache
+                + (timeout == null ? "" : ", timeout=" + timeout) + (engine == null ? "" : ", engine=" + engine) + "}";
     }
 }

@@ -4,10 +4,10 @@ import dev.taipan.PythonException;
 import dev.taipan.TaipanException;
 
 /**
- * Maps DSPy's and LiteLLM's exception types (see docs/DSPY-BRIDGE.md, "Errors") to the
- * typed {@link LmException}s. Matching is on the class name's last segment, so both
- * {@code dspy.utils.exceptions.LMRateLimitError} and {@code litellm.exceptions.RateLimitError}
- * land in the same place.
+ * Maps DSPy's exception types (see docs/DSPY-BRIDGE.md, "Errors": in DSPy 3.4 every LM
+ * failure surfaces as a {@code dspy.utils.exceptions} class, whichever HTTP engine ran) to the
+ * typed {@link LmException}s. Matching is on the class name's last segment, so a provider
+ * library's own {@code RateLimitError} would land in the same place.
  */
 final class LmErrors {
     private LmErrors() {
@@ -23,7 +23,8 @@ final class LmErrors {
         if (simple.contains("ContextWindow")) {
             return new ContextWindowExceededException(msg, false, e);
         }
-        if (simple.contains("Timeout")) {
+        if (simple.contains("Timeout") || (simple.contains("Transport") && mentionsTimeout(e.pythonMessage()))) {
+            // DSPy's native engine reports a request that ran out of time as a transport error.
             return new LmTimeoutException(msg, true, e);
         }
         if (simple.contains("Authentication") || simple.contains("Auth") || simple.contains("PermissionDenied")) {
@@ -42,5 +43,10 @@ final class LmErrors {
             return new LmServerException(msg, true, e);
         }
         return e;
+    }
+
+    private static boolean mentionsTimeout(String message) {
+        String m = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
+        return m.contains("timeout") || m.contains("timed out");
     }
 }

@@ -84,7 +84,9 @@ public final class LocalLmServer implements AutoCloseable {
 
     /** An LM with a special model name, e.g. {@code "taipan-local-fail-429"} for injected failures. */
     public Lm lm(String model) {
-        return Lm.of("openai/" + model).apiBase(url).apiKey(() -> "local-placeholder-key").cache(false).numRetries(0);
+        // LiteLLM engine: the server is exercised through DSPy's real LM -> LiteLLM -> HTTP path.
+        return Lm.of("openai/" + model).apiBase(url).apiKey(() -> "local-placeholder-key").cache(false).numRetries(0)
+                .engine("litellm");
     }
 
     @Override
