@@ -432,7 +432,8 @@ def _cached_lm(ref: Any) -> Any:
 
 
 _LM_KEYS = {"model", "api_base", "api_key", "temperature", "max_tokens", "cache", "num_retries", "model_type",
-            "timeout", "engine"}
+            "timeout", "engine", "answers"}
+DUMMY_MODEL = "dspy/dummy"
 
 
 def build_lm(spec: Dict[str, Any]) -> Any:
@@ -444,6 +445,13 @@ def build_lm(spec: Dict[str, Any]) -> Any:
     model = spec.get("model")
     if not isinstance(model, str) or not model:
         raise SpecError("an LM spec needs a model string")
+    if model == DUMMY_MODEL:
+        # DSPy's own DummyLM, for users' tests: answers in order, each a {field: value} map.
+        answers = spec.get("answers")
+        if not isinstance(answers, list) or not all(isinstance(a, dict) for a in answers):
+            raise SpecError("the dummy LM needs 'answers': a list of {field: value} maps")
+        from dspy.utils import DummyLM
+        return DummyLM(answers)
     key = spec.get("api_key")
     if key:
         with _secrets_lock:

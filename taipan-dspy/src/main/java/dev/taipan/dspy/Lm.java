@@ -2,6 +2,7 @@ package dev.taipan.dspy;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -25,9 +26,16 @@ public final class Lm {
     private final int numRetries;
     private final Duration timeout;
     private final String engine;
+    private final List<Map<String, Object>> answers;
 
     private Lm(String model, String apiBase, Supplier<String> apiKey, String apiKeySource, Double temperature,
                Integer maxTokens, boolean cache, int numRetries, Duration timeout, String engine) {
+        this(model, apiBase, apiKey, apiKeySource, temperature, maxTokens, cache, numRetries, timeout, engine, null);
+    }
+
+    private Lm(String model, String apiBase, Supplier<String> apiKey, String apiKeySource, Double temperature,
+               Integer maxTokens, boolean cache, int numRetries, Duration timeout, String engine,
+               List<Map<String, Object>> answers) {
         if (model == null || model.isBlank()) {
             throw new IllegalArgumentException("Lm: model must be a LiteLLM model string, e.g. 'openai/gpt-4o-mini'");
         }
@@ -57,6 +65,18 @@ public final class Lm {
         this.numRetries = numRetries;
         this.timeout = timeout;
         this.engine = engine;
+        this.answers = answers;
+    }
+
+    /**
+     * DSPy's {@code DummyLM} for tests: each LM call answers with the next map of output
+     * field values, in order. Real DSPy runs in real workers; only the model is fake.
+     */
+    public static Lm dummy(List<Map<String, Object>> answers) {
+        if (answers == null || answers.isEmpty()) {
+            throw new IllegalArgumentException("Lm.dummy needs at least one answer");
+        }
+        return new Lm("dspy/dummy", null, null, null, null, null, false, 0, null, null, List.copyOf(answers));
     }
 
     /** A model by its LiteLLM name, e.g. {@code "openai/gpt-4o-mini"} or {@code "ollama_chat/llama3"}. */
@@ -140,6 +160,9 @@ public final class Lm {
             spec.put("model_type", "chat");
             spec.put("timeout", timeout == null ? null : timeout.toMillis() / 1000.0);
             spec.put("engine", engine);
+            if (answers != null) {
+                spec.put("answers", answers);
+            }
             ref.put("spec", spec);
         } else {
             ref.put("spec", null);

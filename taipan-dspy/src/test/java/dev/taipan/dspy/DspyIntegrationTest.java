@@ -205,6 +205,13 @@ class DspyIntegrationTest {
     }
 
     @Test
+    void dspysDummyLmAnswersInOrder() {
+        Program p = fx.dspy.predict("question -> answer");
+        Lm dummy = Lm.dummy(List.of(Map.of("answer", "first"), Map.of("answer", "second")));
+        assertEquals("first", p.run(Map.of("question", "a"), RunOptions.lm(dummy)).getString("answer"));
+    }
+
+    @Test
     void lmFailuresMapToTypedExceptions() {
         Program p = fx.dspy.predict("question -> answer");
         Map<String, String> q = Map.of("question", "hi");
