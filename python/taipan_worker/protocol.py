@@ -8,7 +8,7 @@ for the small blocking helper :func:`read_frame` used by tests and the benchmark
 from __future__ import annotations
 
 import struct
-from typing import Any, BinaryIO, Dict, Optional, Tuple
+from typing import Any, BinaryIO, Callable, Dict, Optional, Tuple
 
 import msgpack
 
@@ -17,6 +17,8 @@ HEADER_SIZE = 4
 DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024  # 67,108,864
 
 _HEADER = struct.Struct(">I")
+_pack_header = _HEADER.pack
+_unpack_header_from = _HEADER.unpack_from
 
 #: Field order of every message type, after the envelope keys ``v``, ``type`` and ``id``.
 #: ``has_id`` says whether the message belongs to a call (and so carries ``id``).
@@ -84,6 +86,17 @@ _SCHEMA: Dict[str, Dict[str, Tuple[Any, bool]]] = {
 
 MESSAGE_TYPES = frozenset(MESSAGE_FIELDS)
 
+_MISSING: Any = object()
+
+# _SCHEMA flattened for validate_message: type -> ((key, types or None for any, nullable, bool accepted), ...)
+_CHECKS: Dict[str, Tuple[Tuple[str, Any, bool, bool], ...]] = {
+    mtype: tuple(
+        (key, None if types is _ANY else types, nullable, types is not _ANY and bool in types)
+        for key, (types, nullable) in schema.items()
+    )
+    for mtype, schema in _SCHEMA.items()
+}
+
 
 class ProtocolError(Exception):
     """A malformed frame or message; fatal for the connection."""
@@ -133,6 +146,34 @@ def encode_frame(msg: Dict[str, Any], max_frame_bytes: int = DEFAULT_MAX_FRAME_B
     return _HEADER.pack(len(body)) + body
 
 
+def new_packer() -> Callable[[Any], bytes]:
+    """A reusable MessagePack ``pack`` function with the protocol's settings.
+
+    Faster than ``msgpack.packb`` (no packer per call) but not thread-safe: one per thread.
+    It keeps its largest buffer; drop it after packing something big.
+    """
+    return msgpack.Packer(use_bin_type=True, use_single_float=False).pack
+
+
+def encode_ordered_frame(
+    msg: Dict[str, Any],
+    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+    pack: Optional[Callable[[Any], bytes]] = None,
+) -> bytes:
+    """Like :func:`encode_frame` for a message the caller built in wire order already.
+
+    ``msg`` must hold ``v``, ``type``, ``id`` (omitted, never nil, when the message does not
+    belong to a call) and the type's fields in the documented order; the keys are written
+    as given, without the reordering copy :func:`encode_frame` makes. ``pack`` is an
+    optional function from :func:`new_packer`.
+    """
+    body = pack(msg) if pack is not None else msgpack.packb(msg, use_bin_type=True, use_single_float=False)
+    size = len(body)
+    if size > max_frame_bytes:
+        raise FrameTooLarge(size, max_frame_bytes)
+    return _pack_header(size) + body
+
+
 def check_header(header: bytes, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> int:
     """Validate a 4-byte header and return the body length it declares."""
     if len(header) != HEADER_SIZE:
@@ -163,39 +204,45 @@ def validate_message(msg: Any) -> Dict[str, Any]:
     """Validate the envelope and the fields of a decoded message; return it."""
     if not isinstance(msg, dict):
         raise ProtocolError(f"frame body is a {type(msg).__name__}, not a map")
-    if "v" not in msg:
-        raise ProtocolError("message has no protocol version 'v'")
-    v = msg["v"]
-    if type(v) is not int or v != VERSION:
+    v = msg.get("v", _MISSING)
+    if v.__class__ is not int or v != VERSION:
+        if v is _MISSING:
+            raise ProtocolError("message has no protocol version 'v'")
         raise ProtocolError(f"unsupported protocol version {v!r} (expected {VERSION})")
-    if "type" not in msg:
-        raise ProtocolError("message has no 'type'")
-    mtype = msg["type"]
-    if not isinstance(mtype, str):
-        raise ProtocolError(f"message type {mtype!r} is not a string")
-    schema = _SCHEMA.get(mtype)
-    if schema is None:
+    mtype = msg.get("type", _MISSING)
+    if mtype.__class__ is not str:
+        if mtype is _MISSING:
+            raise ProtocolError("message has no 'type'")
+        if not isinstance(mtype, str):
+            raise ProtocolError(f"message type {mtype!r} is not a string")
+    checks = _CHECKS.get(mtype)
+    if checks is None:
         raise ProtocolError(f"unknown message type {mtype!r}")
-    for key, (types, nullable) in schema.items():
-        if key not in msg or msg[key] is None:
+    get = msg.get
+    for key, types, nullable, bool_ok in checks:
+        value = get(key)
+        if value is None:
             if nullable:
                 continue
             raise ProtocolError(f"{mtype} message lacks required key {key!r}")
-        if not _is_type(msg[key], types):
-            raise ProtocolError(f"{mtype} message has a {type(msg[key]).__name__} for {key!r}")
+        if types is not None and (
+            not isinstance(value, types) or (value.__class__ is bool and not bool_ok)
+        ):  # bool is an int subclass; never accept it as an int
+            raise ProtocolError(f"{mtype} message has a {type(value).__name__} for {key!r}")
     return msg
 
 
-def decode_body(body: bytes) -> Dict[str, Any]:
+def decode_body(body: Any) -> Dict[str, Any]:
     """Decode and validate one frame body (without header).
 
-    Raises :class:`ProtocolError` unless ``body`` is exactly one MessagePack map with
-    ``v == 1``, a known ``type`` and well-typed fields; ext types are rejected.
+    ``body`` is any bytes-like object. Raises :class:`ProtocolError` unless it is exactly one
+    MessagePack map with ``v == 1``, a known ``type`` and well-typed fields; ext types are
+    rejected.
     """
     if not body:
         raise ProtocolError("empty frame body")
     try:
-        msg = msgpack.unpackb(
+        msg = _unpackb(
             body,
             raw=False,
             strict_map_key=False,
@@ -208,6 +255,75 @@ def decode_body(body: bytes) -> Dict[str, Any]:
     except Exception as exc:  # OutOfData, FormatError, ValueError, TypeError (unhashable key)...
         raise ProtocolError(f"invalid MessagePack body: {type(exc).__name__}: {exc}") from None
     return validate_message(msg)
+
+
+_unpackb = msgpack.unpackb
+
+
+class FrameParser:
+    """Incremental frame reader for a byte stream that arrives in arbitrary chunks.
+
+    :meth:`feed` takes the next chunk and calls ``on_message`` with every message that is
+    now complete, in order (a chunk may hold part of a frame, or many frames). Each header
+    is checked as soon as its 4 bytes are in, so an oversize or zero length is rejected
+    before any of its body is buffered. Errors raise :class:`ProtocolError`; after one the
+    parser must not be used again. :meth:`eof` says whether the stream ended cleanly at a
+    frame boundary. A message whose handler raises is not delivered twice.
+    """
+
+    __slots__ = ("_buf", "_max", "_on_message")
+
+    def __init__(
+        self, on_message: Callable[[Dict[str, Any]], None], max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
+    ) -> None:
+        self._buf = bytearray()
+        self._max = max_frame_bytes
+        self._on_message = on_message
+
+    @property
+    def buffered(self) -> int:
+        """Bytes received that do not form a whole frame yet."""
+        return len(self._buf)
+
+    def feed(self, data: Any) -> None:
+        buf = self._buf
+        if buf:
+            buf += data
+            data = buf
+        size = len(data)
+        pos = 0
+        limit = self._max
+        on_message = self._on_message
+        try:
+            while size - pos >= HEADER_SIZE:
+                (length,) = _unpack_header_from(data, pos)
+                if length == 0 or length > limit:
+                    check_header(data[pos : pos + HEADER_SIZE], limit)  # raises with the message
+                end = pos + HEADER_SIZE + length
+                if end > size:
+                    break
+                msg = decode_body(data[pos + HEADER_SIZE : end])
+                pos = end
+                on_message(msg)
+        finally:
+            # also on errors, so that the frames already delivered are never parsed again
+            if data is buf:
+                if pos:
+                    del buf[:pos]
+            elif pos < size:
+                buf += data[pos:] if pos else data
+
+    def eof(self) -> None:
+        """The stream ended: raise :class:`ProtocolError` if it ended inside a frame."""
+        buffered = len(self._buf)
+        if not buffered:
+            return
+        if buffered < HEADER_SIZE:
+            raise ProtocolError(f"truncated frame header ({buffered} bytes) before EOF")
+        (length,) = _unpack_header_from(self._buf, 0)
+        raise ProtocolError(
+            f"truncated frame body ({buffered - HEADER_SIZE} of {length} bytes) before EOF"
+        )
 
 
 def _read_exactly(stream: BinaryIO, n: int) -> bytes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, TypeVar, Union, overload
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, TypeVar, Union, overload
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,6 +22,10 @@ class FunctionSpec:
     session: bool = False
     is_async: bool = False
     signature: Optional[inspect.Signature] = field(default=None, compare=False)
+    #: ``(least, most)`` positional arguments (``most`` is -1 for ``*args``) such that a call
+    #: with only that many positional arguments certainly binds to ``signature``; ``None``
+    #: when there is no signature or it has a keyword-only parameter without a default.
+    positional_range: Optional[Tuple[int, int]] = field(default=None, compare=False)
 
 
 _lock = threading.Lock()
@@ -35,14 +39,36 @@ def _signature(func: Callable[..., Any]) -> Optional[inspect.Signature]:
         return None
 
 
+def positional_range(signature: Optional[inspect.Signature]) -> Optional[Tuple[int, int]]:
+    """How many positional arguments alone bind to ``signature`` (see ``FunctionSpec``)."""
+    if signature is None:
+        return None
+    least = most = 0
+    for param in signature.parameters.values():
+        kind = param.kind
+        if kind is inspect.Parameter.POSITIONAL_ONLY or kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
+            most += 1
+            if param.default is inspect.Parameter.empty:
+                least = most
+        elif kind is inspect.Parameter.VAR_POSITIONAL:
+            most = -1
+        elif kind is inspect.Parameter.KEYWORD_ONLY:
+            if param.default is inspect.Parameter.empty:
+                return None
+            # VAR_KEYWORD never prevents binding
+    return least, most
+
+
 def make_spec(func: Callable[..., Any], name: str, module: str, session: bool = False) -> FunctionSpec:
+    signature = _signature(func)
     return FunctionSpec(
         name=name,
         module=module,
         func=func,
         session=session,
         is_async=inspect.iscoroutinefunction(func),
-        signature=_signature(func),
+        signature=signature,
+        positional_range=positional_range(signature),
     )
 
 

@@ -1,9 +1,14 @@
 """The worker: one asyncio event loop speaking the Taipan protocol over a Unix socket.
 
 All socket writes happen on the loop thread, one whole frame per ``transport.write``, so
-frames are never interleaved. Plain functions run on a ``ThreadPoolExecutor`` with
-``slots`` threads; their results (already encoded in the thread) come back to the loop.
-``async def`` functions run as tasks on the loop.
+frames are never interleaved. Frames are read by an ``asyncio.Protocol`` whose
+``data_received`` parses every whole frame in the chunk (``protocol.FrameParser``) and
+dispatches it at once. Plain functions run on a ``ThreadPoolExecutor`` with ``slots``
+threads; their results (already encoded in the thread) come back to the loop.
+``async def`` functions run as tasks on the loop; the built-ins (``echo``, ``ping``, ...)
+are started eagerly instead: their coroutine's first step runs inside ``data_received`` and,
+if it finishes there, the result is written in the same loop pass (a task is made only if
+it suspends). A call's deadline timer is armed only when the call did not finish at once.
 
 Exit statuses: 0 normal (EOF, drained after SIGTERM), 1 could not connect,
 2 import failure or bad arguments, 3 protocol error from the host.
@@ -20,20 +25,22 @@ import signal
 import sys
 import time
 import traceback
+import types
+from concurrent.futures import Future as ConcurrentFuture
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Generator, List, Optional, Tuple, Union
 
 from . import __version__
 from .protocol import (
     DEFAULT_MAX_FRAME_BYTES,
-    HEADER_SIZE,
+    FrameParser,
     FrameTooLarge,
     ProtocolError,
-    check_header,
-    decode_body,
     encode_frame,
+    encode_ordered_frame,
     error_type_name,
+    new_packer,
 )
 from .registry import FunctionSpec, exposed, make_spec
 
@@ -45,8 +52,9 @@ EXIT_CONNECT = 1
 EXIT_IMPORT = 2
 EXIT_PROTOCOL = 3
 
-_READ_LIMIT = 4 * 1024 * 1024
 _MAX_ERROR_TEXT = 64 * 1024
+#: The loop thread's reusable packer is replaced after a body this big (it keeps its buffer).
+_PACKER_KEEP_BYTES = 1024 * 1024
 
 _active: Optional["Worker"] = None
 
@@ -58,10 +66,10 @@ def raw_writer_for_testing() -> Callable[[bytes], None]:
     call's thread go out before that call's own result.
     """
     worker = _active
-    if worker is None or worker.writer is None or worker.loop is None:
+    if worker is None or worker.transport is None or worker.loop is None:
         raise RuntimeError("no active Taipan worker connection")
     loop = worker.loop
-    writer = worker.writer
+    writer = worker.transport
 
     def write(data: bytes) -> None:
         try:
@@ -87,12 +95,89 @@ class Config:
     run_id: Optional[str] = None
 
 
-@dataclass
 class _Call:
-    id: int
-    function: str
-    task: Optional["asyncio.Task[None]"] = None
-    timer: Optional[asyncio.TimerHandle] = None
+    """A call in flight. ``task`` is the asyncio task of a suspended async call or the
+    executor future of a plain one (``None`` while an eager call runs its first step)."""
+
+    __slots__ = ("id", "function", "task", "timer")
+
+    def __init__(self, cid: int, function: str) -> None:
+        self.id = cid
+        self.function = function
+        self.task: Optional[Union["asyncio.Task[None]", "ConcurrentFuture[bytes]"]] = None
+        self.timer: Optional[asyncio.TimerHandle] = None
+
+
+@types.coroutine
+def _resume(coro: Any, yielded: Any) -> Generator[Any, Any, Any]:
+    """Continue, inside a task, a coroutine whose first step already ran and yielded ``yielded``.
+
+    Passes every later send/throw to ``coro`` (what ``await`` does), so the task waits on
+    the futures ``coro`` waits on, and cancelling the task cancels ``coro`` for real.
+    """
+    while True:
+        try:
+            sent = yield yielded
+        except GeneratorExit:
+            coro.close()
+            raise
+        except BaseException as exc:  # noqa: BLE001 - CancelledError and anything thrown in
+            try:
+                yielded = coro.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+        else:
+            try:
+                yielded = coro.send(sent)
+            except StopIteration as stop:
+                return stop.value
+
+
+class _HostProtocol(asyncio.Protocol):
+    """The connection to the host: frames in via ``FrameParser``, whole frames out."""
+
+    def __init__(self, worker: "Worker") -> None:
+        self.worker = worker
+        self.parser = FrameParser(worker._dispatch, worker.config.max_frame_bytes)
+        self.feed = self.parser.feed
+        self.transport: Optional[asyncio.Transport] = None
+        self.writing_paused = False
+        self.drain_waiter: Optional["asyncio.Future[None]"] = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.feed(data)
+        except ProtocolError as exc:
+            self.worker._protocol_error(exc)
+        except BaseException:
+            self.worker._internal_error()
+
+    def eof_received(self) -> Optional[bool]:
+        try:
+            self.parser.eof()
+        except ProtocolError as exc:
+            self.worker._protocol_error(exc)
+        self.worker._on_eof()
+        return None
+
+    def connection_lost(self, exc: Optional[BaseException]) -> None:
+        self._wake_drain()
+        self.worker._on_eof()
+
+    def pause_writing(self) -> None:
+        self.writing_paused = True
+
+    def resume_writing(self) -> None:
+        self.writing_paused = False
+        self._wake_drain()
+
+    def _wake_drain(self) -> None:
+        waiter = self.drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
 
 class _BadArguments(Exception):
@@ -124,8 +209,10 @@ class Worker:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.loop: Optional[asyncio.AbstractEventLoop] = None
-        self.reader: Optional[asyncio.StreamReader] = None
-        self.writer: Optional[asyncio.StreamWriter] = None
+        self.transport: Optional[asyncio.Transport] = None
+        self.protocol: Optional[_HostProtocol] = None
+        self._pack = new_packer()  # loop thread only
+        self._eager: Dict[str, FunctionSpec] = {}  # the built-ins, started eagerly
         self.functions: Dict[str, FunctionSpec] = {}
         self.sessions: Dict[str, Dict[str, Any]] = {}
         self.inflight: Dict[int, _Call] = {}
@@ -147,13 +234,22 @@ class Worker:
         self.log(f"protocol error from host: {exc}; exiting with status {EXIT_PROTOCOL}")
         hard_exit(EXIT_PROTOCOL)
 
+    def _internal_error(self) -> None:
+        self.log("internal error in the worker runtime")
+        traceback.print_exc(file=sys.stderr)
+        hard_exit(1)
+
     async def _flush_socket(self, timeout: float) -> None:
-        writer = self.writer
-        if writer is None:
+        transport, protocol = self.transport, self.protocol
+        if transport is None or protocol is None or self.loop is None:
             return
         try:
-            writer.transport.set_write_buffer_limits(high=0, low=0)
-            await asyncio.wait_for(writer.drain(), timeout)
+            # with both limits at 0 the transport pauses us while anything is unsent and
+            # resumes us once its buffer is empty
+            transport.set_write_buffer_limits(high=0, low=0)
+            if protocol.writing_paused and not transport.is_closing():
+                protocol.drain_waiter = self.loop.create_future()
+                await asyncio.wait_for(protocol.drain_waiter, timeout)
         except Exception:
             pass
 
@@ -215,7 +311,9 @@ class Worker:
                 hard_exit(EXIT_IMPORT)
             elapsed = (time.perf_counter() - started) * 1000
             self.log(f"imported {module} in {elapsed:.0f} ms")
-        self.functions = dict(self._builtins())
+        builtins = self._builtins()
+        self._eager = dict(builtins)
+        self.functions = dict(builtins)
         for name, spec in exposed(self.config.modules).items():
             self.functions[name] = spec
 
@@ -223,10 +321,13 @@ class Worker:
         global _active
         self.loop = asyncio.get_running_loop()
         try:
-            self.reader, self.writer = await asyncio.open_unix_connection(self.config.socket, limit=_READ_LIMIT)
+            transport, protocol = await self.loop.create_unix_connection(
+                lambda: _HostProtocol(self), self.config.socket
+            )
         except OSError as exc:
             self.log(f"cannot connect to {self.config.socket}: {exc}")
             hard_exit(EXIT_CONNECT)
+        self.transport, self.protocol = transport, protocol  # type: ignore[assignment]
         _active = self
         self.log(f"connected to {self.config.socket}")
         self._send({"v": 1, "type": "auth", "worker_id": self.config.worker_id, "token": token})
@@ -255,7 +356,9 @@ class Worker:
             }
         )
         self.log(f"ready ({len(self.functions)} functions, {self.config.slots} slots)")
-        await self._read_loop()
+        # From here on everything happens in the protocol's callbacks; the process exits
+        # from them (EOF, protocol error, drained), never by returning from here.
+        await self.loop.create_future()
 
     # ------------------------------------------------------------------ I/O
 
@@ -263,41 +366,8 @@ class Worker:
         self._write(encode_frame(msg, self.config.max_frame_bytes))
 
     def _write(self, frame: bytes) -> None:
-        assert self.writer is not None
-        self.writer.write(frame)
-
-    async def _read_loop(self) -> None:
-        reader = self.reader
-        assert reader is not None
-        limit = self.config.max_frame_bytes
-        while True:
-            try:
-                header = await reader.readexactly(HEADER_SIZE)
-            except asyncio.IncompleteReadError as exc:
-                if not exc.partial:
-                    self._on_eof()
-                    return
-                self._protocol_error(ProtocolError(f"truncated frame header ({len(exc.partial)} bytes) before EOF"))
-                return
-            except (ConnectionError, OSError):
-                self._on_eof()
-                return
-            try:
-                length = check_header(header, limit)
-                try:
-                    body = await reader.readexactly(length)
-                except asyncio.IncompleteReadError as exc:
-                    raise ProtocolError(
-                        f"truncated frame body ({len(exc.partial)} of {length} bytes) before EOF"
-                    ) from None
-                msg = decode_body(body)
-                self._dispatch(msg)
-            except ProtocolError as exc:
-                self._protocol_error(exc)
-                return
-            except (ConnectionError, OSError):
-                self._on_eof()
-                return
+        assert self.transport is not None
+        self.transport.write(frame)
 
     def _on_eof(self) -> None:
         self.log(f"connection closed by host; exiting ({len(self.inflight)} calls in flight)")
@@ -320,7 +390,10 @@ class Worker:
         elif mtype == "cancel":
             self._stop_call(msg["id"], "cancelled", "the call was cancelled by the host")
         elif mtype == "heartbeat":
-            self._send({"v": 1, "type": "heartbeat", "seq": msg["seq"]})
+            self._write(
+                encode_ordered_frame({"v": 1, "type": "heartbeat", "seq": msg["seq"]}, self.config.max_frame_bytes,
+                                     self._pack)
+            )
         elif mtype == "session_close":
             self.sessions.pop(msg["session"], None)
         else:
@@ -330,7 +403,8 @@ class Worker:
         cid: int = msg["id"]
         if cid <= 0:
             raise ProtocolError(f"call id {cid} is not positive")
-        if cid in self.inflight:
+        inflight = self.inflight
+        if cid in inflight:
             raise ProtocolError(f"call id {cid} is already in flight")
         name: str = msg["function"]
         if self.draining:
@@ -350,18 +424,55 @@ class Worker:
                 )
             )
             return
-        try:
-            args, kwargs = self._prepare_arguments(spec, msg.get("args"), msg.get("session"))
-        except _BadArguments as exc:
-            self._write(self._error_frame(cid, "bad_arguments", "TypeError", str(exc), "", False))
-            return
-        call = _Call(cid, name)
-        self.inflight[cid] = call
-        assert self.loop is not None
+        raw_args = msg.get("args")
+        fits = spec.positional_range
+        kwargs: Optional[Dict[str, Any]] = None
+        if fits is not None and not spec.session and (raw_args is None or raw_args.__class__ is list):
+            # Fast path: positional arguments whose count certainly binds (what bind() checks).
+            count = len(raw_args) if raw_args is not None else 0
+            if fits[0] <= count and (count <= fits[1] or fits[1] < 0):
+                args: Any = raw_args if raw_args is not None else ()
+            else:
+                fits = None
+        else:
+            fits = None
+        if fits is None:
+            try:
+                args, kwargs = self._prepare_arguments(spec, raw_args, msg.get("session"))
+            except _BadArguments as exc:
+                self._write(self._error_frame(cid, "bad_arguments", "TypeError", str(exc), "", False))
+                return
         timeout_ms = msg.get("timeout_ms")
+        loop = self.loop
+        assert loop is not None
+        received = loop.time() if timeout_ms is not None else 0.0
+        call = _Call(cid, name)
+        inflight[cid] = call
+        if spec.is_async:
+            if self._eager.get(name) is spec:
+                # Eager start: run the first step here; most built-ins finish in it.
+                try:
+                    coro = spec.func(*args, **kwargs) if kwargs else spec.func(*args)
+                    yielded = coro.send(None)
+                except StopIteration as stop:
+                    self._finish(call, self._loop_result_frame(cid, stop.value))
+                    return
+                except BaseException as exc:  # noqa: BLE001 - includes SystemExit raised by user code
+                    self._finish(call, self._exception_frame(cid, exc))
+                    return
+                call.task = loop.create_task(self._run_resumed(call, coro, yielded))
+            else:
+                call.task = loop.create_task(self._run_async(call, spec, args, kwargs))
+        else:
+            future = self.executor.submit(self._run_sync, cid, spec, args, kwargs)
+            call.task = future
+            future.add_done_callback(
+                lambda f, call=call: loop.call_soon_threadsafe(self._sync_done, call, f)  # type: ignore[misc]
+            )
         if timeout_ms is not None:
-            call.timer = self.loop.call_later(max(timeout_ms, 0) / 1000.0, self._on_deadline, cid, timeout_ms)
-        call.task = self.loop.create_task(self._run_call(call, spec, args, kwargs))
+            call.timer = loop.call_at(
+                received + max(timeout_ms, 0) / 1000.0, self._on_deadline, cid, timeout_ms
+            )
 
     def _prepare_arguments(
         self, spec: FunctionSpec, raw_args: Any, session_id: Optional[str]
@@ -398,63 +509,101 @@ class Worker:
 
     # ------------------------------------------------------------------ running calls
 
-    async def _run_call(self, call: _Call, spec: FunctionSpec, args: List[Any], kwargs: Dict[str, Any]) -> None:
+    async def _run_async(
+        self, call: _Call, spec: FunctionSpec, args: Any, kwargs: Optional[Dict[str, Any]]
+    ) -> None:
         cid = call.id
         try:
-            if spec.is_async:
-                try:
-                    value = await spec.func(*args, **kwargs)
-                except asyncio.CancelledError:
-                    raise
-                except BaseException as exc:  # noqa: BLE001 - includes SystemExit raised by user code
-                    frame = self._exception_frame(cid, exc)
-                else:
-                    frame = self._result_frame(cid, value)
+            try:
+                value = await (spec.func(*args, **kwargs) if kwargs else spec.func(*args))
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - includes SystemExit raised by user code
+                frame = self._exception_frame(cid, exc)
             else:
-                assert self.loop is not None
-                frame = await self.loop.run_in_executor(self.executor, self._run_sync, cid, spec, args, kwargs)
+                frame = self._loop_result_frame(cid, value)
         except asyncio.CancelledError as exc:
-            if cid in self.inflight:  # not cancelled by us: the function itself raised CancelledError
-                self._finish(cid, self._exception_frame(cid, exc))
+            if self.inflight.get(cid) is call:  # not cancelled by us: the function itself raised it
+                self._finish(call, self._exception_frame(cid, exc))
             return
-        except BaseException as exc:  # pragma: no cover - defensive: a call must always end
-            frame = self._exception_frame(cid, exc)
-        self._finish(cid, frame)
+        self._finish(call, frame)
 
-    def _run_sync(self, cid: int, spec: FunctionSpec, args: List[Any], kwargs: Dict[str, Any]) -> bytes:
+    async def _run_resumed(self, call: _Call, coro: Any, yielded: Any) -> None:
+        """The rest of an eagerly started coroutine that suspended in its first step."""
+        cid = call.id
         try:
-            value = spec.func(*args, **kwargs)
+            try:
+                value = await _resume(coro, yielded)
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:  # noqa: BLE001
+                frame = self._exception_frame(cid, exc)
+            else:
+                frame = self._loop_result_frame(cid, value)
+        except asyncio.CancelledError as exc:
+            if self.inflight.get(cid) is call:  # not cancelled by us: the function itself raised it
+                self._finish(call, self._exception_frame(cid, exc))
+            return
+        self._finish(call, frame)
+
+    def _run_sync(self, cid: int, spec: FunctionSpec, args: Any, kwargs: Optional[Dict[str, Any]]) -> bytes:
+        """On an executor thread: run a plain function and encode its outcome."""
+        try:
+            value = spec.func(*args, **kwargs) if kwargs else spec.func(*args)
         except BaseException as exc:  # noqa: BLE001
             return self._exception_frame(cid, exc)
         return self._result_frame(cid, value)
 
-    def _finish(self, cid: int, frame: bytes) -> None:
-        call = self.inflight.pop(cid, None)
-        if call is None:
+    def _sync_done(self, call: _Call, future: "ConcurrentFuture[bytes]") -> None:
+        """On the loop: a plain function's executor future is done (or was cancelled by us)."""
+        if future.cancelled():
+            return  # cancelled while queued by _stop_call, which already answered
+        try:
+            frame = future.result()
+        except BaseException as exc:  # pragma: no cover - defensive: a call must always end
+            frame = self._exception_frame(call.id, exc)
+        self._finish(call, frame)
+
+    def _finish(self, call: _Call, frame: bytes) -> None:
+        cid = call.id
+        inflight = self.inflight
+        if inflight.get(cid) is not call:
             return  # already ended by cancel / deadline: discard the late result
+        del inflight[cid]
         if call.timer is not None:
             call.timer.cancel()
         self._write(frame)
-        if self.draining and not self.inflight:
+        if self.draining and not inflight:
             self._schedule_exit(EXIT_OK, "drained; exiting")
 
     def _stop_call(self, cid: int, kind: str, message: str) -> None:
         call = self.inflight.get(cid)
         if call is None:
             return  # unknown or finished id: the race is normal
-        self._finish(cid, self._error_frame(cid, kind, "", message, "", False))
+        self._finish(call, self._error_frame(cid, kind, "", message, "", False))
         if call.task is not None:
-            call.task.cancel()
+            call.task.cancel()  # a task is cancelled for real; a queued plain call never starts
 
     def _on_deadline(self, cid: int, timeout_ms: int) -> None:
         self._stop_call(cid, "deadline_exceeded", f"the call did not finish within {timeout_ms} ms")
 
     # ------------------------------------------------------------------ frames
 
-    def _result_frame(self, cid: int, value: Any) -> bytes:
+    def _loop_result_frame(self, cid: int, value: Any) -> bytes:
+        """``_result_frame`` on the loop thread, with the loop's reusable packer."""
+        frame = self._result_frame(cid, value, self._pack)
+        if len(frame) > _PACKER_KEEP_BYTES:
+            self._pack = new_packer()  # do not keep a big buffer around
+        return frame
+
+    def _result_frame(self, cid: int, value: Any, pack: Optional[Callable[[Any], bytes]] = None) -> bytes:
         try:
-            return encode_frame({"v": 1, "type": "result", "id": cid, "value": value}, self.config.max_frame_bytes)
+            return encode_ordered_frame(
+                {"v": 1, "type": "result", "id": cid, "value": value}, self.config.max_frame_bytes, pack
+            )
         except FrameTooLarge as exc:
+            if pack is not None and pack is self._pack:
+                self._pack = new_packer()  # it grew to hold the oversize body
             return self._error_frame(cid, "frame_too_large", error_type_name(FrameTooLarge), str(exc), "", False)
         except Exception as exc:  # TypeError, OverflowError, ValueError from msgpack
             return self._error_frame(

@@ -17,12 +17,15 @@ from hypothesis import strategies as st
 
 from taipan_worker.protocol import (
     DEFAULT_MAX_FRAME_BYTES,
+    FrameParser,
     FrameTooLarge,
     ProtocolError,
     check_header,
     decode_body,
     encode_frame,
+    encode_ordered_frame,
     error_type_name,
+    new_packer,
     read_frame,
 )
 
@@ -234,3 +237,183 @@ def test_error_without_call_omits_id() -> None:
                           "message": "m", "traceback": "", "retryable": False})
     msg = decode_body(frame[4:])
     assert "id" not in msg and list(msg)[:3] == ["v", "type", "kind"]
+
+
+# ---------------------------------------------------------------------------- FrameParser
+
+def _parser(max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> "tuple[FrameParser, list]":
+    got: list = []
+    return FrameParser(got.append, max_frame_bytes), got
+
+
+_STREAM_MESSAGES = [
+    {"v": 1, "type": "call", "id": 1, "function": "echo", "args": [1], "session": None, "timeout_ms": 60000},
+    {"v": 1, "type": "heartbeat", "seq": 7},
+    {"v": 1, "type": "call", "id": 2, "function": "f", "args": {"x": b"\x00" * 300}, "session": "s",
+     "timeout_ms": None},
+    {"v": 1, "type": "cancel", "id": 2},
+    {"v": 1, "type": "session_close", "session": "s"},
+]
+_STREAM = b"".join(encode_frame(m) for m in _STREAM_MESSAGES)
+
+
+def test_parser_one_frame_per_chunk() -> None:
+    parser, got = _parser()
+    for msg in _STREAM_MESSAGES:
+        parser.feed(encode_frame(msg))
+        assert got[-1] == msg
+    assert got == _STREAM_MESSAGES and parser.buffered == 0
+    parser.eof()  # at a frame boundary: a clean end
+
+
+def test_parser_many_frames_in_one_chunk() -> None:
+    parser, got = _parser()
+    parser.feed(_STREAM)
+    assert got == _STREAM_MESSAGES
+    assert parser.buffered == 0
+    # and again with a partial frame at the end of the chunk
+    parser.feed(_STREAM + _STREAM[:10])
+    assert got == _STREAM_MESSAGES * 2
+    assert parser.buffered == 10
+    parser.feed(_STREAM[10:])
+    assert got == _STREAM_MESSAGES * 3 and parser.buffered == 0
+
+
+def test_parser_split_at_every_byte_boundary() -> None:
+    for cut in range(1, len(_STREAM)):
+        parser, got = _parser()
+        parser.feed(_STREAM[:cut])
+        parser.feed(_STREAM[cut:])
+        assert got == _STREAM_MESSAGES, cut
+        assert parser.buffered == 0
+
+
+def test_parser_split_at_every_two_byte_boundaries() -> None:
+    data = b"".join(encode_frame(m) for m in _STREAM_MESSAGES[:2])
+    for i in range(1, len(data)):
+        for j in range(i, len(data)):
+            parser, got = _parser()
+            for chunk in (data[:i], data[i:j], data[j:]):
+                parser.feed(chunk)
+            assert got == _STREAM_MESSAGES[:2], (i, j)
+
+
+def test_parser_byte_by_byte() -> None:
+    parser, got = _parser()
+    for i in range(len(_STREAM)):
+        parser.feed(_STREAM[i : i + 1])
+        assert parser.buffered == len(_STREAM[: i + 1]) - sum(len(encode_frame(m)) for m in got)
+    assert got == _STREAM_MESSAGES
+    assert parser.buffered == 0
+
+
+def test_parser_accepts_bytearray_and_memoryview_chunks() -> None:
+    parser, got = _parser()
+    parser.feed(bytearray(_STREAM[:5]))
+    parser.feed(memoryview(_STREAM)[5:])
+    assert got == _STREAM_MESSAGES
+
+
+def test_parser_oversize_header_rejected_before_body() -> None:
+    for limit, length in ((999, 1000), (DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_FRAME_BYTES + 1),
+                          (DEFAULT_MAX_FRAME_BYTES, 0xFFFFFFF0)):
+        header = struct.pack(">I", length)
+        parser, got = _parser(limit)
+        parser.feed(header[:2])  # half a header: nothing to judge yet
+        assert parser.buffered == 2
+        with pytest.raises(ProtocolError, match="maximum frame size"):
+            parser.feed(header[2:])  # the header alone, no body byte ever arrives
+        assert got == []
+    # after a good frame in the same chunk: the good one is delivered, then the error
+    parser, got = _parser(999)
+    with pytest.raises(ProtocolError, match="maximum frame size"):
+        parser.feed(encode_frame(_STREAM_MESSAGES[1]) + struct.pack(">I", 1000))
+    assert got == [_STREAM_MESSAGES[1]]
+
+
+def test_parser_frame_at_the_limit_is_accepted() -> None:
+    frame = encode_frame(_STREAM_MESSAGES[2])
+    parser, got = _parser(len(frame) - 4)
+    parser.feed(frame)
+    assert got == [_STREAM_MESSAGES[2]]
+
+
+def test_parser_zero_length_rejected() -> None:
+    parser, got = _parser()
+    with pytest.raises(ProtocolError, match="zero-length"):
+        parser.feed(struct.pack(">I", 0))
+
+
+def test_parser_eof_inside_a_frame() -> None:
+    frame = encode_frame(_STREAM_MESSAGES[0])
+    parser, _ = _parser()
+    parser.feed(frame[:3])
+    with pytest.raises(ProtocolError, match="truncated frame header"):
+        parser.eof()
+    parser, _ = _parser()
+    parser.feed(frame[:-1])
+    with pytest.raises(ProtocolError, match="truncated frame body"):
+        parser.eof()
+
+
+@pytest.mark.parametrize("entry", BAD, ids=[e["name"] for e in BAD])
+def test_parser_rejects_bad_vectors(entry: dict) -> None:
+    data = (VECTORS / "bad" / f"{entry['name']}.bin").read_bytes()
+    for chunks in ([data], [data[i : i + 1] for i in range(len(data))]):
+        parser, got = _parser()
+        with pytest.raises(ProtocolError):
+            for chunk in chunks:
+                parser.feed(chunk)
+            parser.eof()  # truncated vectors fail here
+        assert got == []
+
+
+@pytest.mark.parametrize("entry", GOOD, ids=[e["name"] for e in GOOD])
+def test_parser_decodes_golden(entry: dict) -> None:
+    data = (VECTORS / f"{entry['name']}.bin").read_bytes()
+    parser, got = _parser()
+    parser.feed(data[:1])
+    parser.feed(data[1:] + data)
+    assert len(got) == 2
+    for msg in got:
+        assert_same(msg, from_json(entry["message"]))
+
+
+def test_parser_handler_error_does_not_redeliver() -> None:
+    seen: list = []
+
+    def handler(msg: dict) -> None:
+        seen.append(msg)
+        if len(seen) == 1:
+            raise ProtocolError("rejected by the handler")
+
+    parser = FrameParser(handler)
+    with pytest.raises(ProtocolError, match="handler"):
+        parser.feed(_STREAM[:-3])
+    assert parser.buffered == len(_STREAM) - 3 - len(encode_frame(_STREAM_MESSAGES[0]))
+
+
+# ---------------------------------------------------------------------------- ordered encoding
+
+@pytest.mark.parametrize("entry", GOOD, ids=[e["name"] for e in GOOD])
+def test_encode_ordered_frame_golden(entry: dict) -> None:
+    """Messages already in wire order encode byte for byte like encode_frame, packer or not."""
+    data = (VECTORS / f"{entry['name']}.bin").read_bytes()
+    message = from_json(entry["message"])
+    pack = new_packer()
+    assert encode_ordered_frame(message) == data
+    assert encode_ordered_frame(message, pack=pack) == data
+    assert encode_ordered_frame(message, pack=pack) == data  # the packer is reusable
+
+
+def test_encode_ordered_frame_limits_and_errors() -> None:
+    pack = new_packer()
+    msg = {"v": 1, "type": "result", "id": 1, "value": b"x" * 1000}
+    size = len(encode_frame(msg)) - 4
+    assert encode_ordered_frame(msg, size, pack) == encode_frame(msg)
+    with pytest.raises(FrameTooLarge):
+        encode_ordered_frame(msg, size - 1, pack)
+    with pytest.raises(TypeError):
+        encode_ordered_frame({"v": 1, "type": "result", "id": 1, "value": {1, 2}}, pack=pack)
+    # a failed pack leaves nothing behind in the packer
+    assert encode_ordered_frame(msg, pack=pack) == encode_frame(msg)

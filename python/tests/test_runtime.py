@@ -435,3 +435,98 @@ def test_parent_death_kills_worker(host: FakeHost) -> None:
         for pipe in (parent.stdin, parent.stdout):
             if pipe is not None:
                 pipe.close()
+
+
+# ---------------------------------------------------------------------------- fast path
+
+
+def test_pipelined_frames_in_one_write(worker: Worker) -> None:
+    """Many frames in one chunk, the last one split: every call is answered once, in order."""
+    from taipan_worker.protocol import encode_frame
+
+    frames = b"".join(
+        encode_frame({"v": 1, "type": "call", "id": 100 + i, "function": "echo", "args": [i], "session": None,
+                      "timeout_ms": 60000})
+        for i in range(200)
+    )
+    worker.send_raw(frames[:-5])
+    first = [worker.recv() for _ in range(199)]
+    assert [(m["id"], m["value"]) for m in first] == [(100 + i, i) for i in range(199)]  # type: ignore[index]
+    worker.send_raw(frames[-5:])  # the rest of the split frame
+    assert worker.recv_for(299)["value"] == 199
+    assert worker.value("info")["in_flight"] == 1
+
+
+def test_frames_split_byte_by_byte(worker: Worker) -> None:
+    from taipan_worker.protocol import encode_frame
+
+    data = b"".join(
+        encode_frame({"v": 1, "type": "call", "id": i, "function": fn, "args": args, "session": None,
+                      "timeout_ms": 5000})
+        for i, (fn, args) in enumerate([("echo", ["a"]), (T + "add", [2, 3]), ("ping", None)], start=1)
+    )
+    for i in range(len(data)):
+        worker.send_raw(data[i : i + 1])
+    assert worker.recv_for(1)["value"] == "a"
+    assert worker.recv_for(2)["value"] == 5
+    assert worker.recv_for(3)["value"] == "pong"
+
+
+@pytest.mark.parametrize(
+    "data, needle",
+    [(b"\x00\x00", "truncated frame header"), (struct.pack(">I", 10) + b"\x81\xa1", "truncated frame body")],
+    ids=["header", "body"],
+)
+def test_eof_inside_a_frame_exits_3(worker: Worker, data: bytes, needle: str) -> None:
+    worker.send_raw(data)
+    worker.close()
+    assert worker.wait() == 3
+    assert needle in worker.stderr.wait_closed()
+
+
+def test_builtin_sleep_suspends_and_honours_deadline_and_cancel(worker: Worker) -> None:
+    """The eager built-ins that do suspend continue as tasks: deadline, cancel, errors."""
+    start = time.monotonic()
+    msg = worker.invoke("sleep", [30], timeout_ms=200)
+    assert msg["kind"] == "deadline_exceeded"
+    assert 0.15 < time.monotonic() - start < 5
+    cid = worker.call("sleep", [30])
+    worker.heartbeat(1)
+    assert worker.recv()["seq"] == 1
+    assert worker.value("info")["in_flight"] == 2
+    worker.send({"v": 1, "type": "cancel", "id": cid})
+    assert worker.recv_for(cid)["kind"] == "cancelled"
+    assert worker.value("info")["in_flight"] == 1
+    assert worker.value("sleep", [0]) == 0
+    msg = worker.invoke("sleep", ["x"])  # raises in the first step
+    assert msg["kind"] == "exception" and msg["error_type"] == "TypeError"
+    msg = worker.invoke("echo", [1, 2])
+    assert msg["kind"] == "bad_arguments" and msg["error_type"] == "TypeError"
+    assert worker.value("echo", {"value": [1]}) == [1]
+
+
+def test_cancel_queued_plain_call_never_answers_twice(host: FakeHost) -> None:
+    worker = host.start(slots=1)
+    fifo = os.path.join(host.dir, "release.fifo")
+    os.mkfifo(fifo)
+    held = worker.call(T + "read_file", [fifo])  # holds the only thread
+    queued = worker.call(T + "add", [1, 2])
+    worker.send({"v": 1, "type": "cancel", "id": queued})
+    assert worker.recv_for(queued)["kind"] == "cancelled"
+    with open(fifo, "w") as f:
+        f.write("go")
+    assert worker.recv_for(held)["value"] == "go"
+    assert worker.value("ping") == "pong"  # nothing from the cancelled call came in between
+    assert worker.value(T + "add", [2, 2]) == 4
+
+
+def test_bad_arguments_messages_unchanged(worker: Worker) -> None:
+    """The fast positional path must not change what a real mismatch reports."""
+    msg = worker.invoke(T + "add", [1])
+    assert msg["message"] == f"{T}add: missing a required argument: 'b'"
+    msg = worker.invoke(T + "add", [1, 2, 3])
+    assert msg["message"] == f"{T}add: too many positional arguments"
+    msg = worker.invoke(T + "add", None)
+    assert msg["message"] == f"{T}add: missing a required argument: 'a'"
+    msg = worker.invoke("ping", [1])
+    assert msg["kind"] == "bad_arguments" and msg["message"] == "ping: too many positional arguments"
