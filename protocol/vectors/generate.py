@@ -239,6 +239,28 @@ def good_vectors() -> List[Tuple[str, Dict[str, Any]]]:
     v.append(("heartbeat", {"v": 1, "type": "heartbeat", "seq": 7}))
     v.append(("heartbeat_large_seq", {"v": 1, "type": "heartbeat", "seq": 4294967296}))
     v.append(("session_close", {"v": 1, "type": "session_close", "session": "sess-1"}))
+    v.append(("chunk", {"v": 1, "type": "chunk", "id": 18, "seq": 0, "data": {"token": "Par", "field": "answer"}}))
+    v.append(
+        (
+            "callback",
+            {"v": 1, "type": "callback", "id": 19, "callback_id": 1, "name": "lookup_order",
+             "args": {"order_id": "ORD-12345"}},
+        )
+    )
+    v.append(
+        (
+            "callback_result_value",
+            {"v": 1, "type": "callback_result", "id": 19, "callback_id": 1, "value": {"status": "shipped"},
+             "error": None},
+        )
+    )
+    v.append(
+        (
+            "callback_result_error",
+            {"v": 1, "type": "callback_result", "id": 19, "callback_id": 2, "value": None,
+             "error": "IllegalStateException: no such order"},
+        )
+    )
     return v
 
 

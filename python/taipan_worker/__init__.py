@@ -4,7 +4,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "function"]
+__all__ = ["__version__", "function", "current_call", "call_java", "CallbackError"]
 
 
 def __getattr__(name: str) -> Any:
@@ -14,4 +14,8 @@ def __getattr__(name: str) -> Any:
         from .registry import function
 
         return function
+    if name in ("current_call", "call_java", "CallbackError"):
+        from . import runtime
+
+        return getattr(runtime, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

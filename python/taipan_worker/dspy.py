@@ -70,6 +70,11 @@ def _configure_once() -> None:
         dspy.disable_litellm_logging()
     except Exception:
         pass
+    try:
+        # Load LiteLLM now, while the worker starts, not inside its first call (~1.5 s).
+        import litellm  # noqa: F401
+    except Exception:
+        pass
 
 
 _configure_once()
@@ -418,6 +423,16 @@ def _cached_program(ref: Any) -> _Built:
     return _programs.put(key, build_program(spec))
 
 
+def _as_saved(state: Dict[str, Any]) -> Dict[str, Any]:
+    """State as ``program.save("x.json")`` writes it: ``dump_state()`` plus the ``metadata``
+    that ``program.load`` reads, so Java's saved files load in plain Python DSPy."""
+    from dspy.utils.saving import get_dependency_versions
+
+    saved = _without_lm(state)
+    saved["metadata"] = {"dependency_versions": get_dependency_versions()}
+    return saved
+
+
 def _cached_lm(ref: Any) -> Any:
     if not isinstance(ref, dict) or not isinstance(ref.get("id"), str) or not isinstance(ref.get("version"), int):
         raise SpecError("an LM reference is {'id': str, 'version': int, 'spec': LmSpec | nil}")
@@ -649,7 +664,7 @@ def state(program: Any, lm: Any = None) -> Dict[str, Any]:
     """The built program's ``dump_state()`` (demos, instructions, ...), without any ``lm``."""
     with _Guard():
         built = _cached_program(program)
-        return to_wire(_without_lm(built.module.dump_state()))
+        return to_wire(_as_saved(built.module.dump_state()))
 
 
 @function
@@ -764,7 +779,7 @@ def optimize(optimizer: Any, program: Any, trainset: Any, metric: Any, lm: Any, 
         student = built.module.deepcopy()
         with _context(lm_obj, adapter_obj):
             compiled = cls(**init_kw).compile(student, trainset=train, **compile_kw)
-        state = to_wire(_without_lm(compiled.dump_state()))
+        state = to_wire(_as_saved(compiled.dump_state()))
         score = None
         if val:
             result = _evaluate(_Built(compiled, built.kind, built.outputs, built.reasoning), val, metric_fn

@@ -41,10 +41,13 @@ MESSAGE_FIELDS: Dict[str, Tuple[str, ...]] = {
     "cancel": (),
     "heartbeat": ("seq",),
     "session_close": ("session",),
+    "chunk": ("seq", "data"),
+    "callback": ("callback_id", "name", "args"),
+    "callback_result": ("callback_id", "value", "error"),
 }
 
 #: Message types that carry ``id``.
-ID_TYPES = frozenset({"call", "result", "error", "cancel"})
+ID_TYPES = frozenset({"call", "result", "error", "cancel", "chunk", "callback", "callback_result"})
 
 # Validation schema: field -> (accepted python types, nullable). ``id`` is included here.
 _ANY = object()
@@ -82,6 +85,10 @@ _SCHEMA: Dict[str, Dict[str, Tuple[Any, bool]]] = {
     "cancel": {"id": (_INT, False)},
     "heartbeat": {"seq": (_INT, False)},
     "session_close": {"session": (_STR, False)},
+    "chunk": {"id": (_INT, False), "seq": (_INT, False), "data": (_ANY, True)},
+    "callback": {"id": (_INT, False), "callback_id": (_INT, False), "name": (_STR, False), "args": (_ANY, True)},
+    "callback_result": {"id": (_INT, False), "callback_id": (_INT, False), "value": (_ANY, True),
+                        "error": (_STR, True)},
 }
 
 MESSAGE_TYPES = frozenset(MESSAGE_FIELDS)

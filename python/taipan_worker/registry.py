@@ -21,6 +21,9 @@ class FunctionSpec:
     func: Callable[..., Any]
     session: bool = False
     is_async: bool = False
+    #: ``"sync"`` for a generator function, ``"async"`` for an async generator: each yielded
+    #: value is streamed to the host as a ``chunk``.
+    streams: Optional[str] = None
     signature: Optional[inspect.Signature] = field(default=None, compare=False)
     #: ``(least, most)`` positional arguments (``most`` is -1 for ``*args``) such that a call
     #: with only that many positional arguments certainly binds to ``signature``; ``None``
@@ -67,6 +70,7 @@ def make_spec(func: Callable[..., Any], name: str, module: str, session: bool = 
         func=func,
         session=session,
         is_async=inspect.iscoroutinefunction(func),
+        streams="async" if inspect.isasyncgenfunction(func) else "sync" if inspect.isgeneratorfunction(func) else None,
         signature=signature,
         positional_range=positional_range(signature),
     )

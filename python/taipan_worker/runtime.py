@@ -17,12 +17,14 @@ Exit statuses: 0 normal (EOF, drained after SIGTERM), 1 could not connect,
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import importlib
 import inspect
 import os
 import platform
 import signal
 import sys
+import threading
 import time
 import traceback
 import types
@@ -45,7 +47,7 @@ from .protocol import (
 from .registry import FunctionSpec, exposed, make_spec
 
 TOKEN_ENV = "TAIPAN_WORKER_TOKEN"
-CAPABILITIES = ["cancel", "sessions", "heartbeat"]
+CAPABILITIES = ["cancel", "sessions", "heartbeat", "stream", "callback"]
 
 EXIT_OK = 0
 EXIT_CONNECT = 1
@@ -99,13 +101,108 @@ class _Call:
     """A call in flight. ``task`` is the asyncio task of a suspended async call or the
     executor future of a plain one (``None`` while an eager call runs its first step)."""
 
-    __slots__ = ("id", "function", "task", "timer")
+    __slots__ = ("id", "function", "task", "timer", "stopped", "callbacks", "next_callback")
 
     def __init__(self, cid: int, function: str) -> None:
         self.id = cid
         self.function = function
         self.task: Optional[Union["asyncio.Task[None]", "ConcurrentFuture[bytes]"]] = None
         self.timer: Optional[asyncio.TimerHandle] = None
+        #: Set on the loop when the call ended (answered, cancelled, past its deadline); a
+        #: streaming generator on a thread checks it between items.
+        self.stopped = False
+        #: Callbacks to Java waiting for their ``callback_result``, by callback id.
+        self.callbacks: Optional[Dict[int, Any]] = None
+        self.next_callback = 0
+
+
+class CallbackError(Exception):
+    """A Java callback failed, is unknown, or the call ended before it answered."""
+
+
+class _UnsendableChunk(Exception):
+    """A yielded value cannot be sent; ``frame`` is the error that ends the call."""
+
+    def __init__(self, frame: bytes) -> None:
+        super().__init__("unsendable chunk")
+        self.frame = frame
+
+
+class CallContext:
+    """The call a function is running in; lets it call Java functions the host registered
+    for this call (``CallOptions.withCallback`` in Java). Get it with :func:`current_call`
+    on the thread or task that runs the call; the handle itself may be used from any thread.
+    """
+
+    __slots__ = ("_worker", "_call")
+
+    def __init__(self, worker: "Worker", call: _Call) -> None:
+        self._worker = worker
+        self._call = call
+
+    @property
+    def call_id(self) -> int:
+        return self._call.id
+
+    def _send(self, name: str, args: Any, future: Any) -> None:
+        """On the loop: register ``future`` and send the ``callback`` frame."""
+        worker, call = self._worker, self._call
+        if worker.inflight.get(call.id) is not call:
+            future.set_exception(CallbackError(f"cannot call Java {name!r}: the call already ended"))
+            return
+        call.next_callback += 1
+        cbid = call.next_callback
+        try:
+            frame = encode_frame(
+                {"v": 1, "type": "callback", "id": call.id, "callback_id": cbid, "name": name, "args": args},
+                worker.config.max_frame_bytes,
+            )
+        except FrameTooLarge as exc:
+            future.set_exception(CallbackError(f"the arguments of Java callback {name!r} are too large: {exc}"))
+            return
+        except Exception as exc:  # TypeError, OverflowError from msgpack
+            future.set_exception(CallbackError(f"the arguments of Java callback {name!r} cannot be sent: {exc}"))
+            return
+        if call.callbacks is None:
+            call.callbacks = {}
+        call.callbacks[cbid] = future
+        worker._write(frame)
+
+    def call_java(self, name: str, args: Any = None, timeout: Optional[float] = None) -> Any:
+        """Call the Java function ``name`` and wait for its result (from a thread, not the loop)."""
+        worker = self._worker
+        loop = worker.loop
+        assert loop is not None
+        if worker.loop_thread == threading.get_ident():
+            raise RuntimeError("call_java blocks; on the event loop use 'await call_java_async(...)'")
+        future: "ConcurrentFuture[Any]" = ConcurrentFuture()
+        loop.call_soon_threadsafe(self._send, name, args, future)
+        return future.result(timeout)
+
+    async def call_java_async(self, name: str, args: Any = None) -> Any:
+        """Call the Java function ``name`` from async code running on the worker's loop."""
+        loop = self._worker.loop
+        assert loop is not None
+        future = loop.create_future()
+        self._send(name, args, future)
+        return await future
+
+
+_thread_call = threading.local()
+_task_call: "contextvars.ContextVar[Optional[CallContext]]" = contextvars.ContextVar("taipan_call", default=None)
+
+
+def current_call() -> CallContext:
+    """The call running on this thread (plain functions) or task (async functions)."""
+    ctx = _task_call.get() or getattr(_thread_call, "ctx", None)
+    if ctx is None:
+        raise RuntimeError("not inside a Taipan call")
+    return ctx
+
+
+def call_java(name: str, args: Any = None, timeout: Optional[float] = None) -> Any:
+    """``current_call().call_java(name, args)``: run a Java callback registered for this call."""
+    return current_call().call_java(name, args, timeout)
 
 
 @types.coroutine
@@ -209,6 +306,7 @@ class Worker:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.loop: Optional[asyncio.AbstractEventLoop] = None
+        self.loop_thread: Optional[int] = None
         self.transport: Optional[asyncio.Transport] = None
         self.protocol: Optional[_HostProtocol] = None
         self._pack = new_packer()  # loop thread only
@@ -320,6 +418,7 @@ class Worker:
     async def run(self, token: str) -> None:
         global _active
         self.loop = asyncio.get_running_loop()
+        self.loop_thread = threading.get_ident()
         try:
             transport, protocol = await self.loop.create_unix_connection(
                 lambda: _HostProtocol(self), self.config.socket
@@ -396,6 +495,8 @@ class Worker:
             )
         elif mtype == "session_close":
             self.sessions.pop(msg["session"], None)
+        elif mtype == "callback_result":
+            self._on_callback_result(msg)
         else:
             raise ProtocolError(f"unexpected message type {mtype!r} from the host")
 
@@ -448,7 +549,15 @@ class Worker:
         received = loop.time() if timeout_ms is not None else 0.0
         call = _Call(cid, name)
         inflight[cid] = call
-        if spec.is_async:
+        if spec.streams == "async":
+            call.task = loop.create_task(self._run_async_stream(call, spec, args, kwargs))
+        elif spec.streams == "sync":
+            future = self.executor.submit(self._run_sync_stream, call, spec, args, kwargs)
+            call.task = future
+            future.add_done_callback(
+                lambda f, call=call: loop.call_soon_threadsafe(self._sync_done, call, f)  # type: ignore[misc]
+            )
+        elif spec.is_async:
             if self._eager.get(name) is spec:
                 # Eager start: run the first step here; most built-ins finish in it.
                 try:
@@ -464,7 +573,7 @@ class Worker:
             else:
                 call.task = loop.create_task(self._run_async(call, spec, args, kwargs))
         else:
-            future = self.executor.submit(self._run_sync, cid, spec, args, kwargs)
+            future = self.executor.submit(self._run_sync_in, call, spec, args, kwargs)
             call.task = future
             future.add_done_callback(
                 lambda f, call=call: loop.call_soon_threadsafe(self._sync_done, call, f)  # type: ignore[misc]
@@ -513,6 +622,7 @@ class Worker:
         self, call: _Call, spec: FunctionSpec, args: Any, kwargs: Optional[Dict[str, Any]]
     ) -> None:
         cid = call.id
+        _task_call.set(CallContext(self, call))  # this task's own context copy
         try:
             try:
                 value = await (spec.func(*args, **kwargs) if kwargs else spec.func(*args))
@@ -546,6 +656,98 @@ class Worker:
             return
         self._finish(call, frame)
 
+    def _run_sync_in(self, call: _Call, spec: FunctionSpec, args: Any, kwargs: Optional[Dict[str, Any]]) -> bytes:
+        """On an executor thread: ``_run_sync`` with the call known to :func:`current_call`."""
+        _thread_call.ctx = CallContext(self, call)
+        try:
+            return self._run_sync(call.id, spec, args, kwargs)
+        finally:
+            _thread_call.ctx = None
+
+    async def _run_async_stream(
+        self, call: _Call, spec: FunctionSpec, args: Any, kwargs: Optional[Dict[str, Any]]
+    ) -> None:
+        """An async generator: each yielded value goes out as a ``chunk``, then ``result`` nil."""
+        cid = call.id
+        _task_call.set(CallContext(self, call))
+        try:
+            try:
+                agen = spec.func(*args, **kwargs) if kwargs else spec.func(*args)
+                seq = 0
+                async for item in agen:
+                    self._write(self._chunk_frame(cid, seq, item, self._pack))
+                    seq += 1
+            except asyncio.CancelledError:
+                raise
+            except _UnsendableChunk as exc:
+                frame = exc.frame
+            except BaseException as exc:  # noqa: BLE001
+                frame = self._exception_frame(cid, exc)
+            else:
+                frame = self._loop_result_frame(cid, None)
+        except asyncio.CancelledError as exc:
+            if self.inflight.get(cid) is call:
+                self._finish(call, self._exception_frame(cid, exc))
+            return
+        self._finish(call, frame)
+
+    def _run_sync_stream(self, call: _Call, spec: FunctionSpec, args: Any, kwargs: Optional[Dict[str, Any]]) -> bytes:
+        """On an executor thread: a generator; chunks go to the loop in order, before the end."""
+        cid = call.id
+        loop = self.loop
+        assert loop is not None
+        _thread_call.ctx = CallContext(self, call)
+        try:
+            gen = spec.func(*args, **kwargs) if kwargs else spec.func(*args)
+            seq = 0
+            for item in gen:
+                if call.stopped:  # cancelled or past its deadline: stop producing
+                    gen.close()
+                    break
+                loop.call_soon_threadsafe(self._write_chunk, call, self._chunk_frame(cid, seq, item))
+                seq += 1
+        except _UnsendableChunk as exc:
+            return exc.frame
+        except BaseException as exc:  # noqa: BLE001
+            return self._exception_frame(cid, exc)
+        finally:
+            _thread_call.ctx = None
+        return self._result_frame(cid, None)
+
+    def _write_chunk(self, call: _Call, frame: bytes) -> None:
+        if self.inflight.get(call.id) is call:
+            self._write(frame)
+
+    def _chunk_frame(self, cid: int, seq: int, item: Any, pack: Optional[Callable[[Any], bytes]] = None) -> bytes:
+        try:
+            return encode_ordered_frame(
+                {"v": 1, "type": "chunk", "id": cid, "seq": seq, "data": item}, self.config.max_frame_bytes, pack
+            )
+        except FrameTooLarge as exc:
+            raise _UnsendableChunk(
+                self._error_frame(cid, "frame_too_large", error_type_name(FrameTooLarge), f"chunk {seq}: {exc}", "",
+                                  False)
+            ) from None
+        except Exception as exc:  # TypeError, OverflowError, ValueError from msgpack
+            raise _UnsendableChunk(
+                self._error_frame(
+                    cid, "unserializable_result", error_type_name(type(exc)),
+                    f"chunk {seq} of type {type(item).__name__} cannot be encoded as MessagePack: {exc}", "", False,
+                )
+            ) from None
+
+    def _on_callback_result(self, msg: Dict[str, Any]) -> None:
+        call = self.inflight.get(msg["id"])
+        if call is None or call.callbacks is None:
+            return  # the call ended meanwhile: nobody waits for this answer
+        future = call.callbacks.pop(msg["callback_id"], None)
+        if future is None or future.done():
+            return
+        if msg.get("error") is not None:
+            future.set_exception(CallbackError(msg["error"]))
+        else:
+            future.set_result(msg.get("value"))
+
     def _run_sync(self, cid: int, spec: FunctionSpec, args: Any, kwargs: Optional[Dict[str, Any]]) -> bytes:
         """On an executor thread: run a plain function and encode its outcome."""
         try:
@@ -570,8 +772,14 @@ class Worker:
         if inflight.get(cid) is not call:
             return  # already ended by cancel / deadline: discard the late result
         del inflight[cid]
+        call.stopped = True
         if call.timer is not None:
             call.timer.cancel()
+        if call.callbacks:
+            for future in call.callbacks.values():
+                if not future.done():
+                    future.set_exception(CallbackError("the call ended before Java answered"))
+            call.callbacks = None
         self._write(frame)
         if self.draining and not inflight:
             self._schedule_exit(EXIT_OK, "drained; exiting")
@@ -696,4 +904,5 @@ def main(config: Config) -> None:
     hard_exit(EXIT_OK)
 
 
-__all__ = ["Config", "Worker", "main", "raw_writer_for_testing", "hard_exit"]
+__all__ = ["Config", "Worker", "main", "raw_writer_for_testing", "hard_exit", "CallContext", "CallbackError",
+           "current_call", "call_java"]

@@ -8,9 +8,10 @@ import os
 import struct
 import sys
 import time
-from typing import Any, Dict
+from typing import Any, AsyncIterator, Dict, Iterator, List
 
 from .registry import function
+from .runtime import call_java, current_call
 
 
 @function
@@ -137,3 +138,47 @@ def session_get(session: Dict[str, Any], key: str) -> Any:
 async def slow_add(a: Any, b: Any, seconds: float) -> Any:
     await asyncio.sleep(seconds)
     return a + b
+
+
+@function
+def count_up(n: int) -> Iterator[int]:
+    """Streams 0..n-1 from a worker thread (a generator)."""
+    for i in range(n):
+        yield i
+
+
+@function
+async def count_up_async(n: int, delay: float = 0.0) -> AsyncIterator[Dict[str, Any]]:
+    """Streams n chunks from the event loop (an async generator)."""
+    for i in range(n):
+        if delay:
+            await asyncio.sleep(delay)
+        yield {"i": i, "text": f"piece {i}"}
+
+
+@function
+def stream_then_fail(n: int) -> Iterator[int]:
+    for i in range(n):
+        yield i
+    raise ValueError(f"failed after {n} chunks")
+
+
+@function
+def ask_java(name: str, args: Any = None) -> Any:
+    """Calls the Java callback ``name`` from a worker thread and returns its answer."""
+    return call_java(name, args)
+
+
+@function
+async def ask_java_async(name: str, args: Any = None) -> Any:
+    return await current_call().call_java_async(name, args)
+
+
+@function
+def ask_java_many(name: str, n: int) -> List[Any]:
+    """Calls back ``n`` times from ``n`` threads at once: callbacks of one call interleave."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ctx = current_call()
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(lambda i: ctx.call_java(name, i), range(n)))

@@ -1,21 +1,43 @@
 package dev.taipan.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taipan.PoolConfig;
 import dev.taipan.PoolHealth;
 import dev.taipan.PoolStats;
-import dev.taipan.Session;
 import dev.taipan.TaipanException;
 import dev.taipan.TaipanPool;
 import dev.taipan.WorkerInfo;
 import dev.taipan.WorkerLostException;
+import dev.taipan.dspy.Dspy;
+import dev.taipan.dspy.Evaluation;
+import dev.taipan.dspy.Example;
+import dev.taipan.dspy.FieldType;
+import dev.taipan.dspy.Lm;
+import dev.taipan.dspy.LmException;
+import dev.taipan.dspy.LocalLmServer;
+import dev.taipan.dspy.Metric;
+import dev.taipan.dspy.Optimizer;
+import dev.taipan.dspy.Prediction;
+import dev.taipan.dspy.Program;
+import dev.taipan.dspy.Signature;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -32,122 +54,343 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
- * {@code taipan demo}: a burst of concurrent calls, a worker SIGKILLed in the middle of it,
- * the typed failures of its in-flight calls (retried by the demo), the pool healing itself,
- * and a session keeping state across calls.
+ * {@code taipan demo}: the main job. A DSPy pipeline (classify, extract, answer with
+ * ChainOfThought) over the bundled support tickets, run concurrently on a pool of workers, one
+ * of which is SIGKILLed halfway; then an evaluation, BootstrapFewShot, and the optimized
+ * program saved as DSPy JSON. Against the local LM server by default, or a real model with
+ * {@code --model}. {@code taipan demo pool} is the plain pool demo ({@link PoolDemoCommand}).
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Run the Taipan demo: a pool of workers under a burst of concurrent calls, one worker "
-                + "killed with SIGKILL halfway through, typed failures retried, the pool healing, and a session "
-                + "keeping state.",
-                "Exit 0 only if no call was lost and every result was correct."})
+@Command(name = "demo", mixinStandardHelpOptions = true, subcommands = {PoolDemoCommand.class},
+        description = {"Run the Taipan DSPy demo: a DSPy pipeline (classify a support ticket, extract its product and "
+                + "order id, answer it with ChainOfThought) over the bundled dataset of 300 tickets, run concurrently on "
+                + "a pool of Python workers, one of them SIGKILLed halfway (its runs are retried, nothing is lost); "
+                + "then the classifier is evaluated, optimized with BootstrapFewShot, evaluated again, and saved as "
+                + "DSPy JSON.",
+                "By default the LM is Taipan's local LM server, whose answers are placeholders (no model, no network, "
+                + "no key). With --model (and --api-key-env or --base-url) the same demo runs against a real model.",
+                "Exit 0 only if no record was lost, every record got a valid category, and the pool healed.",
+                "`taipan demo pool` runs the pool demo without DSPy (a burst of plain calls, a SIGKILL, sessions)."},
+        footer = {"", "Examples:",
+                "  taipan demo",
+                "  taipan demo --records 60 --latency-ms 0",
+                "  taipan demo --model openai/gpt-4o-mini --api-key-env OPENAI_API_KEY",
+                "  taipan demo --model ollama_chat/llama3.2 --base-url http://localhost:11434",
+                "  taipan demo --model openai/my-model --base-url http://localhost:8000/v1",
+                "  taipan demo pool"})
 final class DemoCommand implements Callable<Integer> {
-    private static final String MODULE = "taipan_worker.testing";
+    static final String DATASET = "/dev/taipan/cli/demo/tickets.jsonl";
+    static final List<String> CATEGORIES = List.of("account", "billing", "returns", "shipping", "technical");
+    static final List<String> PRIORITIES = List.of("high", "normal");
     private static final int MAX_ATTEMPTS = 5;
-    private static final Duration HEAL_DEADLINE = Duration.ofSeconds(60);
+    private static final Duration HEAL_DEADLINE = Duration.ofSeconds(120);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @CommandLine.ParentCommand
     TaipanCli cli;
 
-    @Option(names = "--calls", defaultValue = "400", description = "Calls in the burst (default: ${DEFAULT-VALUE}).")
-    int calls;
+    @Option(names = "--records", defaultValue = "300", paramLabel = "N",
+            description = "Tickets to run the pipeline on, from the bundled 300 (default: ${DEFAULT-VALUE}).")
+    int records;
 
-    @Option(names = "--threads", defaultValue = "32",
-            description = "Java threads making calls at once (default: ${DEFAULT-VALUE}).")
-    int threads;
+    @Option(names = "--concurrency", defaultValue = "16", paramLabel = "N",
+            description = "Pipeline runs in flight at once (default: ${DEFAULT-VALUE}).")
+    int concurrency;
 
-    @Option(names = "--workers", defaultValue = "4", description = "Python worker processes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--workers", defaultValue = "4", paramLabel = "N", description = "Python worker processes (default: ${DEFAULT-VALUE}).")
     int workers;
 
-    @Option(names = "--slots", defaultValue = "4",
-            description = "Calls each worker runs at once (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--slots", defaultValue = "4", paramLabel = "N",
+            description = "Runs each worker serves at once (default: ${DEFAULT-VALUE}).")
     int slots;
 
-    @Option(names = "--sleep-ms", defaultValue = "20",
-            description = "Duration of the async_sleep calls in the mix (default: ${DEFAULT-VALUE}).")
-    int sleepMillis;
+    @Option(names = "--trainset", defaultValue = "40", paramLabel = "N",
+            description = "Tickets (the first N) given to BootstrapFewShot (default: ${DEFAULT-VALUE}).")
+    int trainSize;
+
+    @Option(names = "--devset", defaultValue = "60", paramLabel = "N",
+            description = "Tickets (the N after the trainset) the classifier is evaluated on (default: ${DEFAULT-VALUE}).")
+    int devSize;
+
+    @Option(names = "--latency-ms", defaultValue = "30", paramLabel = "MS",
+            description = "Simulated latency per request of the local LM server (default: ${DEFAULT-VALUE}).")
+    int latencyMs;
+
+    @Option(names = "--model", paramLabel = "MODEL",
+            description = "A real model, as a LiteLLM model string (e.g. openai/gpt-4o-mini, anthropic/claude-3-5-haiku-latest,"
+                    + " ollama_chat/llama3.2). The local LM server is then not started.")
+    String model;
+
+    @Option(names = "--api-key-env", paramLabel = "VAR",
+            description = "Environment variable holding the model's API key (default: none; LiteLLM then looks up its "
+                    + "usual variable, e.g. OPENAI_API_KEY). The key is never printed.")
+    String apiKeyEnv;
+
+    @Option(names = "--base-url", paramLabel = "URL",
+            description = "Base URL of an OpenAI-compatible server or Ollama (e.g. http://localhost:11434); needs --model.")
+    String baseUrl;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Where to save the optimized program's JSON and the predictions "
+                    + "(default: target/taipan-demo under the current directory, or a temporary directory).")
+    Path out;
 
     private Console console;
 
-    // Burst results, written by the calling threads.
+    // Pipeline results, written by the runner threads.
+    private Ticket[] tickets;
+    private Prediction[] predictions;
+    private long[] latencyNanos;
     private final LongAdder ok = new LongAdder();
-    private final LongAdder retriedCalls = new LongAdder();
-    private final LongAdder typedFailures = new LongAdder();
-    private final LongAdder wrong = new LongAdder();
+    private final LongAdder retriedRecords = new LongAdder();
+    private final LongAdder workerFailures = new LongAdder();
+    private final LongAdder lmRetries = new LongAdder();
     private final LongAdder lost = new LongAdder();
+    private final LongAdder invalid = new LongAdder();
     private final AtomicInteger done = new AtomicInteger();
     private final Map<String, Integer> failureTypes = new ConcurrentHashMap<>();
+    private final Map<String, Integer> lostTypes = new ConcurrentHashMap<>();
     private final AtomicReference<WorkerLostException> firstFailure = new AtomicReference<>();
     private final AtomicReference<String> firstProblem = new AtomicReference<>();
-    private long[] latencyNanos;
+
+    /** One record of the bundled dataset. */
+    record Ticket(long id, String ticket, String category, String priority, String product, String orderId) {
+        Example example() {
+            return Example.of(Map.of("ticket", ticket), Map.of("category", category, "priority", priority));
+        }
+    }
 
     @Override
     public Integer call() {
-        if (calls < 2 || threads < 1 || workers < 2 || slots < 1 || sleepMillis < 0) {
-            System.err.println("demo: need --calls >= 2, --threads >= 1, --workers >= 2 (one is killed), --slots >= 1");
+        List<Ticket> dataset;
+        try {
+            dataset = loadDataset();
+        } catch (RuntimeException e) {
+            System.err.println("demo: cannot read the bundled dataset " + DATASET + ": " + e.getMessage());
+            return 1;
+        }
+        String problem = checkOptions(dataset.size());
+        if (problem != null) {
+            System.err.println("demo: " + problem);
             return 2;
         }
         long demoStart = System.nanoTime();
-        boolean tty = StatusLine.stderrIsTerminal();
-        console = tty ? Console.terminal() : Console.plain();
+        console = StatusLine.stderrIsTerminal() ? Console.terminal() : Console.plain();
         try {
-            return run(demoStart);
+            return run(dataset, demoStart);
         } finally {
             console.close();
         }
     }
 
-    private int run(long demoStart) {
+    private String checkOptions(int available) {
+        if (records < 2 || records > available) {
+            return "--records must be between 2 and " + available + " (the bundled dataset's size), got " + records;
+        }
+        if (concurrency < 1 || slots < 1) {
+            return "--concurrency and --slots must be positive";
+        }
+        if (workers < 2) {
+            return "--workers must be at least 2 (one is killed halfway)";
+        }
+        if (trainSize < 1 || devSize < 1 || trainSize + devSize > available) {
+            return "--trainset and --devset must be positive and together at most " + available;
+        }
+        if (latencyMs < 0) {
+            return "--latency-ms must be >= 0";
+        }
+        if (baseUrl != null && model == null) {
+            return "--base-url needs --model: e.g. --model openai/<name> for an OpenAI-compatible server, "
+                    + "--model ollama_chat/<name> for Ollama";
+        }
+        if (model == null && apiKeyEnv != null) {
+            return "--api-key-env needs --model (the local LM server needs no key)";
+        }
+        if (apiKeyEnv != null && (System.getenv(apiKeyEnv) == null || System.getenv(apiKeyEnv).isBlank())) {
+            return "--api-key-env " + apiKeyEnv + ": that environment variable is not set";
+        }
+        return null;
+    }
+
+    static List<Ticket> loadDataset() {
+        InputStream in = DemoCommand.class.getResourceAsStream(DATASET);
+        if (in == null) {
+            throw new IllegalStateException("not on the classpath");
+        }
+        List<Ticket> out = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode n = JSON.readTree(line);
+                out.add(new Ticket(n.path("id").asLong(), n.path("ticket").asText(), n.path("category").asText(),
+                        n.path("priority").asText(), n.path("product").asText(), n.path("order_id").asText()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    private int run(List<Ticket> dataset, long demoStart) {
         String python = cli.python();
-        PoolConfig config = PoolConfig.builder()
-                .name("demo")
-                .python(python)
-                .modules(MODULE)
-                .workers(workers)
-                .slots(slots)
-                .callTimeout(Duration.ofSeconds(30))
-                .build();
-        say("Taipan demo: %d Python workers x %d slots, python=%s, modules=%s", workers, slots, python, MODULE);
-        long t0 = System.nanoTime();
-        try (TaipanPool pool = TaipanPool.start(config)) {
-            say("1. pool ready in %d ms: %s", millisSince(t0), describe(pool.workers()));
-
-            // 2. The burst, with a SIGKILL halfway through.
-            say("2. firing %d calls (add, echo, async_sleep %d ms) from %d threads; one worker gets SIGKILL halfway",
-                    calls, sleepMillis, threads);
-            long burstStart = System.nanoTime();
-            Killed killed = burst(pool);
-            long burstNanos = System.nanoTime() - burstStart;
-            report(killed);
-
-            // 3. Healing: wait (bounded) for the pool to be back at full strength.
-            boolean healed = awaitHealed(pool, killed);
-
-            // 4. Sessions: state kept across calls, one worker, one namespace per session.
-            boolean sessionOk = sessions(pool);
-
-            PoolStats stats = pool.stats();
-            return summary(stats, burstNanos, demoStart, healed, sessionOk);
+        boolean local = model == null;
+        say("Taipan DSPy demo: %d support tickets through a DSPy pipeline on %d Python workers x %d slots", records,
+                workers, slots);
+        say("  pipeline: classify (Predict -> category, priority) -> extract (Predict -> product, order_id)"
+                + " -> answer (ChainOfThought -> reply)");
+        say("  python=%s", python);
+        LocalLmServer server = null;
+        try {
+            Lm lm;
+            long t0 = System.nanoTime();
+            if (local) {
+                server = LocalLmServer.start(python, latencyMs);
+                lm = server.lm();
+                say("1. local LM server ready in %d ms at %s (simulated latency %d ms per request)", millisSince(t0),
+                        server.url(), latencyMs);
+                say("   NOTE: the local LM server is not a model. Its answers are PLACEHOLDERS of the right type:");
+                say("   labels are guessed (from the nearest few-shot demo when the prompt has demos), text fields say");
+                say("   \"Placeholder ...\". Run with --model (e.g. --model openai/gpt-4o-mini) for real answers.");
+            } else {
+                lm = Lm.of(model).timeout(Duration.ofSeconds(120));
+                if (apiKeyEnv != null) {
+                    lm = lm.apiKeyFromEnv(apiKeyEnv);
+                }
+                if (baseUrl != null) {
+                    lm = lm.apiBase(baseUrl);
+                }
+                say("1. LM: %s (a real model: answers, scores and timings are its own)", lm);
+            }
+            PoolConfig config = PoolConfig.builder()
+                    .name("demo")
+                    .python(python)
+                    .modules("taipan_worker.dspy")
+                    .workers(workers)
+                    .slots(slots)
+                    .startTimeout(Duration.ofSeconds(180))
+                    .callTimeout(Duration.ofSeconds(local ? 60 : 300))
+                    .acquireTimeout(Duration.ofMinutes(5))
+                    .drainTimeout(Duration.ofSeconds(5))
+                    .env("TQDM_DISABLE", "1") // no progress bars from DSPy's optimizers in the log
+                    .build();
+            long poolStart = System.nanoTime();
+            try (TaipanPool pool = TaipanPool.start(config)) {
+                Dspy dspy = Dspy.on(pool).lm(lm);
+                say("   pool ready in %d ms (each worker imports DSPy %s): %s", millisSince(poolStart),
+                        dspy.dspyVersion(), describe(pool.workers()));
+                return runDemo(pool, dspy, dataset, local, demoStart);
+            }
         } catch (TaipanException e) {
             console.println("demo failed:");
             Errors.print(e, System.err);
+            if (e instanceof dev.taipan.PoolStartException || e.getMessage().contains("DSPy bridge")) {
+                System.err.println("hint: the workers need DSPy and taipan_worker.dspy: `bin/taipan doctor` checks them,"
+                        + " `bin/taipan setup` installs them (the worker package's dspy extra)");
+            }
             return 1;
+        } finally {
+            if (server != null) {
+                server.close();
+            }
         }
+    }
+
+    private int runDemo(TaipanPool pool, Dspy dspy, List<Ticket> dataset, boolean local, long demoStart) {
+        Program classify = dspy.predict(Signature.builder()
+                .instructions("Classify a customer support ticket: what it is about, and how urgent it is.")
+                .input("ticket", FieldType.STR, "the customer's message")
+                .output("category", FieldType.oneOf(CATEGORIES.toArray(new String[0])), "what the ticket is about")
+                .output("priority", FieldType.oneOf(PRIORITIES.toArray(new String[0])),
+                        "high if the customer says it is urgent, else normal")
+                .build());
+        Program extract = dspy.predict(Signature.builder()
+                .instructions("Extract the product and the order id the ticket mentions.")
+                .input("ticket", FieldType.STR, "the customer's message")
+                .output("product", FieldType.STR, "the product's name as written in the ticket; empty if none")
+                .output("order_id", FieldType.STR, "the order id, like ORD-12345; empty if none")
+                .build());
+        Program answer = dspy.chainOfThought(Signature.builder()
+                .instructions("Write a short, polite reply to the customer that addresses the ticket.")
+                .input("ticket", FieldType.STR, "the customer's message")
+                .input("category", FieldType.STR, "what the ticket is about")
+                .output("reply", FieldType.STR, "the reply to send, two or three sentences")
+                .build());
+        Program pipeline = dspy.composite()
+                .step("classify", classify, Map.of("ticket", "input.ticket"))
+                .step("extract", extract, Map.of("ticket", "input.ticket"))
+                .step("answer", answer, Map.of("ticket", "input.ticket", "category", "classify.category"))
+                .output("category", "classify.category")
+                .output("priority", "classify.priority")
+                .output("product", "extract.product")
+                .output("order_id", "extract.order_id")
+                .output("reply", "answer.reply")
+                .build();
+        List<Example> trainset = dataset.subList(0, trainSize).stream().map(Ticket::example).toList();
+        List<Example> devset = dataset.subList(trainSize, trainSize + devSize).stream().map(Ticket::example).toList();
+
+        // 2-3. The pipeline over the records, with a SIGKILL halfway.
+        say("2. running the pipeline on %d tickets, %d at a time (3 LM calls each); one worker gets SIGKILL halfway",
+                records, concurrency);
+        tickets = dataset.subList(0, records).toArray(new Ticket[0]);
+        long runStart = System.nanoTime();
+        Killed killed = runAll(pool, pipeline);
+        long runNanos = System.nanoTime() - runStart;
+        report(killed, local);
+
+        // 4. Healing.
+        boolean healed = awaitHealed(pool, killed);
+
+        // 5-6. Evaluate the classifier, optimize it, evaluate again.
+        Metric metric = Metric.exactMatch("category");
+        long t0 = System.nanoTime();
+        Evaluation before = classify.evaluate(devset, metric);
+        say("5. evaluated the classify step on the devset (%d tickets, exact match on category): %.2f%% in %d ms",
+                devSize, before.score(), millisSince(t0));
+        t0 = System.nanoTime();
+        Program optimized = classify.optimize(Optimizer.bootstrapFewShot(4, 4), trainset, metric);
+        long optimizeMillis = millisSince(t0);
+        int demos = countDemos(optimized.state());
+        t0 = System.nanoTime();
+        Evaluation after = optimized.evaluate(devset, metric);
+        say("6. BootstrapFewShot (up to 4 bootstrapped + 4 labeled demos, trainset of %d) in %d ms: %d demos", trainSize,
+                optimizeMillis, demos);
+        say("   classify on the devset: %.2f%% before -> %.2f%% after (evaluated in %d ms)", before.score(),
+                after.score(), millisSince(t0));
+        if (local) {
+            say("   (the local server guesses labels from the nearest demo in the prompt, so demos raise its score;"
+                    + " with --model the scores are the model's)");
+        }
+
+        // 7. Save.
+        Path dir = outputDir();
+        Path saved = dir.resolve("classify-optimized.json");
+        Path predictionsFile = dir.resolve("predictions.jsonl");
+        optimized.save(saved);
+        writePredictions(predictionsFile);
+        say("7. saved the optimized classifier as DSPy JSON (in Python: dspy.Predict(\"ticket -> category, priority\")"
+                + ".load(path)) to");
+        say("   %s", saved);
+        say("   and every record's prediction to %s", predictionsFile);
+
+        PoolStats stats = pool.stats();
+        return summary(stats, runNanos, demoStart, healed, before, after, saved);
     }
 
     /** What the demo killed. */
     private record Killed(String workerId, long pid, int inFlight) {
     }
 
-    private Killed burst(TaipanPool pool) {
-        latencyNanos = new long[calls];
+    private Killed runAll(TaipanPool pool, Program pipeline) {
+        predictions = new Prediction[records];
+        latencyNanos = new long[records];
         CountDownLatch halfway = new CountDownLatch(1);
-        ExecutorService callers = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "demo-caller");
+        ExecutorService runners = Executors.newFixedThreadPool(concurrency, r -> {
+            Thread t = new Thread(r, "demo-runner");
             t.setDaemon(true);
             return t;
         });
@@ -158,20 +401,20 @@ final class DemoCommand implements Callable<Integer> {
         });
         long started = System.nanoTime();
         ticker.scheduleAtFixedRate(() -> console.progress(progressLine(pool, started), false), 0,
-                console.interactive() ? 100 : 1000, TimeUnit.MILLISECONDS);
-        List<Future<?>> futures = new ArrayList<>(calls);
+                console.interactive() ? 100 : 2000, TimeUnit.MILLISECONDS);
+        List<Future<?>> futures = new ArrayList<>(records);
         Killed killed = null;
         try {
-            for (int i = 0; i < calls; i++) {
+            for (int i = 0; i < records; i++) {
                 int n = i;
-                futures.add(callers.submit(() -> {
-                    oneCall(pool, n);
-                    if (done.incrementAndGet() == calls / 2) {
+                futures.add(runners.submit(() -> {
+                    runOne(pipeline, n);
+                    if (done.incrementAndGet() == records / 2) {
                         halfway.countDown();
                     }
                 }));
             }
-            if (halfway.await(2, TimeUnit.MINUTES)) {
+            if (halfway.await(30, TimeUnit.MINUTES)) {
                 killed = killOne(pool);
             }
             for (Future<?> f : futures) {
@@ -181,10 +424,10 @@ final class DemoCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("a demo call thread failed", e.getCause());
+            throw new IllegalStateException("a demo runner thread failed", e.getCause());
         } finally {
             ticker.shutdownNow();
-            callers.shutdownNow();
+            runners.shutdownNow();
             try {
                 ticker.awaitTermination(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -195,64 +438,61 @@ final class DemoCommand implements Callable<Integer> {
         return killed;
     }
 
-    /** Call number n: one of three idempotent functions, retried if its worker is lost. */
-    private void oneCall(TaipanPool pool, int n) {
-        String function;
-        Object args;
-        Predicate<Object> correct;
-        switch (n % 3) {
-            case 0 -> {
-                function = MODULE + ":add";
-                args = List.of(n, 2L * n);
-                correct = r -> r instanceof Number x && x.longValue() == 3L * n;
-            }
-            case 1 -> {
-                Map<String, Object> value = Map.of("n", (long) n, "tag", "demo-" + n);
-                function = "echo";
-                args = Map.of("value", value);
-                correct = value::equals;
-            }
-            default -> {
-                double seconds = sleepMillis / 1000.0;
-                function = MODULE + ":async_sleep";
-                args = List.of(seconds);
-                correct = r -> r instanceof Number x && x.doubleValue() == seconds;
-            }
-        }
+    /** Record n through the pipeline; retried if its worker is lost or the LM says try again. */
+    private void runOne(Program pipeline, int n) {
+        Ticket t = tickets[n];
         long t0 = System.nanoTime();
         boolean retried = false;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             try {
-                Object result = pool.call(function, args);
+                Prediction p = pipeline.run(Map.of("ticket", t.ticket()));
                 latencyNanos[n] = System.nanoTime() - t0;
-                if (correct.test(result)) {
-                    ok.increment();
-                } else {
-                    wrong.increment();
-                    firstProblem.compareAndSet(null, function + " #" + n + " returned a wrong result: " + result);
-                }
+                predictions[n] = p;
+                ok.increment();
                 if (retried) {
-                    retriedCalls.increment();
+                    retriedRecords.increment();
+                }
+                if (!valid(p)) {
+                    invalid.increment();
+                    firstProblem.compareAndSet(null, "ticket " + t.id() + ": invalid prediction " + p);
                 }
                 return;
             } catch (WorkerLostException e) {
-                // The worker died with this call in flight: it may or may not have run. These
-                // calls are idempotent, so the demo (not the pool) retries them.
-                typedFailures.increment();
+                // The worker died with this run in flight. A DSPy run here only reads its input and
+                // calls the LM, so running it again is safe: the demo (not the pool) retries it.
+                workerFailures.increment();
                 failureTypes.merge(e.getClass().getSimpleName(), 1, Integer::sum);
                 firstFailure.compareAndSet(null, e);
                 retried = true;
-            } catch (TaipanException e) {
-                lost.increment();
-                firstProblem.compareAndSet(null, function + " #" + n + " failed: " + e);
+            } catch (LmException e) {
+                if (!e.retryable() || attempt == MAX_ATTEMPTS) {
+                    lose(t, e);
+                    return;
+                }
+                lmRetries.increment();
+                retried = true;
+                pause(500L << Math.min(attempt, 5)); // a rate limit or server error: back off
+            } catch (RuntimeException e) {
+                lose(t, e);
                 return;
             }
         }
-        lost.increment();
-        firstProblem.compareAndSet(null, function + " #" + n + " failed " + MAX_ATTEMPTS + " times");
+        lose(t, new IllegalStateException("failed " + MAX_ATTEMPTS + " times"));
     }
 
-    /** SIGKILLs the ready worker with the most calls in flight. */
+    private void lose(Ticket t, RuntimeException e) {
+        lost.increment();
+        lostTypes.merge(e.getClass().getSimpleName(), 1, Integer::sum);
+        firstProblem.compareAndSet(null, "ticket " + t.id() + " failed: " + e.getClass().getSimpleName() + ": "
+                + firstLine(e.getMessage()));
+    }
+
+    private static boolean valid(Prediction p) {
+        return CATEGORIES.contains(p.outputs().get("category")) && PRIORITIES.contains(p.outputs().get("priority"))
+                && p.outputs().get("reply") instanceof String s && !s.isBlank();
+    }
+
+    /** SIGKILLs the ready worker with the most runs in flight. */
     private Killed killOne(TaipanPool pool) {
         Optional<WorkerInfo> victim = pool.workers().stream()
                 .filter(w -> "READY".equals(w.state()) && w.pid() > 0)
@@ -263,29 +503,79 @@ final class DemoCommand implements Callable<Integer> {
         }
         WorkerInfo w = victim.get();
         boolean sent = ProcessHandle.of(w.pid()).map(ProcessHandle::destroyForcibly).orElse(false);
-        say("   halfway (%d/%d done): SIGKILL -> worker %s (pid %d) with %d calls in flight%s", done.get(), calls,
-                w.id(), w.pid(), w.inFlight(), sent ? "" : " [kill failed: process already gone]");
+        say("   halfway (%d/%d done): SIGKILL -> worker %s (pid %d) with %d pipeline runs in flight%s", done.get(),
+                records, w.id(), w.pid(), w.inFlight(), sent ? "" : " [kill failed: process already gone]");
         return new Killed(w.id(), w.pid(), w.inFlight());
     }
 
-    private void report(Killed killed) {
-        long failures = typedFailures.sum();
+    private void report(Killed killed, boolean local) {
+        long failures = workerFailures.sum();
         if (failures > 0) {
             WorkerLostException first = firstFailure.get();
-            say("   %d call(s) in flight on the killed worker failed with a typed exception: %s",
-                    failures, failureTypes.entrySet().stream().map(e -> e.getValue() + " x " + e.getKey())
+            say("3. %d run(s) in flight on the killed worker failed with a typed exception: %s", failures,
+                    failureTypes.entrySet().stream().map(e -> e.getValue() + " x " + e.getKey())
                             .collect(Collectors.joining(", ")));
             say("     e.g. %s: %s", first.getClass().getSimpleName(), firstLine(first.getMessage()));
-            say("   the demo retried them (they are idempotent). Taipan never retries by itself: a call on a lost "
-                    + "worker may or may not have run, and only the caller knows whether running it twice is safe.");
+            say("   the demo retried them: a run of this pipeline only reads its ticket and calls the LM, so it is"
+                    + " idempotent. Taipan never retries by itself.");
+            say("   the retries ran on the other workers, which fetched the program from Java: workers only cache"
+                    + " programs, so a dead worker loses none.");
         } else if (killed != null) {
-            say("   no call was in flight on the killed worker at that instant, so nothing needed a retry");
+            say("3. no run was in flight on the killed worker at that instant, so nothing needed a retry");
+        } else {
+            say("3. no worker was killed");
         }
-        say("   burst done: %d ok, %d retried after a typed failure, %d lost, %d wrong", ok.sum(), retriedCalls.sum(),
-                lost.sum(), wrong.sum());
+        if (lmRetries.sum() > 0) {
+            say("   %d LM failure(s) said to try again later (rate limit, server error, timeout): retried with backoff",
+                    lmRetries.sum());
+        }
+        long complete = Arrays.stream(predictions).filter(Objects::nonNull).count();
+        say("   every record accounted for: %d/%d with a prediction, %d retried, %d lost, %d invalid", complete,
+                records, retriedRecords.sum(), lost.sum(), invalid.sum());
+        if (!lostTypes.isEmpty()) {
+            say("   lost by error type: %s", lostTypes);
+        }
         if (firstProblem.get() != null) {
             say("   first problem: %s", firstProblem.get());
         }
+        // What the pipeline said, and how it compares with the dataset's labels.
+        int n = 0;
+        int category = 0;
+        int priority = 0;
+        int product = 0;
+        int orderId = 0;
+        for (int i = 0; i < records; i++) {
+            Prediction p = predictions[i];
+            if (p == null) {
+                continue;
+            }
+            Ticket t = tickets[i];
+            n++;
+            category += t.category().equals(p.outputs().get("category")) ? 1 : 0;
+            priority += t.priority().equals(p.outputs().get("priority")) ? 1 : 0;
+            product += same(t.product(), p.outputs().get("product")) ? 1 : 0;
+            orderId += same(t.orderId(), p.outputs().get("order_id")) ? 1 : 0;
+        }
+        if (n > 0) {
+            say("   agreement with the dataset's labels: category %s, priority %s, product %s, order_id %s%s",
+                    pct(category, n), pct(priority, n), pct(product, n), pct(orderId, n),
+                    local ? " (placeholder answers: about chance for labels, 0% for extraction)" : "");
+        }
+        for (int i = 0; i < records; i++) {
+            if (predictions[i] != null) {
+                Prediction p = predictions[i];
+                say("   e.g. ticket %d: \"%s\"", tickets[i].id(), abbreviate(tickets[i].ticket(), 90));
+                say("        -> category=%s priority=%s product=%s order_id=%s", p.outputs().get("category"),
+                        p.outputs().get("priority"), quoted(p.outputs().get("product"), 40),
+                        quoted(p.outputs().get("order_id"), 40));
+                say("        -> reply=%s", quoted(p.outputs().get("reply"), 100));
+                break;
+            }
+        }
+    }
+
+    private static boolean same(String expected, Object got) {
+        return got instanceof String s && s.strip().equalsIgnoreCase(expected.strip());
     }
 
     private boolean awaitHealed(TaipanPool pool, Killed killed) {
@@ -294,18 +584,13 @@ final class DemoCommand implements Callable<Integer> {
         PoolHealth h = pool.health();
         while (!healed(h, killed)) {
             if (System.nanoTime() > deadline) {
-                say("3. pool did NOT heal within %d s: %s (%s)", HEAL_DEADLINE.toSeconds(), h.status(), h.reason());
+                say("4. pool did NOT heal within %d s: %s (%s)", HEAL_DEADLINE.toSeconds(), h.status(), h.reason());
                 return false;
             }
-            try {
-                Thread.sleep(20); // polling interval; the deadline above bounds the wait
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+            pause(50); // polling interval; the deadline above bounds the wait
             h = pool.health();
         }
-        say("3. pool healed: %s, %d/%d workers ready, %d replaced (waited %d ms after the burst): %s", h.status(),
+        say("4. pool healed: %s, %d/%d workers ready, %d replaced (waited %d ms after the run): %s", h.status(),
                 h.stats().ready(), h.stats().workers(), h.stats().workersReplaced(), millisSince(t0),
                 describe(h.workers()));
         return true;
@@ -321,41 +606,92 @@ final class DemoCommand implements Callable<Integer> {
         return h.stats().workersReplaced() >= 1 && h.workers().stream().noneMatch(w -> w.pid() == killed.pid());
     }
 
-    private boolean sessions(TaipanPool pool) {
-        String counter = MODULE + ":counter";
-        try (Session a = pool.openSession(); Session b = pool.openSession()) {
-            List<Long> seen = new ArrayList<>();
-            for (int i = 0; i < 5; i++) {
-                seen.add(a.call(counter, Map.of("by", 1), Long.class));
+    private Path outputDir() {
+        Path dir = out != null ? out : Path.of("target", "taipan-demo");
+        try {
+            Files.createDirectories(dir);
+            if (Files.isWritable(dir)) {
+                return dir.toAbsolutePath();
             }
-            long other = b.call(counter, Map.of("by", 10), Long.class);
-            long again = a.call(counter, null, Long.class);
-            boolean good = seen.equals(List.of(1L, 2L, 3L, 4L, 5L)) && other == 10 && again == 6;
-            say("4. session %s (worker %s): counter(by=1) x5 -> %s, then counter() -> %d", shortId(a.id()),
-                    a.workerId(), seen, again);
-            say("   session %s (worker %s) has its own state: counter(by=10) -> %d%s", shortId(b.id()),
-                    b.workerId(), other, good ? "" : "   WRONG: expected 1..5, 10 and 6");
-            return good;
+        } catch (IOException e) {
+            if (out != null) {
+                throw new UncheckedIOException("cannot create --out " + out, e);
+            }
+        }
+        if (out != null) {
+            throw new IllegalStateException("--out " + out + " is not writable");
+        }
+        try {
+            return Files.createTempDirectory("taipan-demo-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary directory", e);
         }
     }
 
-    private int summary(PoolStats stats, long burstNanos, long demoStart, boolean healed, boolean sessionOk) {
+    private void writePredictions(Path file) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < records; i++) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("id", tickets[i].id());
+            line.put("expected", Map.of("category", tickets[i].category(), "priority", tickets[i].priority(),
+                    "product", tickets[i].product(), "order_id", tickets[i].orderId()));
+            line.put("prediction", predictions[i] == null ? null : predictions[i].outputs());
+            line.put("latency_ms", predictions[i] == null ? null : Math.round(latencyNanos[i] / 1e5) / 10.0);
+            try {
+                sb.append(JSON.writeValueAsString(line)).append('\n');
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        try {
+            Files.writeString(file, sb.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /**
+     * Writes the program's state like Python's {@code module.save("x.json")}: DSPy's
+     * {@code Module.load} also wants {@code metadata.dependency_versions}, which a state taken
+     * with {@code dump_state()} (what {@link Program#state()} returns) lacks.
+     */
+    static int countDemos(String stateJson) {
+        try {
+            int n = 0;
+            for (JsonNode d : JSON.readTree(stateJson).findValues("demos")) {
+                n += d.size();
+            }
+            return n;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private int summary(PoolStats stats, long runNanos, long demoStart, boolean healed, Evaluation before,
+                        Evaluation after, Path saved) {
         long[] sorted = Arrays.stream(latencyNanos).filter(x -> x > 0).sorted().toArray();
-        double seconds = burstNanos / 1e9;
-        boolean success = lost.sum() == 0 && wrong.sum() == 0 && ok.sum() == calls && healed && sessionOk;
+        double seconds = runNanos / 1e9;
+        boolean success = lost.sum() == 0 && invalid.sum() == 0 && ok.sum() == records && healed;
         say("");
         say("summary");
-        say("  calls ok                 %d/%d%s", ok.sum(), calls, wrong.sum() == 0 ? " (all results correct)"
-                : " (" + wrong.sum() + " WRONG)");
-        say("  failed typed, retried    %d call(s), %d failure(s)%s", retriedCalls.sum(), typedFailures.sum(),
-                typedFailures.sum() == 0 ? "" : " (retried by the demo: the calls are idempotent)");
+        say("  records                  %d/%d with a prediction%s", ok.sum(), records,
+                invalid.sum() == 0 ? " (every category valid)" : " (" + invalid.sum() + " INVALID)");
+        say("  retried                  %d record(s) after %d worker loss(es)%s%s", retriedRecords.sum(),
+                workerFailures.sum(), workerFailures.sum() == 0 ? "" : " (DSPy runs are idempotent here)",
+                lmRetries.sum() == 0 ? "" : ", " + lmRetries.sum() + " retryable LM failure(s)");
         say("  lost                     %d", lost.sum());
-        say("  throughput               %.0f calls/s", calls / seconds);
-        say("  latency p50 / p99        %.1f ms / %.1f ms (submission to result, queueing and retries included)",
+        say("  throughput               %.1f records/s (%.0f LM calls/s)", records / seconds, 3 * records / seconds);
+        say("  latency p50 / p99        %.0f ms / %.0f ms per record (3 LM calls; retries included)",
                 percentile(sorted, 50) / 1e6, percentile(sorted, 99) / 1e6);
-        say("  worker restarts          %d", stats.workersReplaced());
-        say("  healed / sessions        %s / %s", healed ? "yes" : "NO", sessionOk ? "ok" : "WRONG");
-        say("  total time               %.2f s", (System.nanoTime() - demoStart) / 1e9);
+        int cold = Math.min(concurrency, records / 2);
+        long[] warm = Arrays.stream(latencyNanos, cold, records).filter(x -> x > 0).sorted().toArray();
+        say("    warm p50 / p99         %.0f ms / %.0f ms (without the first %d runs, which are cold: each worker"
+                + " builds the program and its LM client)", percentile(warm, 50) / 1e6, percentile(warm, 99) / 1e6, cold);
+        say("  worker restarts          %d%s", stats.workersReplaced(), healed ? " (pool healed)" : " (pool NOT healed)");
+        say("  classify devset score    %.2f%% before -> %.2f%% after BootstrapFewShot", before.score(),
+                after.score());
+        say("  saved                    %s", saved);
+        say("  total time               %.1f s", (System.nanoTime() - demoStart) / 1e9);
         say(success ? "demo OK" : "demo FAILED");
         return success ? 0 : 1;
     }
@@ -365,10 +701,10 @@ final class DemoCommand implements Callable<Integer> {
         PoolStats s = pool.stats();
         double elapsed = (System.nanoTime() - started) / 1e9;
         int width = 24;
-        int filled = (int) ((long) n * width / calls);
+        int filled = (int) ((long) n * width / records);
         String bar = "=".repeat(filled) + (filled < width ? ">" + " ".repeat(width - filled - 1) : "");
-        return String.format("[%s] %d/%d  ok %d  retried %d  lost %d  workers %d/%d ready  %.0f calls/s",
-                bar, n, calls, ok.sum(), retriedCalls.sum(), lost.sum(), s.ready(), s.workers(),
+        return String.format("[%s] %d/%d records  ok %d  retried %d  lost %d  workers %d/%d ready  %.1f records/s",
+                bar, n, records, ok.sum(), retriedRecords.sum(), lost.sum(), s.ready(), s.workers(),
                 elapsed > 0 ? n / elapsed : 0.0);
     }
 
@@ -376,9 +712,30 @@ final class DemoCommand implements Callable<Integer> {
         console.println(args.length == 0 ? format : String.format(format, args));
     }
 
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static String describe(List<WorkerInfo> workers) {
         return workers.stream().map(w -> w.id() + " pid " + w.pid() + " " + w.state().toLowerCase())
                 .collect(Collectors.joining(", "));
+    }
+
+    private static String pct(int k, int n) {
+        return String.format("%.0f%%", 100.0 * k / n);
+    }
+
+    private static String quoted(Object value, int max) {
+        return value == null ? "null" : "\"" + abbreviate(value.toString(), max) + "\"";
+    }
+
+    private static String abbreviate(String s, int max) {
+        String one = s.replace('\n', ' ');
+        return one.length() <= max ? one : one.substring(0, max - 3) + "...";
     }
 
     private static long percentile(long[] sorted, int p) {
@@ -397,9 +754,5 @@ final class DemoCommand implements Callable<Integer> {
         s = Objects.toString(s, "");
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl) + " ...";
-    }
-
-    private static String shortId(String id) {
-        return id.length() > 12 ? id.substring(0, 12) : id;
     }
 }

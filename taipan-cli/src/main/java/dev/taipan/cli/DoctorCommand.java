@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
 /** {@code taipan doctor}: checks the prerequisites one by one, ending with a real handshake. */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Check that Taipan can run here: Java, the Python executable and version, the worker "
-                + "package and msgpack, and a real handshake with one worker.",
+                + "package and msgpack, DSPy and the worker's DSPy bridge, and a real handshake with one worker.",
                 "Each check prints ok or FAIL (with how to fix it). Exit 0 if all pass, 1 otherwise."})
 final class DoctorCommand implements Callable<Integer> {
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(30);
@@ -85,8 +85,54 @@ final class DoctorCommand implements Callable<Integer> {
             return summary();
         }
 
+        dspy(python);
         handshake(python);
         return summary();
+    }
+
+    /** DSPy (for {@code taipan demo} and taipan-dspy): the library, then the worker's bridge module. */
+    private void dspy(String python) {
+        String script = String.join("\n",
+                "import sys",
+                "try:",
+                "    import dspy",
+                "except BaseException as e:",
+                "    print('DSPY_FAIL %s: %s' % (type(e).__name__, e)); sys.exit(0)",
+                "print('DSPY_OK %s' % getattr(dspy, '__version__', '?'))",
+                "try:",
+                "    import taipan_worker.dspy",
+                "except BaseException as e:",
+                "    print('BRIDGE_FAIL %s: %s' % (type(e).__name__, e)); sys.exit(0)",
+                "print('BRIDGE_OK')");
+        long t0 = System.nanoTime();
+        Procs.Result r = Procs.run(List.of(python, "-c", script), PROBE_TIMEOUT);
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        String out = r.output();
+        String fix = "install the worker package with its dspy extra: bin/taipan setup (for the project .venv) or "
+                + python + " -m pip install -e '" + repoPath("python") + "[dspy]' (DSPy needs Python 3.10+)";
+        String dspyLine = marker(out, "DSPY_");
+        if (dspyLine == null || !dspyLine.startsWith("DSPY_OK ")) {
+            check(false, "dspy: import dspy failed: " + (dspyLine != null ? dspyLine.substring("DSPY_FAIL ".length())
+                    : r.timedOut() ? "timed out after " + PROBE_TIMEOUT.toSeconds() + " s" : r.lastLine()), fix);
+            skip("taipan_worker.dspy (the DSPy bridge)");
+            return;
+        }
+        check(true, "dspy " + dspyLine.substring("DSPY_OK ".length()) + " imports", "");
+        String bridge = marker(out, "BRIDGE_");
+        check("BRIDGE_OK".equals(bridge), "taipan_worker.dspy (the DSPy bridge) " + ("BRIDGE_OK".equals(bridge)
+                        ? String.format("imports (dspy and the bridge imported in %d ms)", millis)
+                        : "import failed: " + (bridge != null ? bridge.substring("BRIDGE_FAIL ".length())
+                        : r.lastLine())), fix);
+    }
+
+    /** The first output line starting with {@code prefix}, or null. */
+    private static String marker(String output, String prefix) {
+        for (String line : output.split("\n")) {
+            if (line.startsWith(prefix)) {
+                return line.strip();
+            }
+        }
+        return null;
     }
 
     private void handshake(String python) {

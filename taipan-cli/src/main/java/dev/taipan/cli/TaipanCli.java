@@ -25,7 +25,8 @@ import java.util.Arrays;
                 "  taipan call ping",
                 "  taipan call taipan_worker.testing:add '[2, 3]'",
                 "  taipan call mymodule:score '{\"text\": \"hello\"}' --pythonpath src",
-                "  taipan demo"})
+                "  taipan demo                      # the DSPy demo (local LM server; --model for a real one)",
+                "  taipan demo pool                 # the pool demo, without DSPy"})
 public final class TaipanCli implements Runnable {
     /** Set by bin/taipan to the repository root. */
     static final String HOME_ENV = "TAIPAN_HOME";

@@ -1,0 +1,405 @@
+package dev.taipan.cli;
+
+import dev.taipan.PoolConfig;
+import dev.taipan.PoolHealth;
+import dev.taipan.PoolStats;
+import dev.taipan.Session;
+import dev.taipan.TaipanException;
+import dev.taipan.TaipanPool;
+import dev.taipan.WorkerInfo;
+import dev.taipan.WorkerLostException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * {@code taipan demo pool}: a burst of concurrent calls, a worker SIGKILLed in the middle of it,
+ * the typed failures of its in-flight calls (retried by the demo), the pool healing itself,
+ * and a session keeping state across calls.
+ */
+@Command(name = "pool", mixinStandardHelpOptions = true,
+        description = {"Run the pool demo (no DSPy): a pool of workers under a burst of concurrent calls, one worker "
+                + "killed with SIGKILL halfway through, typed failures retried, the pool healing, and a session "
+                + "keeping state.",
+                "Exit 0 only if no call was lost and every result was correct."})
+final class PoolDemoCommand implements Callable<Integer> {
+    private static final String MODULE = "taipan_worker.testing";
+    private static final int MAX_ATTEMPTS = 5;
+    private static final Duration HEAL_DEADLINE = Duration.ofSeconds(60);
+
+    @CommandLine.ParentCommand
+    DemoCommand demo;
+
+    @Option(names = "--calls", defaultValue = "400", description = "Calls in the burst (default: ${DEFAULT-VALUE}).")
+    int calls;
+
+    @Option(names = "--threads", defaultValue = "32",
+            description = "Java threads making calls at once (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--workers", defaultValue = "4", description = "Python worker processes (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--slots", defaultValue = "4",
+            description = "Calls each worker runs at once (default: ${DEFAULT-VALUE}).")
+    int slots;
+
+    @Option(names = "--sleep-ms", defaultValue = "20",
+            description = "Duration of the async_sleep calls in the mix (default: ${DEFAULT-VALUE}).")
+    int sleepMillis;
+
+    private Console console;
+
+    // Burst results, written by the calling threads.
+    private final LongAdder ok = new LongAdder();
+    private final LongAdder retriedCalls = new LongAdder();
+    private final LongAdder typedFailures = new LongAdder();
+    private final LongAdder wrong = new LongAdder();
+    private final LongAdder lost = new LongAdder();
+    private final AtomicInteger done = new AtomicInteger();
+    private final Map<String, Integer> failureTypes = new ConcurrentHashMap<>();
+    private final AtomicReference<WorkerLostException> firstFailure = new AtomicReference<>();
+    private final AtomicReference<String> firstProblem = new AtomicReference<>();
+    private long[] latencyNanos;
+
+    @Override
+    public Integer call() {
+        if (calls < 2 || threads < 1 || workers < 2 || slots < 1 || sleepMillis < 0) {
+            System.err.println("demo: need --calls >= 2, --threads >= 1, --workers >= 2 (one is killed), --slots >= 1");
+            return 2;
+        }
+        long demoStart = System.nanoTime();
+        boolean tty = StatusLine.stderrIsTerminal();
+        console = tty ? Console.terminal() : Console.plain();
+        try {
+            return run(demoStart);
+        } finally {
+            console.close();
+        }
+    }
+
+    private int run(long demoStart) {
+        String python = demo.cli.python();
+        PoolConfig config = PoolConfig.builder()
+                .name("demo")
+                .python(python)
+                .modules(MODULE)
+                .workers(workers)
+                .slots(slots)
+                .callTimeout(Duration.ofSeconds(30))
+                .build();
+        say("Taipan pool demo: %d Python workers x %d slots, python=%s, modules=%s", workers, slots, python, MODULE);
+        long t0 = System.nanoTime();
+        try (TaipanPool pool = TaipanPool.start(config)) {
+            say("1. pool ready in %d ms: %s", millisSince(t0), describe(pool.workers()));
+
+            // 2. The burst, with a SIGKILL halfway through.
+            say("2. firing %d calls (add, echo, async_sleep %d ms) from %d threads; one worker gets SIGKILL halfway",
+                    calls, sleepMillis, threads);
+            long burstStart = System.nanoTime();
+            Killed killed = burst(pool);
+            long burstNanos = System.nanoTime() - burstStart;
+            report(killed);
+
+            // 3. Healing: wait (bounded) for the pool to be back at full strength.
+            boolean healed = awaitHealed(pool, killed);
+
+            // 4. Sessions: state kept across calls, one worker, one namespace per session.
+            boolean sessionOk = sessions(pool);
+
+            PoolStats stats = pool.stats();
+            return summary(stats, burstNanos, demoStart, healed, sessionOk);
+        } catch (TaipanException e) {
+            console.println("demo failed:");
+            Errors.print(e, System.err);
+            return 1;
+        }
+    }
+
+    /** What the demo killed. */
+    private record Killed(String workerId, long pid, int inFlight) {
+    }
+
+    private Killed burst(TaipanPool pool) {
+        latencyNanos = new long[calls];
+        CountDownLatch halfway = new CountDownLatch(1);
+        ExecutorService callers = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "demo-caller");
+            t.setDaemon(true);
+            return t;
+        });
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "demo-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        long started = System.nanoTime();
+        ticker.scheduleAtFixedRate(() -> console.progress(progressLine(pool, started), false), 0,
+                console.interactive() ? 100 : 1000, TimeUnit.MILLISECONDS);
+        List<Future<?>> futures = new ArrayList<>(calls);
+        Killed killed = null;
+        try {
+            for (int i = 0; i < calls; i++) {
+                int n = i;
+                futures.add(callers.submit(() -> {
+                    oneCall(pool, n);
+                    if (done.incrementAndGet() == calls / 2) {
+                        halfway.countDown();
+                    }
+                }));
+            }
+            if (halfway.await(2, TimeUnit.MINUTES)) {
+                killed = killOne(pool);
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a demo call thread failed", e.getCause());
+        } finally {
+            ticker.shutdownNow();
+            callers.shutdownNow();
+            try {
+                ticker.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        console.progress(progressLine(pool, started), true);
+        return killed;
+    }
+
+    /** Call number n: one of three idempotent functions, retried if its worker is lost. */
+    private void oneCall(TaipanPool pool, int n) {
+        String function;
+        Object args;
+        Predicate<Object> correct;
+        switch (n % 3) {
+            case 0 -> {
+                function = MODULE + ":add";
+                args = List.of(n, 2L * n);
+                correct = r -> r instanceof Number x && x.longValue() == 3L * n;
+            }
+            case 1 -> {
+                Map<String, Object> value = Map.of("n", (long) n, "tag", "demo-" + n);
+                function = "echo";
+                args = Map.of("value", value);
+                correct = value::equals;
+            }
+            default -> {
+                double seconds = sleepMillis / 1000.0;
+                function = MODULE + ":async_sleep";
+                args = List.of(seconds);
+                correct = r -> r instanceof Number x && x.doubleValue() == seconds;
+            }
+        }
+        long t0 = System.nanoTime();
+        boolean retried = false;
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            try {
+                Object result = pool.call(function, args);
+                latencyNanos[n] = System.nanoTime() - t0;
+                if (correct.test(result)) {
+                    ok.increment();
+                } else {
+                    wrong.increment();
+                    firstProblem.compareAndSet(null, function + " #" + n + " returned a wrong result: " + result);
+                }
+                if (retried) {
+                    retriedCalls.increment();
+                }
+                return;
+            } catch (WorkerLostException e) {
+                // The worker died with this call in flight: it may or may not have run. These
+                // calls are idempotent, so the demo (not the pool) retries them.
+                typedFailures.increment();
+                failureTypes.merge(e.getClass().getSimpleName(), 1, Integer::sum);
+                firstFailure.compareAndSet(null, e);
+                retried = true;
+            } catch (TaipanException e) {
+                lost.increment();
+                firstProblem.compareAndSet(null, function + " #" + n + " failed: " + e);
+                return;
+            }
+        }
+        lost.increment();
+        firstProblem.compareAndSet(null, function + " #" + n + " failed " + MAX_ATTEMPTS + " times");
+    }
+
+    /** SIGKILLs the ready worker with the most calls in flight. */
+    private Killed killOne(TaipanPool pool) {
+        Optional<WorkerInfo> victim = pool.workers().stream()
+                .filter(w -> "READY".equals(w.state()) && w.pid() > 0)
+                .max(Comparator.comparingInt(WorkerInfo::inFlight));
+        if (victim.isEmpty()) {
+            say("   (no ready worker to kill)");
+            return null;
+        }
+        WorkerInfo w = victim.get();
+        boolean sent = ProcessHandle.of(w.pid()).map(ProcessHandle::destroyForcibly).orElse(false);
+        say("   halfway (%d/%d done): SIGKILL -> worker %s (pid %d) with %d calls in flight%s", done.get(), calls,
+                w.id(), w.pid(), w.inFlight(), sent ? "" : " [kill failed: process already gone]");
+        return new Killed(w.id(), w.pid(), w.inFlight());
+    }
+
+    private void report(Killed killed) {
+        long failures = typedFailures.sum();
+        if (failures > 0) {
+            WorkerLostException first = firstFailure.get();
+            say("   %d call(s) in flight on the killed worker failed with a typed exception: %s",
+                    failures, failureTypes.entrySet().stream().map(e -> e.getValue() + " x " + e.getKey())
+                            .collect(Collectors.joining(", ")));
+            say("     e.g. %s: %s", first.getClass().getSimpleName(), firstLine(first.getMessage()));
+            say("   the demo retried them (they are idempotent). Taipan never retries by itself: a call on a lost "
+                    + "worker may or may not have run, and only the caller knows whether running it twice is safe.");
+        } else if (killed != null) {
+            say("   no call was in flight on the killed worker at that instant, so nothing needed a retry");
+        }
+        say("   burst done: %d ok, %d retried after a typed failure, %d lost, %d wrong", ok.sum(), retriedCalls.sum(),
+                lost.sum(), wrong.sum());
+        if (firstProblem.get() != null) {
+            say("   first problem: %s", firstProblem.get());
+        }
+    }
+
+    private boolean awaitHealed(TaipanPool pool, Killed killed) {
+        long t0 = System.nanoTime();
+        long deadline = t0 + HEAL_DEADLINE.toNanos();
+        PoolHealth h = pool.health();
+        while (!healed(h, killed)) {
+            if (System.nanoTime() > deadline) {
+                say("3. pool did NOT heal within %d s: %s (%s)", HEAL_DEADLINE.toSeconds(), h.status(), h.reason());
+                return false;
+            }
+            try {
+                Thread.sleep(20); // polling interval; the deadline above bounds the wait
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            h = pool.health();
+        }
+        say("3. pool healed: %s, %d/%d workers ready, %d replaced (waited %d ms after the burst): %s", h.status(),
+                h.stats().ready(), h.stats().workers(), h.stats().workersReplaced(), millisSince(t0),
+                describe(h.workers()));
+        return true;
+    }
+
+    private boolean healed(PoolHealth h, Killed killed) {
+        if (h.status() != PoolHealth.Status.HEALTHY || h.stats().ready() != workers) {
+            return false;
+        }
+        if (killed == null) {
+            return true;
+        }
+        return h.stats().workersReplaced() >= 1 && h.workers().stream().noneMatch(w -> w.pid() == killed.pid());
+    }
+
+    private boolean sessions(TaipanPool pool) {
+        String counter = MODULE + ":counter";
+        try (Session a = pool.openSession(); Session b = pool.openSession()) {
+            List<Long> seen = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                seen.add(a.call(counter, Map.of("by", 1), Long.class));
+            }
+            long other = b.call(counter, Map.of("by", 10), Long.class);
+            long again = a.call(counter, null, Long.class);
+            boolean good = seen.equals(List.of(1L, 2L, 3L, 4L, 5L)) && other == 10 && again == 6;
+            say("4. session %s (worker %s): counter(by=1) x5 -> %s, then counter() -> %d", shortId(a.id()),
+                    a.workerId(), seen, again);
+            say("   session %s (worker %s) has its own state: counter(by=10) -> %d%s", shortId(b.id()),
+                    b.workerId(), other, good ? "" : "   WRONG: expected 1..5, 10 and 6");
+            return good;
+        }
+    }
+
+    private int summary(PoolStats stats, long burstNanos, long demoStart, boolean healed, boolean sessionOk) {
+        long[] sorted = Arrays.stream(latencyNanos).filter(x -> x > 0).sorted().toArray();
+        double seconds = burstNanos / 1e9;
+        boolean success = lost.sum() == 0 && wrong.sum() == 0 && ok.sum() == calls && healed && sessionOk;
+        say("");
+        say("summary");
+        say("  calls ok                 %d/%d%s", ok.sum(), calls, wrong.sum() == 0 ? " (all results correct)"
+                : " (" + wrong.sum() + " WRONG)");
+        say("  failed typed, retried    %d call(s), %d failure(s)%s", retriedCalls.sum(), typedFailures.sum(),
+                typedFailures.sum() == 0 ? "" : " (retried by the demo: the calls are idempotent)");
+        say("  lost                     %d", lost.sum());
+        say("  throughput               %.0f calls/s", calls / seconds);
+        say("  latency p50 / p99        %.1f ms / %.1f ms (submission to result, queueing and retries included)",
+                percentile(sorted, 50) / 1e6, percentile(sorted, 99) / 1e6);
+        say("  worker restarts          %d", stats.workersReplaced());
+        say("  healed / sessions        %s / %s", healed ? "yes" : "NO", sessionOk ? "ok" : "WRONG");
+        say("  total time               %.2f s", (System.nanoTime() - demoStart) / 1e9);
+        say(success ? "demo OK" : "demo FAILED");
+        return success ? 0 : 1;
+    }
+
+    private String progressLine(TaipanPool pool, long started) {
+        int n = done.get();
+        PoolStats s = pool.stats();
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        int width = 24;
+        int filled = (int) ((long) n * width / calls);
+        String bar = "=".repeat(filled) + (filled < width ? ">" + " ".repeat(width - filled - 1) : "");
+        return String.format("[%s] %d/%d  ok %d  retried %d  lost %d  workers %d/%d ready  %.0f calls/s",
+                bar, n, calls, ok.sum(), retriedCalls.sum(), lost.sum(), s.ready(), s.workers(),
+                elapsed > 0 ? n / elapsed : 0.0);
+    }
+
+    private void say(String format, Object... args) {
+        console.println(args.length == 0 ? format : String.format(format, args));
+    }
+
+    private static String describe(List<WorkerInfo> workers) {
+        return workers.stream().map(w -> w.id() + " pid " + w.pid() + " " + w.state().toLowerCase())
+                .collect(Collectors.joining(", "));
+    }
+
+    private static long percentile(long[] sorted, int p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+
+    private static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000;
+    }
+
+    private static String firstLine(String s) {
+        s = Objects.toString(s, "");
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl) + " ...";
+    }
+
+    private static String shortId(String id) {
+        return id.length() > 12 ? id.substring(0, 12) : id;
+    }
+}
