@@ -33,7 +33,7 @@ import dspy  # noqa: E402  (the library: this module's own name is taipan_worker
 from taipan_worker import function  # noqa: E402
 
 __all__ = [
-    "describe", "state", "run", "evaluate", "optimize",
+    "describe", "state", "run", "stream", "evaluate", "optimize",
     "ProgramNotCached", "LmNotCached", "SpecError",
 ]
 
@@ -337,7 +337,8 @@ def build_program(spec: Dict[str, Any]) -> _Built:
                 max_iters = int(cfg.pop("max_iters", 5))
                 if cfg:
                     raise SpecError(f"unknown react config keys: {sorted(cfg)}")
-                built = _Built(dspy.ReAct(signature, tools=[], max_iters=max_iters), kind, outputs, "reasoning")
+                tools = [_java_tool(t) for t in (spec.get("tools") or [])]
+                built = _Built(dspy.ReAct(signature, tools=tools, max_iters=max_iters), kind, outputs, "reasoning")
             else:
                 raise SpecError(f"unknown program kind {kind!r}; allowed: predict, chain_of_thought, "
                                 f"multi_chain_comparison, react, composite")
@@ -421,6 +422,28 @@ def _cached_program(ref: Any) -> _Built:
     if spec is None:
         raise ProgramNotCached(f"program {key[0]!r} version {key[1]} is not cached on this worker; send its spec")
     return _programs.put(key, build_program(spec))
+
+
+_JSON_TYPES = {"string", "integer", "number", "boolean", "array", "object"}
+
+
+def _java_tool(spec: Any) -> Any:
+    """A ReAct tool implemented in Java: calling it calls back the host during the call
+    (``callback`` frames, name ``tool:<name>``) from the thread running the call."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not spec["name"].isidentifier():
+        raise SpecError("a tool is {'name': identifier, 'description': str, 'args': {name: json type}}")
+    name = spec["name"]
+    args = spec.get("args") or {}
+    if not isinstance(args, dict) or any(t not in _JSON_TYPES for t in args.values()):
+        raise SpecError(f"tool {name!r}: args map each name to one of {sorted(_JSON_TYPES)}")
+
+    def call_java_tool(**kwargs: Any) -> Any:
+        from taipan_worker import current_call
+
+        return current_call().call_java(f"tool:{name}", kwargs)
+
+    return dspy.Tool(call_java_tool, name=name, desc=str(spec.get("description") or name),
+                     args={a: {"type": t} for a, t in args.items()})
 
 
 def _as_saved(state: Dict[str, Any]) -> Dict[str, Any]:
@@ -581,6 +604,8 @@ def build_metric(spec: Any) -> Callable[..., float]:
     if not isinstance(spec, dict):
         raise SpecError("a metric is {'name': 'exact_match' | 'passage_match', 'field': str}")
     name = spec.get("name")
+    if name == "java":
+        return _java_metric(spec)
     field = spec.get("field") or "answer"
     from dspy.evaluate import metrics as m
 
@@ -604,6 +629,27 @@ def build_metric(spec: Any) -> Callable[..., float]:
         return 1.0 if match(gold, predicted) else 0.0
 
     metric.__name__ = f"{name}_{field}"
+    return metric
+
+
+def _java_metric(spec: Dict[str, Any]) -> Callable[..., float]:
+    """A metric written in Java: each score is a callback to the host (``metric:<name>``).
+    The call's handle is taken now, so optimizers may score from their own threads."""
+    from taipan_worker import current_call
+
+    callback = spec.get("callback")
+    if not isinstance(callback, str):
+        raise SpecError("a Java metric is {'name': 'java', 'callback': str}")
+    ctx = current_call()
+
+    def metric(example: Any, pred: Any, trace: Any = None, pred_name: Any = None, pred_trace: Any = None) -> float:
+        labels = {k: to_wire(v) for k, v in example.labels().items()} if hasattr(example, "labels") else {}
+        inputs = {k: to_wire(v) for k, v in example.inputs().items()} if hasattr(example, "inputs") else {}
+        outputs = {k: to_wire(v) for k, v in pred.items()} if hasattr(pred, "items") else {}
+        score = ctx.call_java(callback, {"inputs": inputs, "labels": labels, "outputs": outputs})
+        return float(score)
+
+    metric.__name__ = callback
     return metric
 
 
@@ -681,9 +727,44 @@ def run(program: Any, inputs: Any, lm: Any, adapter: Any = None) -> Dict[str, An
         return _prediction(pred, built)
 
 
+@function
+def stream(program: Any, inputs: Any, lm: Any, adapter: Any = None, fields: Any = None) -> Any:
+    """Run a program, streaming output fields as the LM writes them: yields
+    ``{"field": name, "chunk": text}`` pieces, then ``{"prediction": Prediction}``."""
+    with _Guard():
+        built = _cached_program(program)
+        lm_obj = _cached_lm(lm)
+        adapter_obj = _adapter(adapter)
+        if not isinstance(inputs, dict):
+            raise SpecError("inputs must be a map")
+        names = fields if fields else [f for f in built.outputs]
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise SpecError("fields must be a list of output field names")
+        listeners = [dspy.streaming.StreamListener(signature_field_name=n) for n in names]
+        streamed = dspy.streamify(built.module, stream_listeners=listeners, async_streaming=False)
+        final = None
+        with _context(lm_obj, adapter_obj, track_usage=True):
+            for item in streamed(**inputs):
+                if isinstance(item, dspy.streaming.StreamResponse):
+                    yield {"field": item.signature_field_name, "chunk": item.chunk}
+                elif isinstance(item, dspy.Prediction):
+                    final = item
+        if final is None:
+            raise RuntimeError("the program ended without a prediction")
+        yield {"prediction": _prediction(final, built)}
+
+
 def _evaluate(built: _Built, devset: List[Any], metric: Callable[..., float], lm_obj: Any, adapter_obj: Any,
               num_threads: int) -> Dict[str, Any]:
+    from taipan_worker.runtime import _thread_call, current_call
+
+    try:
+        call = current_call()
+    except RuntimeError:  # called directly (tests), not through the worker
+        call = None
+
     def one(example: Any) -> Dict[str, Any]:
+        _thread_call.ctx = call  # Java tools and metrics work from these threads too
         try:
             with _context(lm_obj, adapter_obj, track_usage=True):
                 pred = built.module(**example.inputs())

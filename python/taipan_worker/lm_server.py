@@ -33,6 +33,9 @@ How it answers (deterministically):
   take the labels of the demo sharing the most words with the current inputs (a nearest-
   neighbour guess, so that demos chosen by an optimizer change scores as they would with a
   real model); free-text fields stay placeholders.
+- ReAct steps (outputs ``next_tool_name``/``next_tool_args``): every listed tool is used once,
+  in order, with arguments of the right JSON types (strings take the first input's text),
+  then ``finish``; so Java tools really get called.
 - ``n`` > 1 gives n choices (choice 0 is the same as with n = 1); ``usage`` counts are rough
   (characters / 4); ``stream: true`` answers with OpenAI-style SSE chunks and ``data: [DONE]``.
 - Anything without recognisable fields gets a plain placeholder sentence.
@@ -47,6 +50,7 @@ other name (``taipan-local`` by convention) answers normally.
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import json
 import os
@@ -368,9 +372,40 @@ class Request:
             _, outs = sections(best)
         return {k: v for k, v in outs.items() if k in categorical}
 
+    def _agent_step(self) -> Dict[str, Any]:
+        """For a ReAct step (outputs ``next_tool_name`` and ``next_tool_args``): use each
+        listed tool once, in order, with arguments of the right JSON types, then ``finish``.
+        A placeholder agent, but one that really exercises tools."""
+        names = {n for n, _ in self.fields}
+        if "next_tool_name" not in names or "next_tool_args" not in names:
+            return {}
+        tools = [(m.group(1), m.group(2)) for m in _TOOL_LINE.finditer(self.system)]
+        trajectory = str(self.inputs.get("trajectory", ""))
+        used = set(re.findall(r"\[\[ ## tool_name_\d+ ## \]\]\s*(\w+)", trajectory))
+        # The trajectory's own [[ ## tool_name_N ## ]] markers also split it into sections.
+        used |= {str(v).strip() for k, v in self.inputs.items() if k.startswith("tool_name_")}
+        first_input = next((str(v) for k, v in self.inputs.items()
+                            if k != "trajectory" and not re.match(r"(thought|tool_name|tool_args|observation)_\d+$", k)), "")
+        for name, args_text in tools:
+            if name == "finish" or name in used:
+                continue
+            try:
+                schema = ast.literal_eval(args_text)
+            except (ValueError, SyntaxError):
+                schema = {}
+            args = {a: _json_placeholder(spec, first_input) for a, spec in schema.items()} if isinstance(schema, dict) else {}
+            return {"next_thought": f"I will use {name} (placeholder reasoning).", "next_tool_name": name,
+                    "next_tool_args": args}
+        return {"next_thought": "I have what I need (placeholder reasoning).", "next_tool_name": "finish",
+                "next_tool_args": {}}
+
     def answer(self, index: int) -> str:
         seed = self.seed if index == 0 else f"{self.seed}#{index}"
         demo = self._demo_outputs() or self._nearest_demo_labels()
+        agent = self._agent_step()
+        if agent:
+            demo = {**demo, **{k: v if self.json_mode or isinstance(v, str) else json.dumps(v)
+                               for k, v in agent.items()}}
         if self.json_mode:
             if self.schema is not None:
                 props = self.schema["properties"]
@@ -395,6 +430,24 @@ class Request:
 
     def prompt_chars(self) -> int:
         return sum(len(message_text(m)) for m in self.messages)
+
+
+_TOOL_LINE = re.compile(r"\(\d+\) (\w+)(?:, whose description is <desc>.*?</desc>\.)? It takes arguments (\{.*?\})\.")
+
+
+def _json_placeholder(spec: Any, text: str) -> Any:
+    kind = spec.get("type") if isinstance(spec, dict) else None
+    if kind == "integer":
+        return 1
+    if kind == "number":
+        return 1.0
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        return []
+    if kind == "object":
+        return {}
+    return text[:100]
 
 
 def _words(text: str) -> set:

@@ -36,12 +36,19 @@ final class Bridge {
     /** Calls {@code function} with {@code args} plus {@code program} and {@code lm} references. */
     CompletableFuture<Object> call(String function, Program.Version program, Lm lm, Map<String, Object> args,
                                    Duration timeout) {
-        return attempt(function, program, lm, args, timeout, !program.sent(), lm != null && !lmsSent.contains(lm.id()),
+        return call(function, program, lm, args, timeout, CallOptions.DEFAULT);
+    }
+
+    /** As above, with call options carrying Java callbacks (tools, metrics) or a chunk consumer. */
+    CompletableFuture<Object> call(String function, Program.Version program, Lm lm, Map<String, Object> args,
+                                   Duration timeout, CallOptions extra) {
+        CallOptions opts = timeout == null ? extra : extra.withTimeout(timeout);
+        return attempt(function, program, lm, args, opts, !program.sent(), lm != null && !lmsSent.contains(lm.id()),
                 MAX_ATTEMPTS);
     }
 
     private CompletableFuture<Object> attempt(String function, Program.Version program, Lm lm,
-                                              Map<String, Object> args, Duration timeout, boolean withProgram,
+                                              Map<String, Object> args, CallOptions opts, boolean withProgram,
                                               boolean withLm, int attemptsLeft) {
         Map<String, Object> kwargs = new LinkedHashMap<>();
         kwargs.put("program", program.toWire(withProgram));
@@ -49,7 +56,6 @@ final class Bridge {
             kwargs.put("lm", lm.toWire(withLm));
         }
         kwargs.putAll(args);
-        CallOptions opts = timeout == null ? CallOptions.DEFAULT : CallOptions.timeout(timeout);
         return caller.callAsync(MODULE + ":" + function, kwargs, opts)
                 .thenApply(v -> {
                     if (withProgram) {
@@ -65,10 +71,10 @@ final class Bridge {
                     if (cause instanceof PythonException && attemptsLeft > 1) {
                         String type = ((PythonException) cause).pythonType();
                         if (type.endsWith("ProgramNotCached")) {
-                            return attempt(function, program, lm, args, timeout, true, withLm, attemptsLeft - 1);
+                            return attempt(function, program, lm, args, opts, true, withLm, attemptsLeft - 1);
                         }
                         if (type.endsWith("LmNotCached")) {
-                            return attempt(function, program, lm, args, timeout, withProgram, true, attemptsLeft - 1);
+                            return attempt(function, program, lm, args, opts, withProgram, true, attemptsLeft - 1);
                         }
                     }
                     return CompletableFuture.failedFuture(cause instanceof PythonException

@@ -114,12 +114,18 @@ public final class Dspy {
         return new Program(this, "multi_chain_comparison", signature, Map.of("M", m), null, null, null);
     }
 
-    /** DSPy's ReAct agent loop (no tools yet: it reasons, then answers). */
-    public Program react(Signature signature, int maxIters) {
+    /** DSPy's ReAct agent loop; its tools are written in Java and called back during the run. */
+    public Program react(Signature signature, int maxIters, Tool... tools) {
         if (maxIters < 1) {
             throw new IllegalArgumentException("maxIters must be positive, got " + maxIters);
         }
-        return new Program(this, "react", signature, Map.of("max_iters", maxIters), null, null, null);
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Tool t : tools) {
+            if (!names.add(t.name())) {
+                throw new IllegalArgumentException("two tools are named '" + t.name() + "'");
+            }
+        }
+        return new Program(this, "react", signature, Map.of("max_iters", maxIters), null, null, List.of(tools), null);
     }
 
     /** A program made of steps, each a module; optimizers see every predictor inside. */

@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * How a prediction is scored against an example's labels. The built-in metrics run inside
- * the worker (and so can drive optimizers); a {@link #java Java metric} runs in the JVM and
- * is used by {@link Program#evaluate}.
+ * the worker; a {@link #java Java metric} runs in this JVM: {@link Program#evaluate} scores
+ * here, and optimizers in the worker call it back for every score they need.
  */
 public final class Metric {
     /** A metric written in Java: a score between 0 and 1 for one prediction. */
@@ -52,15 +52,30 @@ public final class Metric {
         return scorer;
     }
 
+    /** The callback name a Java metric is called back under during an optimizer run. */
+    String callbackName() {
+        return "metric:" + name;
+    }
+
     Map<String, Object> toWire() {
-        if (scorer != null) {
-            throw new UnsupportedOperationException("metric '" + name + "' is written in Java and cannot run in a"
-                    + " worker yet; use Metric.exactMatch or Metric.passageMatch for optimizers");
-        }
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", name);
-        m.put("field", field);
+        if (scorer != null) {
+            m.put("name", "java");
+            m.put("callback", callbackName());
+        } else {
+            m.put("name", name);
+            m.put("field", field);
+        }
         return m;
+    }
+
+    /** Scores a worker's {@code {inputs, labels, outputs}} callback argument with the Java scorer. */
+    @SuppressWarnings("unchecked")
+    Object scoreFromWire(Object args) {
+        Map<String, Object> a = (Map<String, Object>) args;
+        Example ex = Example.of((Map<String, Object>) a.get("inputs"), (Map<String, Object>) a.get("labels"));
+        Prediction p = new Prediction((Map<String, Object>) a.get("outputs"), null, null, null);
+        return scorer.score(ex, p);
     }
 
     @Override

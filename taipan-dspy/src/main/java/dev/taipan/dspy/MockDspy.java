@@ -53,6 +53,17 @@ public final class MockDspy implements PythonCaller {
                 return Map.of("dspy", "mock", "python", "none");
             case Bridge.MODULE + ":run":
                 return predict(kw, (Map<String, Object>) kw.get("inputs"));
+            case Bridge.MODULE + ":stream": {
+                // Each output field arrives as one piece, then the prediction, as from a worker.
+                Map<String, Object> p = predict(kw, (Map<String, Object>) kw.get("inputs"));
+                java.util.function.Consumer<Object> consumer = options.chunkConsumerOrNull();
+                if (consumer != null) {
+                    ((Map<String, Object>) p.get("outputs")).forEach((field, value) ->
+                            consumer.accept(Map.of("field", field, "chunk", String.valueOf(value))));
+                    consumer.accept(Map.of("prediction", p));
+                }
+                return null;
+            }
             case Bridge.MODULE + ":state":
                 return Map.of("mock", Map.of("demos", List.of()));
             case Bridge.MODULE + ":evaluate":

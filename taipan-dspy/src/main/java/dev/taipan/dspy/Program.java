@@ -2,6 +2,7 @@ package dev.taipan.dspy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.taipan.CallOptions;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,6 +17,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * A DSPy program owned by the Java side: its definition (kind, signature, configuration,
@@ -33,6 +35,7 @@ public final class Program {
     private final Map<String, Object> config;
     private final List<Step> steps;
     private final Map<String, String> outputs;
+    private final List<Tool> tools;
     private final AtomicReference<Version> current;
 
     /** A step of a composite program: a sub-program and where each of its inputs comes from. */
@@ -41,7 +44,13 @@ public final class Program {
 
     Program(Dspy dspy, String kind, Signature signature, Map<String, Object> config, List<Step> steps,
             Map<String, String> outputs, Map<String, Object> state) {
+        this(dspy, kind, signature, config, steps, outputs, List.of(), state);
+    }
+
+    Program(Dspy dspy, String kind, Signature signature, Map<String, Object> config, List<Step> steps,
+            Map<String, String> outputs, List<Tool> tools, Map<String, Object> state) {
         this.dspy = dspy;
+        this.tools = List.copyOf(tools);
         this.kind = kind;
         this.signature = signature;
         this.config = config == null ? Map.of() : Map.copyOf(config);
@@ -95,8 +104,25 @@ public final class Program {
             m.put("steps", s);
             m.put("outputs", outputs);
         }
+        if (!tools.isEmpty()) {
+            m.put("tools", tools.stream().map(Tool::toWire).toList());
+        }
         m.put("state", state);
         return m;
+    }
+
+    /** Call options that let the worker call this program's Java tools back. */
+    CallOptions toolCallbacks() {
+        CallOptions o = CallOptions.DEFAULT;
+        for (Tool t : tools) {
+            o = o.withCallback(t.callbackName(), t::invoke);
+        }
+        for (Step s : steps) {
+            for (Tool t : s.program().tools) {
+                o = o.withCallback(t.callbackName(), t::invoke);
+            }
+        }
+        return o;
     }
 
     public String kind() {
@@ -136,7 +162,40 @@ public final class Program {
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("inputs", inputs);
         args.put("adapter", o.adapterOr(dspy.adapter()).wire);
-        return dspy.bridge().call("run", current.get(), lmFor(o), args, o.timeout());
+        return dspy.bridge().call("run", current.get(), lmFor(o), args, o.timeout(), toolCallbacks());
+    }
+
+    /**
+     * Runs the program and hands each piece of its output fields to {@code onChunk} as the
+     * LM writes it (in order, on the pool's callback executor), then returns the prediction.
+     */
+    public Prediction stream(Map<String, ?> inputs, Consumer<StreamChunk> onChunk) {
+        return stream(inputs, onChunk, RunOptions.DEFAULT);
+    }
+
+    @SuppressWarnings("unchecked")
+    public Prediction stream(Map<String, ?> inputs, Consumer<StreamChunk> onChunk, RunOptions options) {
+        Objects.requireNonNull(onChunk, "onChunk");
+        checkInputs(inputs);
+        RunOptions o = options == null ? RunOptions.DEFAULT : options;
+        AtomicReference<Object> finalPrediction = new AtomicReference<>();
+        CallOptions streaming = toolCallbacks().withChunkConsumer(chunk -> {
+            Map<String, Object> c = (Map<String, Object>) chunk;
+            if (c.containsKey("prediction")) {
+                finalPrediction.set(c.get("prediction"));
+            } else {
+                onChunk.accept(new StreamChunk((String) c.get("field"), String.valueOf(c.get("chunk"))));
+            }
+        });
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("inputs", inputs);
+        args.put("adapter", o.adapterOr(dspy.adapter()).wire);
+        Bridge.await(dspy.bridge().call("stream", current.get(), lmFor(o), args, o.timeout(), streaming));
+        Object p = finalPrediction.get();
+        if (p == null) {
+            throw new dev.taipan.TaipanException("the stream ended without a prediction");
+        }
+        return Prediction.fromWire(p);
     }
 
     private Lm lmFor(RunOptions o) {
@@ -274,7 +333,7 @@ public final class Program {
         args.put("adapter", dspy.adapter().wire);
         args.put("num_threads", 4);
         Map<String, Object> r = (Map<String, Object>) Bridge.await(dspy.bridge().call("evaluate", current.get(),
-                lmFor(RunOptions.DEFAULT), args, dspy.longTimeout()));
+                lmFor(RunOptions.DEFAULT), args, dspy.longTimeout(), toolCallbacks()));
         return Evaluations.fromWire(r, devset);
     }
 
@@ -291,9 +350,13 @@ public final class Program {
         args.put("valset", valset == null ? null : valset.stream().map(Example::toWire).toList());
         args.put("metric", metric.toWire());
         args.put("adapter", dspy.adapter().wire);
+        CallOptions callbacks = toolCallbacks();
+        if (metric.isJava()) {
+            callbacks = callbacks.withCallback(metric.callbackName(), metric::scoreFromWire);
+        }
         Map<String, Object> r = (Map<String, Object>) Bridge.await(dspy.bridge().call("optimize", current.get(),
-                lmFor(RunOptions.DEFAULT), args, dspy.longTimeout()));
-        return new Program(dspy, kind, signature, config, steps, outputs, (Map<String, Object>) r.get("state"));
+                lmFor(RunOptions.DEFAULT), args, dspy.longTimeout(), callbacks));
+        return new Program(dspy, kind, signature, config, steps, outputs, tools, (Map<String, Object>) r.get("state"));
     }
 
     @Override

@@ -205,6 +205,48 @@ class DspyIntegrationTest {
     }
 
     @Test
+    void streamingDeliversFieldPiecesThenThePrediction() {
+        Program p = fx.dspy.predict("question -> answer");
+        List<StreamChunk> chunks = java.util.Collections.synchronizedList(new ArrayList<>());
+        Prediction r = p.stream(Map.of("question", "tell me a story"), chunks::add);
+        assertFalse(chunks.isEmpty(), "the LM streamed, so the answer arrives in pieces");
+        assertTrue(chunks.stream().allMatch(c -> c.field().equals("answer")), chunks.toString());
+        String joined = String.join("", chunks.stream().map(StreamChunk::text).toList());
+        assertTrue(joined.contains(r.getString("answer").substring(0, 10)), joined + " vs " + r);
+    }
+
+    @Test
+    void reactCallsToolsWrittenInJava() {
+        List<Map<String, Object>> lookups = java.util.Collections.synchronizedList(new ArrayList<>());
+        Tool lookup = Tool.of("lookup_order", "Find an order's status by its id.",
+                Map.of("order_id", FieldType.STR), args -> {
+                    lookups.add(args);
+                    return "order is shipped";
+                });
+        Tool stock = Tool.of("stock_level", "How many items are in stock.", Map.of("sku", FieldType.STR,
+                "warehouse", FieldType.INT), args -> 42);
+        Program agent = fx.dspy.react(Signature.parse("question -> answer"), 5, lookup, stock);
+        Prediction r = agent.run(Map.of("question", "Where is order ORD-1?"));
+        assertEquals(1, lookups.size(), "the agent used the Java tool once");
+        assertEquals("Where is order ORD-1?", lookups.get(0).get("order_id"));
+        assertFalse(r.getString("answer").isEmpty());
+        assertThrows(IllegalArgumentException.class, () -> fx.dspy.react(Signature.parse("q -> a"), 3, lookup, lookup));
+    }
+
+    @Test
+    void aJavaMetricDrivesAnOptimizer() {
+        java.util.concurrent.atomic.AtomicInteger scored = new java.util.concurrent.atomic.AtomicInteger();
+        Metric sameLabel = Metric.java("same-label", (ex, pred) -> {
+            scored.incrementAndGet();
+            return ex.labels().get("category").equals(pred.get("category")) ? 1 : 0;
+        });
+        Program p = fx.dspy.predict(Signature.parse("ticket -> category: Literal['billing', 'shipping', 'technical']"));
+        Program boot = p.optimize(Optimizer.bootstrapFewShot(3, 0), tickets(6, 0), sameLabel);
+        assertTrue(scored.get() > 0, "the optimizer called the Java metric back");
+        assertTrue(boot.state().contains("demos"));
+    }
+
+    @Test
     void dspysDummyLmAnswersInOrder() {
         Program p = fx.dspy.predict("question -> answer");
         Lm dummy = Lm.dummy(List.of(Map.of("answer", "first"), Map.of("answer", "second")));

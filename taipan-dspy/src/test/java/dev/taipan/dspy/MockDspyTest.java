@@ -32,6 +32,14 @@ class MockDspyTest {
     }
 
     @Test
+    void streamingWorksAgainstTheMockToo() {
+        List<StreamChunk> chunks = new java.util.ArrayList<>();
+        Prediction p = dspy.predict("question -> answer").stream(Map.of("question", "2+2"), chunks::add);
+        assertEquals(List.of(new StreamChunk("answer", "4")), chunks);
+        assertEquals("4", p.getString("answer"));
+    }
+
+    @Test
     void aMissingInputIsRefusedBeforeAnythingRuns() {
         Program qa = dspy.predict("question, context -> answer");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
