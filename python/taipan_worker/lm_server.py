@@ -41,7 +41,8 @@ How it answers (deterministically):
 - Anything without recognisable fields gets a plain placeholder sentence.
 
 Failures are injected by model name (the part after any ``provider/`` prefix): a name ending
-in ``-fail-429`` gets HTTP 429 with ``Retry-After: 1``; ``-fail-500`` HTTP 500;
+in ``-fail-429`` gets HTTP 429 with ``Retry-After: 1``; ``-fail-500`` HTTP 500; ``-fail-401``
+HTTP 401 (bad API key); ``-fail-context`` HTTP 400 ``context_length_exceeded``;
 ``-fail-timeout`` holds the request for ``--hold-s`` seconds (30 at most) and then answers
 504; ``-fail-malformed`` a 200 whose content has no field markers and is not JSON. Every
 other name (``taipan-local`` by convention) answers normally.
@@ -66,7 +67,7 @@ MAX_HOLD_S = 30.0
 MAX_N = 32
 MAX_BODY = 64 * 1024 * 1024
 NOT_SUPPLIED = "Not supplied for this particular example."
-FAILURES = ("429", "500", "timeout", "malformed")
+FAILURES = ("429", "500", "401", "context", "timeout", "malformed")
 
 _HEADER = re.compile(r"^\s*\[\[ ## (\w+) ## \]\]\s*$")
 _OUTPUT_LINE = re.compile(r"^\d+\. `(\w+)` \((.*)\):(?: |$)")
@@ -570,6 +571,15 @@ class Handler(BaseHTTPRequestHandler):
         if failure == "500":
             self._error(500, "Internal server error (failure injected by the taipan local LM server).",
                         "server_error", "internal_error")
+            return
+        if failure == "401":
+            self._error(401, "Incorrect API key provided (failure injected by the taipan local LM server).",
+                        "invalid_request_error", "invalid_api_key")
+            return
+        if failure == "context":
+            self._error(400, "This model's maximum context length is 8192 tokens. However, your messages resulted "
+                        "in 9000 tokens (failure injected by the taipan local LM server).",
+                        "invalid_request_error", "context_length_exceeded")
             return
         if failure == "timeout":
             self.server.stopping.wait(self.server.hold_s)

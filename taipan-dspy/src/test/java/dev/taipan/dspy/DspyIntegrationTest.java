@@ -267,6 +267,10 @@ class DspyIntegrationTest {
         assertTrue(timeout.retryable());
         assertFalse(assertThrows(OutputParseException.class,
                 () -> p.run(q, RunOptions.lm(fx.server.lm("taipan-local-fail-malformed")))).retryable());
+        assertFalse(assertThrows(LmAuthException.class,
+                () -> p.run(q, RunOptions.lm(fx.server.lm("taipan-local-fail-401")))).retryable());
+        assertFalse(assertThrows(ContextWindowExceededException.class,
+                () -> p.run(q, RunOptions.lm(fx.server.lm("taipan-local-fail-context")))).retryable());
     }
 
     @Test
