@@ -129,6 +129,19 @@ public final class Program {
         return kind;
     }
 
+    /**
+     * A copy with module configuration for DSPy, e.g. {@code Map.of("n", 3, "temperature",
+     * 0.7)} for three completions per run (LM call keyword arguments). Keeps this program's state.
+     */
+    public Program withConfig(Map<String, Object> moreConfig) {
+        if (signature == null) {
+            throw new IllegalStateException("configure a composite's steps, not the composite");
+        }
+        Map<String, Object> merged = new LinkedHashMap<>(config);
+        merged.putAll(moreConfig);
+        return new Program(dspy, kind, signature, merged, steps, outputs, tools, current.get().state);
+    }
+
     /** The signature, or null for a composite program. */
     public Signature signature() {
         return signature;

@@ -73,6 +73,44 @@ class DspyIntegrationTest {
     }
 
     @Test
+    void completionsAndTokenUsageAreReported() {
+        Program p = fx.dspy.predict("question -> answer").withConfig(Map.of("n", 3));
+        Prediction r = p.run(Map.of("question", "name three colours"));
+        assertEquals(3, r.completions().size(), r.toString());
+        assertFalse(r.usage().isEmpty(), "the local server reports token usage and DSPy tracks it");
+    }
+
+    @Test
+    void aWorkerKilledDuringARunFailsThatRunTypedAndTheNextRunWorks() throws Exception {
+        try (LocalLmServer slow = LocalLmServer.start(DspyFixture.python(), 5_000)) {
+            Program p = fx.dspy.predict("question -> answer");
+            java.util.concurrent.CompletableFuture<Prediction> running =
+                    p.runAsync(Map.of("question", "slow one"), RunOptions.lm(slow.lm()));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline && fx.pool.workers().stream().noneMatch(w -> w.inFlight() > 0)) {
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000); // polling a bounded wait
+            }
+            WorkerInfo busy = fx.pool.workers().stream().filter(w -> w.inFlight() > 0).findFirst().orElseThrow();
+            ProcessHandle.of(busy.pid()).orElseThrow().destroyForcibly();
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> running.get(30, TimeUnit.SECONDS));
+            assertInstanceOf(dev.taipan.WorkerCrashedException.class, e.getCause());
+        }
+        assertFalse(fx.dspy.predict("question -> answer").run(Map.of("question", "after")).getString("answer").isEmpty());
+    }
+
+    @Test
+    void apiKeysNeverAppearInErrors() {
+        String secret = "sk-taipan-test-secret-7f3a9c";
+        Lm lm = fx.server.lm("taipan-local-fail-401").apiKey(() -> secret);
+        LmAuthException e = assertThrows(LmAuthException.class,
+                () -> fx.dspy.predict("question -> answer").run(Map.of("question", "hi"), RunOptions.lm(lm)));
+        String everything = e + " " + e.getCause() + " " + ((dev.taipan.PythonException) e.getCause()).pythonTraceback();
+        assertFalse(everything.contains(secret), everything);
+        assertFalse(lm.toString().contains(secret));
+    }
+
+    @Test
     void bothAdaptersWork() {
         Program p = fx.dspy.predict(ticketSignature());
         Prediction chat = p.run(Map.of("ticket", "my parcel is late"), RunOptions.adapter(Adapter.CHAT));
