@@ -182,3 +182,10 @@ def ask_java_many(name: str, n: int) -> List[Any]:
     ctx = current_call()
     with ThreadPoolExecutor(max_workers=n) as pool:
         return list(pool.map(lambda i: ctx.call_java(name, i), range(n)))
+
+
+@function
+async def hog_loop(seconds: float) -> float:
+    """Blocks the worker's event loop (as C code holding the GIL would): no heartbeat replies."""
+    time.sleep(seconds)
+    return seconds

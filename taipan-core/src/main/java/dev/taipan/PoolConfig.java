@@ -46,6 +46,7 @@ public final class PoolConfig {
     private final PoolListener listener;
     private final Executor callbackExecutor;
     private final boolean shutdownHook;
+    private final Duration heartbeatInterval;
 
     private PoolConfig(Builder b) {
         this.name = b.name;
@@ -73,6 +74,7 @@ public final class PoolConfig {
         this.listener = b.listener;
         this.callbackExecutor = b.callbackExecutor;
         this.shutdownHook = b.shutdownHook;
+        this.heartbeatInterval = b.heartbeatInterval;
     }
 
     public static Builder builder() {
@@ -107,6 +109,7 @@ public final class PoolConfig {
         b.listener = listener;
         b.callbackExecutor = callbackExecutor;
         b.shutdownHook = shutdownHook;
+        b.heartbeatInterval = heartbeatInterval;
         return b;
     }
 
@@ -156,6 +159,12 @@ public final class PoolConfig {
      */
     public Executor callbackExecutor() { return callbackExecutor; }
     public boolean shutdownHook() { return shutdownHook; }
+    /**
+     * How often the pool sends each worker a heartbeat. A worker whose event loop answers
+     * nothing (no frame at all) for three intervals is unresponsive: it is killed, its calls
+     * fail with {@link WorkerUnresponsiveException}, and it is replaced. Zero disables.
+     */
+    public Duration heartbeatInterval() { return heartbeatInterval; }
 
     @Override
     public String toString() {
@@ -193,6 +202,7 @@ public final class PoolConfig {
         private PoolListener listener = PoolListener.NONE;
         private Executor callbackExecutor;
         private boolean shutdownHook = true;
+        private Duration heartbeatInterval = Duration.ofSeconds(5);
 
         private Builder() {
         }
@@ -228,6 +238,8 @@ public final class PoolConfig {
         public Builder callbackExecutor(Executor executor) { this.callbackExecutor = executor; return this; }
         /** Whether a JVM shutdown hook stops the workers if the pool is not closed (default on). */
         public Builder shutdownHook(boolean enabled) { this.shutdownHook = enabled; return this; }
+        /** Heartbeat period (default 5 s); {@code Duration.ZERO} turns liveness checks off. */
+        public Builder heartbeatInterval(Duration d) { this.heartbeatInterval = d; return this; }
 
         /** Validates and freezes the configuration. */
         public PoolConfig build() {
@@ -261,6 +273,9 @@ public final class PoolConfig {
             check(maxRestartBackoff.compareTo(restartBackoff) >= 0, "maxRestartBackoff must be >= restartBackoff");
             check(maxConsecutiveStartFailures >= 1, "maxConsecutiveStartFailures must be >= 1");
             positive(circuitRetryInterval, "circuitRetryInterval");
+            notNegative(heartbeatInterval, "heartbeatInterval");
+            check(heartbeatInterval.isZero() || heartbeatInterval.toMillis() >= 10,
+                    "heartbeatInterval must be zero (off) or at least 10 ms, got " + heartbeatInterval);
             Objects.requireNonNull(listener, "listener");
             return new PoolConfig(this);
         }

@@ -45,6 +45,23 @@ class FailuresTest {
     }
 
     @Test
+    void aWorkerWhoseEventLoopIsStuckIsKilledAndReplaced() {
+        try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1)
+                .heartbeatInterval(Duration.ofMillis(100)).build())) {
+            long pid = pool.workers().get(0).pid();
+            WorkerUnresponsiveException e = assertThrows(WorkerUnresponsiveException.class,
+                    () -> pool.call("taipan_worker.testing:hog_loop", List.of(60)));
+            assertTrue(e.getMessage().contains("stopped answering"), e.getMessage());
+            assertEquals(9, e.signal());
+            assertTrue(TestPools.eventually(HEAL, () -> healthy(pool)), () -> pool.health().toString());
+            assertNotEquals(pid, pool.workers().get(0).pid());
+            // A healthy worker keeps answering heartbeats while it works on threads.
+            assertEquals(0.5, pool.call("taipan_worker.testing:block", List.of(0.5)));
+            assertEquals(1L, pool.stats().workersReplaced());
+        }
+    }
+
+    @Test
     void aWorkerThatExitsReportsItsStatusAndStderr() {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).build())) {
             pool.call("taipan_worker.testing:write_stderr", List.of("last words before exit"));

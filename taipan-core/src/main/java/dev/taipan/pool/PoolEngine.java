@@ -69,6 +69,8 @@ public final class PoolEngine implements AutoCloseable {
     private final SocketListener listener;
     private final AtomicLong callIds = new AtomicLong();
     private final AtomicLong workerSeq = new AtomicLong();
+    private final AtomicLong heartbeatSeq = new AtomicLong();
+    private final ExecutorService heartbeats;
     private final Thread shutdownHook;
     /** Runs user code: async completions, chunk consumers, Java callbacks. */
     private final Executor callbackExecutor;
@@ -104,6 +106,11 @@ public final class PoolEngine implements AutoCloseable {
         this.listener = new SocketListener(threads, config.socketParent(), config.name(), config.maxFrameBytes(),
                 config.startTimeout().toMillis(), scheduler);
         this.launcher = new WorkerLauncher(config, runId, listener.socketPath(), threads);
+        this.heartbeats = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, config.name() + "-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
         Executor user;
         if (config.callbackExecutor() != null) {
             this.ownedCallbackExecutor = null;
@@ -200,6 +207,55 @@ public final class PoolEngine implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        long every = config.heartbeatInterval().toMillis();
+        if (every > 0) {
+            scheduler.scheduleAtFixedRate(this::checkLiveness, every, every, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Kills workers that have sent nothing for three heartbeat intervals and pings the rest.
+     * The pings are written by their own thread: a worker that stopped reading must not be
+     * able to block the timer thread on a full socket buffer.
+     */
+    private void checkLiveness() {
+        long now = System.nanoTime();
+        long limit = config.heartbeatInterval().toNanos() * 3;
+        List<Worker> live = new ArrayList<>();
+        lock.lock();
+        try {
+            for (Worker w : workers) {
+                if (w.state == WorkerState.READY || w.state == WorkerState.DRAINING) {
+                    live.add(w);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (Worker w : live) {
+            long silent = now - w.lastHeardNanos;
+            if (silent > limit) {
+                workerDied(w, new HeartbeatTimeout("no frame for " + TimeUnit.NANOSECONDS.toMillis(silent)
+                        + " ms (heartbeat every " + config.heartbeatInterval().toMillis() + " ms)"), false);
+            } else {
+                Connection c = w.connection;
+                long seq = heartbeatSeq.incrementAndGet();
+                heartbeats.execute(() -> {
+                    try {
+                        c.write(Messages.heartbeat(seq));
+                    } catch (IOException e) {
+                        // The reader sees the broken socket too.
+                    }
+                });
+            }
+        }
+    }
+
+    /** Why a worker was declared unresponsive. */
+    static final class HeartbeatTimeout extends TaipanException {
+        HeartbeatTimeout(String message) {
+            super(message);
+        }
     }
 
     // ---------------------------------------------------------------- workers
@@ -270,9 +326,11 @@ public final class PoolEngine implements AutoCloseable {
             if (!Messages.HELLO.equals(Messages.type(hello))) {
                 throw new dev.taipan.protocol.ProtocolException("expected 'hello', got '" + Messages.type(hello) + "'");
             }
+            w.lastHeardNanos = System.nanoTime();
             onReady(w, hello);
             Map<String, Object> msg;
             while ((msg = conn.read()) != null) {
+                w.lastHeardNanos = System.nanoTime();
                 onMessage(w, msg);
             }
         } catch (dev.taipan.protocol.ProtocolException e) {
@@ -1220,6 +1278,7 @@ public final class PoolEngine implements AutoCloseable {
         listener.close();
         launcher.close();
         scheduler.shutdownNow();
+        heartbeats.shutdownNow();
         if (ownedCallbackExecutor != null) {
             // Let already-queued completions run; new work has nowhere to come from.
             ownedCallbackExecutor.shutdown();

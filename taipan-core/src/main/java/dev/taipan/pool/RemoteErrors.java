@@ -11,6 +11,7 @@ import dev.taipan.UnknownFunctionException;
 import dev.taipan.WorkerCrashedException;
 import dev.taipan.WorkerLostException;
 import dev.taipan.WorkerProtocolException;
+import dev.taipan.WorkerUnresponsiveException;
 
 import java.util.Map;
 
@@ -49,6 +50,10 @@ final class RemoteErrors {
     static WorkerLostException workerLost(String workerId, String how, Integer exitCode, Integer signal,
                                           String stderrTail, Throwable cause, boolean protocolError) {
         String tail = stderrTail.isEmpty() ? "" : "\n--- worker stderr (last lines) ---\n" + stderrTail;
+        if (cause instanceof PoolEngine.HeartbeatTimeout) {
+            return new WorkerUnresponsiveException("worker " + workerId + " stopped answering (" + cause.getMessage()
+                    + ") and was killed; " + how + tail, workerId, exitCode, signal, stderrTail, cause);
+        }
         if (protocolError) {
             return new WorkerProtocolException("worker " + workerId + " broke the protocol ("
                     + (cause == null ? "?" : cause.getMessage()) + ") and was replaced; " + how + tail,

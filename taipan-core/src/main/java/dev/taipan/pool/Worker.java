@@ -27,6 +27,8 @@ final class Worker {
     volatile Map<String, Object> hello;
     /** Set (under the engine's lock) when the worker is declared dead; read without it. */
     volatile boolean dead;
+    /** When the last frame of any kind arrived from this worker; heartbeats keep it fresh. */
+    volatile long lastHeardNanos = System.nanoTime();
 
     // Guarded by the engine's lock.
     WorkerState state = WorkerState.STARTING;
