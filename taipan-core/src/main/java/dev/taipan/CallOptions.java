@@ -11,16 +11,19 @@ import java.util.function.Consumer;
  * may call back during the call. Immutable; {@link #DEFAULT} uses the pool's defaults.
  */
 public final class CallOptions {
-    public static final CallOptions DEFAULT = new CallOptions(null, null, Map.of());
+    public static final CallOptions DEFAULT = new CallOptions(null, null, Map.of(), false);
 
     private final Duration timeout;
     private final Consumer<Object> onChunk;
     private final Map<String, JavaCallback> callbacks;
+    private final boolean idempotent;
 
-    private CallOptions(Duration timeout, Consumer<Object> onChunk, Map<String, JavaCallback> callbacks) {
+    private CallOptions(Duration timeout, Consumer<Object> onChunk, Map<String, JavaCallback> callbacks,
+                        boolean idempotent) {
         this.timeout = timeout;
         this.onChunk = onChunk;
         this.callbacks = callbacks;
+        this.idempotent = idempotent;
     }
 
     /** A call that must finish within {@code timeout}, queueing included. */
@@ -33,7 +36,20 @@ public final class CallOptions {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("CallOptions: timeout must be positive, got " + timeout);
         }
-        return new CallOptions(timeout, onChunk, callbacks);
+        return new CallOptions(timeout, onChunk, callbacks, idempotent);
+    }
+
+    /**
+     * Marks the call safe to run twice. If its worker dies or stops answering, the pool
+     * runs it again on another worker (at most twice, within the call's own timeout) instead
+     * of failing it. Other calls are never retried: they may have run already.
+     */
+    public CallOptions withIdempotent(boolean idempotent) {
+        return new CallOptions(timeout, onChunk, callbacks, idempotent);
+    }
+
+    public boolean idempotent() {
+        return idempotent;
     }
 
     /**
@@ -41,7 +57,7 @@ public final class CallOptions {
      * pool's callback executor. The call's result comes after the last chunk was delivered.
      */
     public CallOptions withChunkConsumer(Consumer<Object> consumer) {
-        return new CallOptions(timeout, Objects.requireNonNull(consumer, "consumer"), callbacks);
+        return new CallOptions(timeout, Objects.requireNonNull(consumer, "consumer"), callbacks, idempotent);
     }
 
     /** Lets Python call {@code function} under {@code name} during this call. */
@@ -50,7 +66,7 @@ public final class CallOptions {
         Objects.requireNonNull(function, "function");
         Map<String, JavaCallback> m = new LinkedHashMap<>(callbacks);
         m.put(name, function);
-        return new CallOptions(timeout, onChunk, Map.copyOf(m));
+        return new CallOptions(timeout, onChunk, Map.copyOf(m), idempotent);
     }
 
     /** The timeout, or null for the pool's {@link PoolConfig#callTimeout()}. */
@@ -69,6 +85,6 @@ public final class CallOptions {
     @Override
     public String toString() {
         return "CallOptions{timeout=" + timeout + ", streaming=" + (onChunk != null) + ", callbacks="
-                + callbacks.keySet() + "}";
+                + callbacks.keySet() + ", idempotent=" + idempotent + "}";
     }
 }

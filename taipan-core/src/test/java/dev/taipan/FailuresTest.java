@@ -62,6 +62,19 @@ class FailuresTest {
     }
 
     @Test
+    void anIdempotentCallSurvivesItsWorkerBeingKilled() throws Exception {
+        try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(2).build())) {
+            CompletableFuture<Object> running = pool.callAsync("taipan_worker.testing:block", List.of(1.0),
+                    CallOptions.timeout(Duration.ofSeconds(60)).withIdempotent(true));
+            assertTrue(TestPools.eventually(Duration.ofSeconds(10), () -> pool.stats().inFlight() == 1));
+            WorkerInfo busy = pool.workers().stream().filter(w -> w.inFlight() == 1).findFirst().orElseThrow();
+            ProcessHandle.of(busy.pid()).orElseThrow().destroyForcibly();
+            assertEquals(1.0, running.get(30, TimeUnit.SECONDS), "run again on the other worker");
+            assertEquals(1L, pool.stats().callsRetried());
+        }
+    }
+
+    @Test
     void aWorkerThatExitsReportsItsStatusAndStderr() {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).build())) {
             pool.call("taipan_worker.testing:write_stderr", List.of("last words before exit"));

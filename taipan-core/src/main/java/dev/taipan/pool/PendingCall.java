@@ -30,6 +30,9 @@ final class PendingCall {
     /** Orders chunk deliveries and the final completion; null for calls that do not stream. */
     final SerialExecutor deliveries;
     private final AtomicBoolean ended = new AtomicBoolean();
+    /** Whether the caller said the call may run twice; how many more times it may be re-run. */
+    final boolean idempotent;
+    int retriesLeft;
 
     // Guarded by the engine's lock.
     Worker worker;
@@ -39,11 +42,12 @@ final class PendingCall {
     volatile ScheduledFuture<?> timeoutTimer;
 
     PendingCall(long id, String function, byte[] frame, SessionImpl session, Duration timeout) {
-        this(id, function, frame, session, timeout, null, Map.of(), null);
+        this(id, function, frame, session, timeout, null, Map.of(), null, false);
     }
 
     PendingCall(long id, String function, byte[] frame, SessionImpl session, Duration timeout,
-                Consumer<Object> onChunk, Map<String, JavaCallback> callbacks, Executor callbackExecutor) {
+                Consumer<Object> onChunk, Map<String, JavaCallback> callbacks, Executor callbackExecutor,
+                boolean idempotent) {
         this.id = id;
         this.function = function;
         this.frame = frame;
@@ -52,6 +56,8 @@ final class PendingCall {
         this.onChunk = onChunk;
         this.callbacks = callbacks;
         this.deliveries = onChunk == null ? null : new SerialExecutor(callbackExecutor);
+        this.idempotent = idempotent;
+        this.retriesLeft = idempotent ? 2 : 0;
     }
 
     /** Claims the right to end the call; true for exactly one caller. */

@@ -85,6 +85,7 @@ public final class PoolEngine implements AutoCloseable {
     private int inFlight;
     private long callsCompleted;
     private long callsFailed;
+    private long callsRetried;
     private long workersReplaced;
     private int consecutiveStartFailures;
     private boolean circuitOpen;
@@ -608,7 +609,7 @@ public final class PoolEngine implements AutoCloseable {
             LOG.warn("pool {} worker {} died: {}{}", config.name(), w.id, how,
                     tail.isEmpty() ? "" : "; stderr ends: " + lastLine(tail));
         }
-        failPending(w, c -> lostFor(c, lost), Outcome.WORKER_LOST);
+        retryOrFail(w, lost);
         for (PendingCall c : strandedWaiters) {
             TaipanException ex = c.session != null ? lostFor(c, lost)
                     : new PoolUnavailableException("no worker can start: " + lastStartFailureOrUnknown(), stats());
@@ -624,6 +625,38 @@ public final class PoolEngine implements AutoCloseable {
                 scheduler.schedule(() -> replace(w.id), delayMillis, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException e) {
                 // The pool closed meanwhile.
+            }
+        }
+    }
+
+    /**
+     * The worker died owing answers: idempotent calls (not pinned to a session, retries left,
+     * not yet ended) run again elsewhere within their own timeout; the others fail typed.
+     */
+    private void retryOrFail(Worker w, WorkerLostException lost) {
+        for (Long id : new ArrayList<>(w.pending.keySet())) {
+            PendingCall c = w.pending.remove(id);
+            if (c == null) {
+                continue;
+            }
+            boolean retry;
+            lock.lock();
+            try {
+                retry = c.idempotent && c.session == null && c.retriesLeft > 0 && !closed && !c.isEnded();
+                if (retry) {
+                    c.retriesLeft--;
+                    c.worker = null;
+                    callsRetried++;
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (retry) {
+                LOG.info("pool {} retrying idempotent call {} ({}) after worker {} was lost", config.name(), c.id,
+                        c.function, w.id);
+                route(c);
+            } else {
+                finish(c, null, lostFor(c, lost), Outcome.WORKER_LOST);
             }
         }
     }
@@ -711,7 +744,7 @@ public final class PoolEngine implements AutoCloseable {
                     timeout.toMillis()), config.maxFrameBytes());
         }
         PendingCall call = new PendingCall(id, function, frame, session, timeout, opts.chunkConsumerOrNull(),
-                opts.callbacks(), callbackExecutor);
+                opts.callbacks(), callbackExecutor, opts.idempotent());
         try {
             call.timeoutTimer = scheduler.schedule(() -> onTimeout(call), timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
@@ -1136,7 +1169,7 @@ public final class PoolEngine implements AutoCloseable {
             }
         }
         return new PoolStats(workers.size(), ready, starting, inFlight, waiters.size(), sessions.size(),
-                callsCompleted, callsFailed, workersReplaced);
+                callsCompleted, callsFailed, callsRetried, workersReplaced);
     }
 
     public PoolHealth health() {
