@@ -47,6 +47,9 @@ public final class PoolConfig {
     private final Executor callbackExecutor;
     private final boolean shutdownHook;
     private final Duration heartbeatInterval;
+    private final long maxCallsPerWorker;
+    private final Duration maxWorkerLifetime;
+    private final long maxWorkerRssBytes;
 
     private PoolConfig(Builder b) {
         this.name = b.name;
@@ -75,6 +78,9 @@ public final class PoolConfig {
         this.callbackExecutor = b.callbackExecutor;
         this.shutdownHook = b.shutdownHook;
         this.heartbeatInterval = b.heartbeatInterval;
+        this.maxCallsPerWorker = b.maxCallsPerWorker;
+        this.maxWorkerLifetime = b.maxWorkerLifetime;
+        this.maxWorkerRssBytes = b.maxWorkerRssBytes;
     }
 
     public static Builder builder() {
@@ -110,6 +116,9 @@ public final class PoolConfig {
         b.callbackExecutor = callbackExecutor;
         b.shutdownHook = shutdownHook;
         b.heartbeatInterval = heartbeatInterval;
+        b.maxCallsPerWorker = maxCallsPerWorker;
+        b.maxWorkerLifetime = maxWorkerLifetime;
+        b.maxWorkerRssBytes = maxWorkerRssBytes;
         return b;
     }
 
@@ -165,6 +174,12 @@ public final class PoolConfig {
      * fail with {@link WorkerUnresponsiveException}, and it is replaced. Zero disables.
      */
     public Duration heartbeatInterval() { return heartbeatInterval; }
+    /** Recycle a worker after this many calls (0: never). */
+    public long maxCallsPerWorker() { return maxCallsPerWorker; }
+    /** Recycle a worker after about this long, minus up to 20% jitter (zero: never). */
+    public Duration maxWorkerLifetime() { return maxWorkerLifetime; }
+    /** Recycle a worker whose resident memory (read from the OS) exceeds this (0: never). */
+    public long maxWorkerRssBytes() { return maxWorkerRssBytes; }
 
     @Override
     public String toString() {
@@ -203,6 +218,9 @@ public final class PoolConfig {
         private Executor callbackExecutor;
         private boolean shutdownHook = true;
         private Duration heartbeatInterval = Duration.ofSeconds(5);
+        private long maxCallsPerWorker;
+        private Duration maxWorkerLifetime = Duration.ZERO;
+        private long maxWorkerRssBytes;
 
         private Builder() {
         }
@@ -240,6 +258,14 @@ public final class PoolConfig {
         public Builder shutdownHook(boolean enabled) { this.shutdownHook = enabled; return this; }
         /** Heartbeat period (default 5 s); {@code Duration.ZERO} turns liveness checks off. */
         public Builder heartbeatInterval(Duration d) { this.heartbeatInterval = d; return this; }
+        /**
+         * Recycling: a worker past any limit stops taking calls once a replacement is ready,
+         * finishes its calls, and exits; one worker at a time, so capacity never drops.
+         * Workers holding open sessions are recycled only after their sessions close.
+         */
+        public Builder recycleAfterCalls(long calls) { this.maxCallsPerWorker = calls; return this; }
+        public Builder recycleAfter(Duration lifetime) { this.maxWorkerLifetime = lifetime; return this; }
+        public Builder recycleAboveRss(long bytes) { this.maxWorkerRssBytes = bytes; return this; }
 
         /** Validates and freezes the configuration. */
         public PoolConfig build() {
@@ -274,6 +300,9 @@ public final class PoolConfig {
             check(maxConsecutiveStartFailures >= 1, "maxConsecutiveStartFailures must be >= 1");
             positive(circuitRetryInterval, "circuitRetryInterval");
             notNegative(heartbeatInterval, "heartbeatInterval");
+            check(maxCallsPerWorker >= 0, "recycleAfterCalls must be >= 0, got " + maxCallsPerWorker);
+            notNegative(maxWorkerLifetime, "recycleAfter");
+            check(maxWorkerRssBytes >= 0, "recycleAboveRss must be >= 0, got " + maxWorkerRssBytes);
             check(heartbeatInterval.isZero() || heartbeatInterval.toMillis() >= 10,
                     "heartbeatInterval must be zero (off) or at least 10 ms, got " + heartbeatInterval);
             Objects.requireNonNull(listener, "listener");

@@ -5,11 +5,12 @@ package dev.taipan;
  * {@code toString} is what timeout errors print.
  */
 public record PoolStats(int workers, int ready, int starting, int inFlight, int waiting, int sessions,
-                        long callsCompleted, long callsFailed, long callsRetried, long workersReplaced) {
+                        long callsCompleted, long callsFailed, long callsRetried, long workersReplaced,
+                        long workersRecycled) {
     @Override
     public String toString() {
         return "workers=" + workers + " (ready=" + ready + ", starting=" + starting + "), inFlight=" + inFlight
                 + ", waiting=" + waiting + ", sessions=" + sessions + ", completed=" + callsCompleted
-                + ", failed=" + callsFailed + ", retried=" + callsRetried + ", replaced=" + workersReplaced;
+                + ", failed=" + callsFailed + ", retried=" + callsRetried + ", replaced=" + workersReplaced + ", recycled=" + workersRecycled;
     }
 }

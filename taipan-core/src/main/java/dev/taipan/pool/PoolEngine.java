@@ -86,6 +86,8 @@ public final class PoolEngine implements AutoCloseable {
     private long callsCompleted;
     private long callsFailed;
     private long callsRetried;
+    private long workersRecycled;
+    private boolean recyclingOne;
     private long workersReplaced;
     private int consecutiveStartFailures;
     private boolean circuitOpen;
@@ -212,6 +214,11 @@ public final class PoolEngine implements AutoCloseable {
         if (every > 0) {
             scheduler.scheduleAtFixedRate(this::checkLiveness, every, every, TimeUnit.MILLISECONDS);
         }
+        if (!config.maxWorkerLifetime().isZero() || config.maxWorkerRssBytes() > 0 || config.maxCallsPerWorker() > 0) {
+            long period = Math.max(50, Math.min(1_000, config.maxWorkerLifetime().isZero() ? 1_000
+                    : config.maxWorkerLifetime().toMillis() / 10));
+            scheduler.scheduleAtFixedRate(this::checkRecycling, period, period, TimeUnit.MILLISECONDS);
+        }
     }
 
     /**
@@ -263,6 +270,11 @@ public final class PoolEngine implements AutoCloseable {
 
     private Worker startWorker(String replacing) {
         Worker w = new Worker("w-" + workerSeq.incrementAndGet(), replacing);
+        if (!config.maxWorkerLifetime().isZero()) {
+            // Up to 20% earlier, so workers started together are not all recycled together.
+            long life = config.maxWorkerLifetime().toNanos();
+            w.recycleAtNanos = w.startNanos + life - (long) (life * 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+        }
         lock.lock();
         try {
             workers.add(w);
@@ -478,6 +490,19 @@ public final class PoolEngine implements AutoCloseable {
         });
     }
 
+    /** Whether the dying worker is the one being recycled (its exit is the plan, not a failure). */
+    private boolean wasRecycled(Worker w) {
+        if (recyclingOne) {
+            for (Worker other : workers) {
+                if (w.id.equals(other.replacing)) {
+                    recyclingOne = false;
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private void markDraining(Worker w) {
         lock.lock();
         try {
@@ -506,6 +531,7 @@ public final class PoolEngine implements AutoCloseable {
                 return;
             }
             wasReady = w.state != WorkerState.STARTING;
+            boolean wasDraining = w.state == WorkerState.DRAINING;
             w.state = WorkerState.DEAD;
             w.dead = true;
             workers.remove(w);
@@ -529,7 +555,9 @@ public final class PoolEngine implements AutoCloseable {
                 }
             }
             closing = closed;
-            respawn = !closed && (started || config.lazyStart());
+            boolean recycled = wasDraining && wasRecycled(w);
+            w.recycledExit = recycled;
+            respawn = !closed && (started || config.lazyStart()) && !recycled;
             if (!wasReady) {
                 consecutiveStartFailures++;
                 if (respawn && consecutiveStartFailures >= config.maxConsecutiveStartFailures() && !circuitOpen) {
@@ -605,6 +633,8 @@ public final class PoolEngine implements AutoCloseable {
             }
             w.ready.completeExceptionally(new PoolStartException(msg, exitCode, tail, cause));
             LOG.warn("pool {} {}", config.name(), msg);
+        } else if (w.recycledExit) {
+            LOG.info("pool {} worker {} recycled: {}", config.name(), w.id, how);
         } else {
             LOG.warn("pool {} worker {} died: {}{}", config.name(), w.id, how,
                     tail.isEmpty() ? "" : "; stderr ends: " + lastLine(tail));
@@ -889,6 +919,120 @@ public final class PoolEngine implements AutoCloseable {
         if (next != null) {
             send(w, next);
         }
+        if (config.maxCallsPerWorker() > 0 && w.callsCompleted >= config.maxCallsPerWorker()) {
+            recycle(w, w.callsCompleted + " calls");
+        }
+        stopIfDrained(w);
+    }
+
+    // ---------------------------------------------------------------- recycling
+
+    /**
+     * Replaces a healthy worker that reached a limit, without losing capacity: a new worker
+     * starts first; once it is ready the old one takes no new calls, finishes its own, and
+     * exits. One worker at a time; workers holding sessions wait until their sessions close.
+     */
+    private void recycle(Worker old, String why) {
+        lock.lock();
+        try {
+            if (closed || recyclingOne || old.recycling || old.state != WorkerState.READY || old.sessions > 0) {
+                return;
+            }
+            old.recycling = true;
+            recyclingOne = true;
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("pool {} recycling worker {} ({}): starting its replacement first", config.name(), old.id, why);
+        Worker fresh;
+        try {
+            fresh = startWorker(old.id);
+        } catch (RuntimeException e) {
+            abandonRecycle(old);
+            return;
+        }
+        fresh.ready.whenComplete((v, e) -> {
+            if (e != null) {
+                abandonRecycle(old);
+                return;
+            }
+            lock.lock();
+            try {
+                if (old.state == WorkerState.READY) {
+                    old.state = WorkerState.DRAINING;
+                }
+            } finally {
+                lock.unlock();
+            }
+            stopIfDrained(old);
+        });
+    }
+
+    private void abandonRecycle(Worker old) {
+        lock.lock();
+        try {
+            old.recycling = false;
+            recyclingOne = false;
+        } finally {
+            lock.unlock();
+        }
+        LOG.warn("pool {} could not start a replacement for worker {}; it keeps serving", config.name(), old.id);
+    }
+
+    /** A recycled worker with nothing left in flight is told to exit (SIGTERM; it drains). */
+    private void stopIfDrained(Worker w) {
+        lock.lock();
+        try {
+            if (!w.recycling || w.state != WorkerState.DRAINING || w.inFlight > 0) {
+                return;
+            }
+            w.recycling = false; // stop once
+            workersRecycled++;
+        } finally {
+            lock.unlock();
+        }
+        Process p = w.process;
+        if (p != null) {
+            p.toHandle().destroy();
+            scheduler.schedule(() -> {
+                if (p.isAlive()) {
+                    ProcessTrees.kill(p);
+                }
+            }, config.killTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Lifetime and memory limits, checked on the timer. */
+    private void checkRecycling() {
+        long now = System.nanoTime();
+        List<Worker> ready = new ArrayList<>();
+        lock.lock();
+        try {
+            for (Worker w : workers) {
+                if (w.state == WorkerState.READY && !w.recycling) {
+                    ready.add(w);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (Worker w : ready) {
+            if (config.maxCallsPerWorker() > 0 && w.callsCompleted >= config.maxCallsPerWorker()) {
+                recycle(w, w.callsCompleted + " calls");
+                return;
+            }
+            if (now >= w.recycleAtNanos) {
+                recycle(w, "lifetime " + config.maxWorkerLifetime());
+                return;
+            }
+            if (config.maxWorkerRssBytes() > 0) {
+                long rss = ProcessTrees.rssBytes(w.pid());
+                if (rss > config.maxWorkerRssBytes()) {
+                    recycle(w, "resident memory " + rss / (1024 * 1024) + " MiB");
+                    return;
+                }
+            }
+        }
     }
 
     private PendingCall pollWaiterFor(Worker w) {
@@ -1169,7 +1313,7 @@ public final class PoolEngine implements AutoCloseable {
             }
         }
         return new PoolStats(workers.size(), ready, starting, inFlight, waiters.size(), sessions.size(),
-                callsCompleted, callsFailed, callsRetried, workersReplaced);
+                callsCompleted, callsFailed, callsRetried, workersReplaced, workersRecycled);
     }
 
     public PoolHealth health() {

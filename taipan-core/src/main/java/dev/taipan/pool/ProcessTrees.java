@@ -34,6 +34,21 @@ final class ProcessTrees {
         }
     }
 
+    /** Resident memory of a process from /proc (Linux), or -1 when unknown. */
+    static long rssBytes(long pid) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    String[] parts = line.trim().split("\\s+");
+                    return Long.parseLong(parts[1]) * 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // Not Linux, or the process is gone.
+        }
+        return -1;
+    }
+
     /** The exit status, or null if the process is still running after {@code millis}. */
     static Integer awaitExit(Process p, long millis) {
         try {

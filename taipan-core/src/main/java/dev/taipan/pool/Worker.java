@@ -29,12 +29,18 @@ final class Worker {
     volatile boolean dead;
     /** When the last frame of any kind arrived from this worker; heartbeats keep it fresh. */
     volatile long lastHeardNanos = System.nanoTime();
+    /** Its exit was planned by recycling, not a failure. */
+    volatile boolean recycledExit;
 
     // Guarded by the engine's lock.
     WorkerState state = WorkerState.STARTING;
     int inFlight;
     int sessions;
     long callsCompleted;
+    /** Being recycled: a replacement is starting or ready; this one drains, then exits. */
+    boolean recycling;
+    /** Recycle after this time (System.nanoTime), or Long.MAX_VALUE. */
+    long recycleAtNanos = Long.MAX_VALUE;
 
     Worker(String id, String replacing) {
         this.id = id;
