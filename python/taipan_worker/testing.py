@@ -189,3 +189,11 @@ async def hog_loop(seconds: float) -> float:
     """Blocks the worker's event loop (as C code holding the GIL would): no heartbeat replies."""
     time.sleep(seconds)
     return seconds
+
+
+@function
+def leak_env(name: str) -> None:
+    """Prints an environment variable's value to stderr, then raises with it (redaction tests)."""
+    value = os.environ.get(name, "")
+    print(f"the value is {value}", file=sys.stderr, flush=True)
+    raise ValueError(f"leaked {value}")

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 
@@ -50,6 +51,7 @@ public final class PoolConfig {
     private final long maxCallsPerWorker;
     private final Duration maxWorkerLifetime;
     private final long maxWorkerRssBytes;
+    private final Set<String> secretNames;
 
     private PoolConfig(Builder b) {
         this.name = b.name;
@@ -81,6 +83,7 @@ public final class PoolConfig {
         this.maxCallsPerWorker = b.maxCallsPerWorker;
         this.maxWorkerLifetime = b.maxWorkerLifetime;
         this.maxWorkerRssBytes = b.maxWorkerRssBytes;
+        this.secretNames = Set.copyOf(b.secretNames);
     }
 
     public static Builder builder() {
@@ -119,6 +122,7 @@ public final class PoolConfig {
         b.maxCallsPerWorker = maxCallsPerWorker;
         b.maxWorkerLifetime = maxWorkerLifetime;
         b.maxWorkerRssBytes = maxWorkerRssBytes;
+        b.secretNames.addAll(secretNames);
         return b;
     }
 
@@ -174,6 +178,11 @@ public final class PoolConfig {
      * fail with {@link WorkerUnresponsiveException}, and it is replaced. Zero disables.
      */
     public Duration heartbeatInterval() { return heartbeatInterval; }
+    /**
+     * The values of these environment variables are secrets: wherever they would appear in
+     * a log line, an error message, a traceback or a stderr tail, Taipan writes {@code ***}.
+     */
+    public Set<String> secretNames() { return secretNames; }
     /** Recycle a worker after this many calls (0: never). */
     public long maxCallsPerWorker() { return maxCallsPerWorker; }
     /** Recycle a worker after about this long, minus up to 20% jitter (zero: never). */
@@ -221,6 +230,7 @@ public final class PoolConfig {
         private long maxCallsPerWorker;
         private Duration maxWorkerLifetime = Duration.ZERO;
         private long maxWorkerRssBytes;
+        private final Set<String> secretNames = new java.util.LinkedHashSet<>();
 
         private Builder() {
         }
@@ -232,6 +242,12 @@ public final class PoolConfig {
         public Builder modules(List<String> modules) { this.modules.addAll(modules); return this; }
         public Builder pythonPath(Path... dirs) { this.pythonPath.addAll(List.of(dirs)); return this; }
         public Builder env(String name, String value) { this.environment.put(name, value); return this; }
+        /** An environment variable for the workers whose value is a secret (an API key): never shown. */
+        public Builder secret(String name, String value) {
+            this.environment.put(name, value);
+            this.secretNames.add(name);
+            return this;
+        }
         public Builder workingDirectory(Path dir) { this.workingDirectory = dir; return this; }
         public Builder socketParent(Path dir) { this.socketParent = dir; return this; }
         public Builder workers(int workers) { this.workers = workers; return this; }

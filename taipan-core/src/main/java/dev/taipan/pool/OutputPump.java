@@ -27,8 +27,10 @@ final class OutputPump implements Runnable {
     private final String stream;
     private final ArrayDeque<String> tail = new ArrayDeque<>(TAIL_LINES);
     private final CountDownLatch finished = new CountDownLatch(1);
+    private final Redactor redactor;
 
-    OutputPump(InputStream in, String workerId, String stream) {
+    OutputPump(InputStream in, String workerId, String stream, Redactor redactor) {
+        this.redactor = redactor;
         this.in = in;
         this.workerId = workerId;
         this.stream = stream;
@@ -39,6 +41,7 @@ final class OutputPump implements Runnable {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
+                line = redactor.redact(line);
                 if (line.length() > MAX_LINE_CHARS) {
                     line = line.substring(0, MAX_LINE_CHARS) + "… (" + line.length() + " chars)";
                 }

@@ -70,6 +70,7 @@ public final class PoolEngine implements AutoCloseable {
     private final AtomicLong callIds = new AtomicLong();
     private final AtomicLong workerSeq = new AtomicLong();
     private final AtomicLong heartbeatSeq = new AtomicLong();
+    private final Redactor redactor;
     private final ExecutorService heartbeats;
     private final Thread shutdownHook;
     /** Runs user code: async completions, chunk consumers, Java callbacks. */
@@ -108,7 +109,8 @@ public final class PoolEngine implements AutoCloseable {
         this.scheduler = s;
         this.listener = new SocketListener(threads, config.socketParent(), config.name(), config.maxFrameBytes(),
                 config.startTimeout().toMillis(), scheduler);
-        this.launcher = new WorkerLauncher(config, runId, listener.socketPath(), threads);
+        this.redactor = Redactor.of(config.environment(), config.secretNames());
+        this.launcher = new WorkerLauncher(config, runId, listener.socketPath(), threads, redactor);
         this.heartbeats = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, config.name() + "-heartbeat");
             t.setDaemon(true);
@@ -421,7 +423,7 @@ public final class PoolEngine implements AutoCloseable {
                     requeue(call);
                     break;
                 }
-                TaipanException ex = RemoteErrors.toException(call, msg, config.maxFrameBytes());
+                TaipanException ex = RemoteErrors.toException(call, msg, config.maxFrameBytes(), redactor);
                 finish(call, null, ex, ex instanceof PythonException ? Outcome.PYTHON_ERROR
                         : ex instanceof CallTimeoutException ? Outcome.TIMEOUT
                         : ex instanceof CallCancelledException ? Outcome.CANCELLED : Outcome.PYTHON_ERROR);

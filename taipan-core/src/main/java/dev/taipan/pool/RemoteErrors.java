@@ -20,12 +20,13 @@ final class RemoteErrors {
     private RemoteErrors() {
     }
 
-    static TaipanException toException(PendingCall call, Map<String, Object> error, int maxFrameBytes) {
+    static TaipanException toException(PendingCall call, Map<String, Object> error, int maxFrameBytes,
+                                       Redactor redactor) {
         String function = call.function;
         String kind = str(error.get("kind"));
         String type = str(error.get("error_type"));
-        String message = str(error.get("message"));
-        String traceback = str(error.get("traceback"));
+        String message = redactor.redact(str(error.get("message")));
+        String traceback = redactor.redact(str(error.get("traceback")));
         switch (kind) {
             case "unknown_function":
                 return new UnknownFunctionException(function, message);

@@ -30,9 +30,11 @@ final class WorkerLauncher implements AutoCloseable {
     private final PoolThreads threads;
     private final ExecutorService spawner;
     private final SecureRandom random = new SecureRandom();
+    private final Redactor redactor;
 
-    WorkerLauncher(PoolConfig config, String runId, Path socketPath, PoolThreads threads) {
+    WorkerLauncher(PoolConfig config, String runId, Path socketPath, PoolThreads threads, Redactor redactor) {
         this.config = config;
+        this.redactor = redactor;
         this.runId = runId;
         this.socketPath = socketPath;
         this.threads = threads;
@@ -101,8 +103,8 @@ final class WorkerLauncher implements AutoCloseable {
                 throw new java.io.UncheckedIOException("cannot run " + config.python() + ": " + e.getMessage(), e);
             }
             w.process = p;
-            OutputPump out = new OutputPump(p.getInputStream(), w.id, "stdout");
-            OutputPump err = new OutputPump(p.getErrorStream(), w.id, "stderr");
+            OutputPump out = new OutputPump(p.getInputStream(), w.id, "stdout", redactor);
+            OutputPump err = new OutputPump(p.getErrorStream(), w.id, "stderr", redactor);
             w.stdout = out;
             w.stderr = err;
             threads.start(w.id + "-stdout", out);
