@@ -160,6 +160,7 @@ public final class PoolEngine implements AutoCloseable {
 
     private void startAll() {
         long t0 = System.nanoTime();
+        Orphans.reap(config.name());
         LOG.info("pool {} starting: {} workers x {} slots, python={}, modules={}, run={}", config.name(),
                 config.workers(), config.slots(), config.python(), config.modules(), runId);
         List<Worker> initial = new ArrayList<>();
