@@ -399,8 +399,9 @@ public final class PoolEngine implements AutoCloseable {
             case Messages.RESULT: {
                 PendingCall call = w.pending.remove(Messages.integer(msg, "id"));
                 if (call != null) {
-                    finish(call, msg.get("value"), null, Outcome.SUCCESS);
+                    // Free the slot first: a caller that sees its result also sees it counted out.
                     release(w, call);
+                    finish(call, msg.get("value"), null, Outcome.SUCCESS);
                 }
                 break;
             }
@@ -425,10 +426,10 @@ public final class PoolEngine implements AutoCloseable {
                     break;
                 }
                 TaipanException ex = RemoteErrors.toException(call, msg, config.maxFrameBytes(), redactor);
+                release(w, call);
                 finish(call, null, ex, ex instanceof PythonException ? Outcome.PYTHON_ERROR
                         : ex instanceof CallTimeoutException ? Outcome.TIMEOUT
                         : ex instanceof CallCancelledException ? Outcome.CANCELLED : Outcome.PYTHON_ERROR);
-                release(w, call);
                 break;
             }
             case Messages.HEARTBEAT:
@@ -1123,35 +1124,36 @@ public final class PoolEngine implements AutoCloseable {
 
     /** Completes a call once; returns whether this completion won. */
     private boolean finish(PendingCall call, Object value, TaipanException error, Outcome outcome) {
-        boolean won = call.end();
-        if (won) {
-            Runnable complete = () -> {
-                if (error == null) {
-                    call.result.complete(value);
-                } else {
-                    call.result.completeExceptionally(error);
-                }
-            };
-            if (call.deliveries != null) {
-                call.deliveries.execute(complete); // after every chunk already received
-            } else {
-                complete.run();
-            }
-            call.cancelTimers();
-            lock.lock();
-            try {
-                if (error == null) {
-                    callsCompleted++;
-                } else {
-                    callsFailed++;
-                }
-            } finally {
-                lock.unlock();
-            }
-            Worker w = call.worker;
-            events.callCompleted(call.function, w == null ? null : w.id, call.elapsed(), outcome);
+        if (!call.end()) {
+            return false;
         }
-        return won;
+        call.cancelTimers();
+        // Count first: a caller that sees its result also sees it in the stats.
+        lock.lock();
+        try {
+            if (error == null) {
+                callsCompleted++;
+            } else {
+                callsFailed++;
+            }
+        } finally {
+            lock.unlock();
+        }
+        Worker w = call.worker;
+        events.callCompleted(call.function, w == null ? null : w.id, call.elapsed(), outcome);
+        Runnable complete = () -> {
+            if (error == null) {
+                call.result.complete(value);
+            } else {
+                call.result.completeExceptionally(error);
+            }
+        };
+        if (call.deliveries != null) {
+            call.deliveries.execute(complete); // after every chunk already received
+        } else {
+            complete.run();
+        }
+        return true;
     }
 
     /** Waits for a call on the caller's thread; interruption cancels the call. */
