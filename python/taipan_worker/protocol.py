@@ -83,7 +83,7 @@ _SCHEMA: Dict[str, Dict[str, Tuple[Any, bool]]] = {
         "retryable": ((bool,), False),
     },
     "cancel": {"id": (_INT, False)},
-    "heartbeat": {"seq": (_INT, False)},
+    "heartbeat": {"seq": (_INT, False), "overrun": (_INT, True)},
     "session_close": {"session": (_STR, False)},
     "chunk": {"id": (_INT, False), "seq": (_INT, False), "data": (_ANY, True)},
     "callback": {"id": (_INT, False), "callback_id": (_INT, False), "name": (_STR, False), "args": (_ANY, True)},

@@ -48,6 +48,8 @@ from .registry import FunctionSpec, exposed, make_spec
 
 TOKEN_ENV = "TAIPAN_WORKER_TOKEN"
 CAPABILITIES = ["cancel", "sessions", "heartbeat", "stream", "callback"]
+#: A plain call's thread still running this long after its call ended counts as overrun.
+OVERRUN_GRACE_S = 2.0
 
 EXIT_OK = 0
 EXIT_CONNECT = 1
@@ -314,6 +316,7 @@ class Worker:
         self.functions: Dict[str, FunctionSpec] = {}
         self.sessions: Dict[str, Dict[str, Any]] = {}
         self.inflight: Dict[int, _Call] = {}
+        self.overrunning: Dict[int, float] = {}  # call id -> loop time it was stopped
         self.draining = False
         self._exiting = False
         self.executor = ThreadPoolExecutor(max_workers=config.slots, thread_name_prefix="taipan-call")
@@ -489,10 +492,11 @@ class Worker:
         elif mtype == "cancel":
             self._stop_call(msg["id"], "cancelled", "the call was cancelled by the host")
         elif mtype == "heartbeat":
-            self._write(
-                encode_ordered_frame({"v": 1, "type": "heartbeat", "seq": msg["seq"]}, self.config.max_frame_bytes,
-                                     self._pack)
-            )
+            reply: Dict[str, Any] = {"v": 1, "type": "heartbeat", "seq": msg["seq"]}
+            overrun = self._overrun_threads()
+            if overrun:
+                reply["overrun"] = overrun
+            self._write(encode_ordered_frame(reply, self.config.max_frame_bytes, self._pack))
         elif mtype == "session_close":
             self.sessions.pop(msg["session"], None)
         elif mtype == "callback_result":
@@ -790,7 +794,23 @@ class Worker:
             return  # unknown or finished id: the race is normal
         self._finish(call, self._error_frame(cid, kind, "", message, "", False))
         if call.task is not None:
-            call.task.cancel()  # a task is cancelled for real; a queued plain call never starts
+            # A task is cancelled for real; a queued plain call never starts; a running plain
+            # call's thread cannot be stopped: remember it, heartbeats report it (see below).
+            if not call.task.cancel() and isinstance(call.task, ConcurrentFuture) and not call.task.done():
+                assert self.loop is not None
+                self.overrunning[cid] = self.loop.time()
+                call.task.add_done_callback(
+                    lambda f, cid=cid: self.loop.call_soon_threadsafe(self.overrunning.pop, cid, None)  # type: ignore
+                )
+
+    def _overrun_threads(self) -> int:
+        """Threads still running calls that ended (deadline, cancel) more than a grace period
+        ago: they hold a slot's thread for good, so the host recycles this worker."""
+        if not self.overrunning:
+            return 0
+        assert self.loop is not None
+        now = self.loop.time()
+        return sum(1 for stopped in self.overrunning.values() if now - stopped >= OVERRUN_GRACE_S)
 
     def _on_deadline(self, cid: int, timeout_ms: int) -> None:
         self._stop_call(cid, "deadline_exceeded", f"the call did not finish within {timeout_ms} ms")

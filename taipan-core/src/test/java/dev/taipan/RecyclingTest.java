@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Recycling replaces healthy workers at their limits without failing a call or losing capacity. */
@@ -48,6 +49,21 @@ class RecyclingTest {
                     && pool.stats().ready() == 1), () -> pool.stats().toString());
             assertEquals("pong", pool.call("ping"));
             assertTrue(TestPools.eventually(Duration.ofSeconds(5), () -> TestPools.isGone(first)));
+        }
+    }
+
+    @Test
+    void aWorkerWhoseThreadOverranAnEndedCallIsRecycled() {
+        try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1)
+                .heartbeatInterval(Duration.ofMillis(100)).build())) {
+            long first = pool.workers().get(0).pid();
+            assertThrows(CallTimeoutException.class, () -> pool.call("taipan_worker.testing:block", List.of(30),
+                    CallOptions.timeout(Duration.ofMillis(200))));
+            assertTrue(TestPools.eventually(Duration.ofSeconds(20), () -> pool.stats().workersRecycled() == 1
+                    && pool.workers().size() == 1 && pool.workers().get(0).pid() != first
+                    && pool.stats().ready() == 1), () -> pool.stats().toString());
+            assertEquals("pong", pool.call("ping"));
+            assertTrue(TestPools.eventually(Duration.ofSeconds(10), () -> TestPools.isGone(first)));
         }
     }
 

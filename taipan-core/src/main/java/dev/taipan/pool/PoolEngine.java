@@ -432,8 +432,14 @@ public final class PoolEngine implements AutoCloseable {
                         : ex instanceof CallCancelledException ? Outcome.CANCELLED : Outcome.PYTHON_ERROR);
                 break;
             }
-            case Messages.HEARTBEAT:
+            case Messages.HEARTBEAT: {
+                Object overrun = msg.get("overrun");
+                if (overrun instanceof Long && (Long) overrun > 0) {
+                    // Threads still running calls that already ended: capacity lost for good.
+                    recycle(w, overrun + " call(s) overran their deadline and their threads still run");
+                }
                 break;
+            }
             case Messages.CHUNK: {
                 PendingCall call = w.pending.get(Messages.integer(msg, "id"));
                 if (call != null && call.deliveries != null && !call.isEnded()) {
