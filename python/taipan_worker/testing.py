@@ -197,3 +197,79 @@ def leak_env(name: str) -> None:
     value = os.environ.get(name, "")
     print(f"the value is {value}", file=sys.stderr, flush=True)
     raise ValueError(f"leaked {value}")
+
+
+# ---------------------------------------------------------------- chaos suite (taipan chaos)
+
+
+@function
+def segfault() -> None:
+    """Dereference address 0 from C (ctypes): the process dies with SIGSEGV."""
+    import ctypes
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    ctypes.string_at(0)
+
+
+@function
+def oom_kill(mb: int = 256) -> None:
+    """Simulate the kernel's OOM killer: touch ``mb`` MiB, then die by SIGKILL, as the
+    OOM killer kills (no cgroup memory limit is available to trigger the real one)."""
+    import signal
+
+    chunk = 8 * 1024 * 1024
+    hog = []
+    for _ in range(max(int(mb) * 1024 * 1024 // chunk, 1)):
+        hog.append(b"\x01" * chunk)  # written, so resident
+        time.sleep(0)  # let the event loop answer heartbeats between chunks
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@function
+def memory_error(mb: int = 512) -> int:
+    """Allocate past a temporary ``RLIMIT_AS``: Python raises ``MemoryError`` (the worker lives).
+
+    The limit is the process's current address space plus ``mb // 2`` MiB; ``mb`` MiB are then
+    requested, and the old limit is restored whatever happens.
+    """
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm") as f:
+        vm_bytes = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    limit = vm_bytes + (int(mb) // 2) * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        hog = bytearray(int(mb) * 1024 * 1024)
+        return len(hog)
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+@function
+def spin(seconds: float) -> int:
+    """A pure-Python busy loop on a call thread. Past the call's deadline the host gets a
+    timeout, but the thread keeps spinning until ``seconds`` are up (threads cannot be killed)."""
+    end = time.monotonic() + float(seconds)
+    n = 0
+    while time.monotonic() < end:
+        n += 1
+    return n
+
+
+@function
+def close_socket() -> None:
+    """Close the worker's connection to the host from a call thread (the call never answers).
+
+    The runtime treats its own closed connection like the host hanging up: it exits (status 0).
+    """
+    from . import runtime
+
+    worker = runtime._active
+    if worker is None or worker.transport is None or worker.loop is None:
+        raise RuntimeError("no active Taipan worker connection")
+    worker.loop.call_soon_threadsafe(worker.transport.abort)
+    time.sleep(30)

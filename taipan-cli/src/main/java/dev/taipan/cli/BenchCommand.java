@@ -5,8 +5,8 @@ import picocli.CommandLine.Command;
 
 /** {@code taipan bench ...}: benchmarks (see the taipan-bench module). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmarks of the pool.",
-        subcommands = {BenchOverheadCommand.class})
+        description = "Benchmarks of the pool and of DSPy runs through it.",
+        subcommands = {BenchOverheadCommand.class, BenchDspyCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.ParentCommand
     TaipanCli cli;

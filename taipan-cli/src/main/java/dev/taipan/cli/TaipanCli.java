@@ -10,15 +10,15 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * The {@code taipan} command line: {@code doctor}, {@code call}, {@code demo} and
- * {@code bench}. Usually started through {@code bin/taipan}, which sets {@code TAIPAN_HOME}
+ * The {@code taipan} command line: {@code doctor}, {@code call}, {@code demo}, {@code bench}
+ * and {@code chaos}. Usually started through {@code bin/taipan}, which sets {@code TAIPAN_HOME}
  * (the repository root) and {@code TAIPAN_PYTHON_EXEC} (the project venv's Python).
  */
 @Command(name = "taipan",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Run Python functions from Java in a supervised pool of Python worker processes.",
-        subcommands = {DoctorCommand.class, CallCommand.class, DemoCommand.class, BenchCommand.class,
+        subcommands = {DoctorCommand.class, CallCommand.class, DemoCommand.class, BenchCommand.class, ChaosCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  taipan doctor",
@@ -26,7 +26,8 @@ import java.util.Arrays;
                 "  taipan call taipan_worker.testing:add '[2, 3]'",
                 "  taipan call mymodule:score '{\"text\": \"hello\"}' --pythonpath src",
                 "  taipan demo                      # the DSPy demo (local LM server; --model for a real one)",
-                "  taipan demo pool                 # the pool demo, without DSPy"})
+                "  taipan demo pool                 # the pool demo, without DSPy",
+                "  taipan chaos --quick             # the chaos suite, scaled down"})
 public final class TaipanCli implements Runnable {
     /** Set by bin/taipan to the repository root. */
     static final String HOME_ENV = "TAIPAN_HOME";

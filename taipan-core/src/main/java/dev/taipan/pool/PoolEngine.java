@@ -42,6 +42,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -272,7 +273,12 @@ public final class PoolEngine implements AutoCloseable {
     // ---------------------------------------------------------------- workers
 
     private Worker startWorker(String replacing) {
+        return startWorker(replacing, false);
+    }
+
+    private Worker startWorker(String replacing, boolean forRecycling) {
         Worker w = new Worker("w-" + workerSeq.incrementAndGet(), replacing);
+        w.forRecycling = forRecycling;
         if (!config.maxWorkerLifetime().isZero()) {
             // Up to 20% earlier, so workers started together are not all recycled together.
             long life = config.maxWorkerLifetime().toNanos();
@@ -289,7 +295,7 @@ public final class PoolEngine implements AutoCloseable {
         CompletableFuture<Connection> connected = listener.expect(w.id, token);
         CompletableFuture<Process> launched;
         try {
-            scheduler.schedule(() -> {
+            w.startTimer = scheduler.schedule(() -> {
                 if (stateOf(w) == WorkerState.STARTING) {
                     workerDied(w, new TaipanException("worker " + w.id + " did not become ready within "
                             + config.startTimeout()), false);
@@ -374,7 +380,7 @@ public final class PoolEngine implements AutoCloseable {
             }
             circuitOpen = false;
             lastStartFailure = null;
-            if (w.replacing != null) {
+            if (w.replacing != null && !w.forRecycling) {
                 workersReplaced++;
             }
             toSend = assignWaiters(w);
@@ -386,6 +392,10 @@ public final class PoolEngine implements AutoCloseable {
         LOG.info("pool {} worker {} stage=ready pid={} python={} functions={} in {} ms", config.name(), w.id,
                 hello.get("pid"), hello.get("python"), Messages.list(hello, "functions").size(), startTime.toMillis());
         w.ready.complete(null);
+        ScheduledFuture<?> timer = w.startTimer;
+        if (timer != null) {
+            timer.cancel(false); // do not keep the worker reachable from the timer queue
+        }
         events.workerReady(info, startTime);
         if (w.replacing != null) {
             events.workerReplaced(w.replacing, w.id);
@@ -956,7 +966,7 @@ public final class PoolEngine implements AutoCloseable {
         LOG.info("pool {} recycling worker {} ({}): starting its replacement first", config.name(), old.id, why);
         Worker fresh;
         try {
-            fresh = startWorker(old.id);
+            fresh = startWorker(old.id, true);
         } catch (RuntimeException e) {
             abandonRecycle(old);
             return;

@@ -29,6 +29,10 @@ final class Worker {
     volatile boolean dead;
     /** When the last frame of any kind arrived from this worker; heartbeats keep it fresh. */
     volatile long lastHeardNanos = System.nanoTime();
+    /** Started to take over from a recycled worker (not to replace a dead one). */
+    volatile boolean forRecycling;
+    /** Fails the start if the worker is not ready in time; cancelled once it is. */
+    volatile java.util.concurrent.ScheduledFuture<?> startTimer;
     /** Its exit was planned by recycling, not a failure. */
     volatile boolean recycledExit;
 

@@ -1,0 +1,23 @@
+package dev.taipan.bench.chaos;
+
+/** What a chaos run does: the Python to use and whether to run the scaled-down (quick) version. */
+public record ChaosSettings(String python, boolean quick) {
+    // Scenario 1: load with kills
+    int loadCalls() { return quick ? 2_000 : 20_000; }
+    int loadInFlight() { return 64; }
+    int loadWorkers() { return 4; }
+    double loadCallSeconds() { return quick ? 0.05 : 0.01; }
+    long killEveryMillis() { return 250; }
+
+    // Scenario 2: JVM killed
+    int jvmRuns() { return quick ? 3 : 20; }
+    int jvmWorkers() { return 8; }
+
+    // Scenario 3: failure kinds
+    int kindRepetitions() { return quick ? 2 : 10; }
+
+    // Scenario 4: soak
+    long soakSeconds() { return quick ? 20 : 600; }
+    long soakSampleSeconds() { return quick ? 2 : 30; }
+    int soakInFlight() { return 32; }
+}
