@@ -502,6 +502,9 @@ class LmServer(ThreadingHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as separate writes; without this, Nagle's algorithm holds the
+    # body until the client's delayed ACK (~40 ms per request).
+    disable_nagle_algorithm = True
     server: LmServer
     server_version = "taipan-lm-server/0.1"
 

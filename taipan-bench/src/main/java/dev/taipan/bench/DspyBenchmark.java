@@ -34,9 +34,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p><b>Program:</b> {@code dspy.predict("question -> answer")}, one LM call per run, against
  * the project's local LM server ({@link LocalLmServer}) with 100 ms simulated latency per
- * request, cache off, DSPy history off (the bridge's default). The LM engine is the LiteLLM
- * one that {@link LocalLmServer#lm()} pins, unless another is asked for ({@code --engine auto}:
- * DSPy's default, which prefers {@code lm15}).
+ * request, cache off, DSPy history off (the bridge's default). The LM engine is DSPy's default
+ * ({@code auto}, which prefers its native {@code lm15} engine), what users of {@code Lm.of(model)}
+ * get, unless another is asked for ({@code --engine litellm}).
  *
  * <p><b>Pools</b> (both started once, side by side, same Python, same modules):
  * <ul>
@@ -65,7 +65,8 @@ public final class DspyBenchmark {
     static final int DEFAULT_SLOTS = 64;
     static final long CLK_TCK = 100; // USER_HZ on Linux
     /** What {@link LocalLmServer#lm()} uses: DSPy's LM -> LiteLLM -> HTTP. */
-    static final String DEFAULT_ENGINE = "litellm";
+    /** DSPy's own choice, what {@code Lm.of(model)} users get; {@code --engine litellm} for LiteLLM. */
+    static final String DEFAULT_ENGINE = "auto";
 
     private DspyBenchmark() {
     }

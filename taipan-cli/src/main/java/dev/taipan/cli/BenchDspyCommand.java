@@ -28,8 +28,8 @@ final class BenchDspyCommand implements Callable<Integer> {
             + " (default ${DEFAULT-VALUE}).")
     int slots;
 
-    @Option(names = "--engine", defaultValue = "litellm", description = "DSPy LM engine: litellm (what"
-            + " LocalLmServer.lm() uses), auto or lm15 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--engine", defaultValue = "auto", description = "DSPy LM engine: auto (DSPy's default,"
+            + " what Lm.of(model) users get), litellm (what the tests use) or lm15 (default ${DEFAULT-VALUE}).")
     String engine;
 
     @Override
