@@ -38,8 +38,18 @@ def _early_parent_check(argv: "list[str]") -> None:
         os._exit(0)
 
 
+def _own_process_group() -> None:
+    """Lead a process group of our own: whatever the worker starts can be signalled as one
+    group, and a terminal's Ctrl-C reaches the JVM (which shuts the pool down), not us."""
+    try:
+        os.setpgid(0, 0)
+    except (AttributeError, OSError):
+        pass
+
+
 _set_parent_death_signal()
 _early_parent_check(sys.argv[1:])
+_own_process_group()
 
 import argparse  # noqa: E402
 

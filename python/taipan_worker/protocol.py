@@ -65,6 +65,7 @@ _SCHEMA: Dict[str, Dict[str, Tuple[Any, bool]]] = {
         "max_frame_bytes": (_INT, False),
         "functions": ((list,), False),
         "capabilities": ((list,), False),
+        "idempotent": ((list,), True),
     },
     "call": {
         "id": (_INT, False),

@@ -20,6 +20,7 @@ class FunctionSpec:
     module: str
     func: Callable[..., Any]
     session: bool = False
+    idempotent: bool = False
     is_async: bool = False
     #: ``"sync"`` for a generator function, ``"async"`` for an async generator: each yielded
     #: value is streamed to the host as a ``chunk``.
@@ -62,13 +63,15 @@ def positional_range(signature: Optional[inspect.Signature]) -> Optional[Tuple[i
     return least, most
 
 
-def make_spec(func: Callable[..., Any], name: str, module: str, session: bool = False) -> FunctionSpec:
+def make_spec(func: Callable[..., Any], name: str, module: str, session: bool = False,
+              idempotent: bool = False) -> FunctionSpec:
     signature = _signature(func)
     return FunctionSpec(
         name=name,
         module=module,
         func=func,
         session=session,
+        idempotent=idempotent,
         is_async=inspect.iscoroutinefunction(func),
         streams="async" if inspect.isasyncgenfunction(func) else "sync" if inspect.isgeneratorfunction(func) else None,
         signature=signature,
@@ -76,7 +79,7 @@ def make_spec(func: Callable[..., Any], name: str, module: str, session: bool = 
     )
 
 
-def _register(func: Callable[..., Any], name: Optional[str], session: bool) -> None:
+def _register(func: Callable[..., Any], name: Optional[str], session: bool, idempotent: bool = False) -> None:
     module = getattr(func, "__module__", None) or "__main__"
     if name is None:
         full = f"{module}:{func.__name__}"
@@ -84,7 +87,7 @@ def _register(func: Callable[..., Any], name: Optional[str], session: bool) -> N
         full = name
     else:
         full = f"{module}:{name}"
-    spec = make_spec(func, full, module, session)
+    spec = make_spec(func, full, module, session, idempotent)
     with _lock:
         old = _registry.get(full)
         if old is not None and old.module != module:
@@ -97,24 +100,26 @@ def function(func: F) -> F: ...
 
 
 @overload
-def function(func: None = None, *, name: Optional[str] = None, session: bool = False) -> Callable[[F], F]: ...
+def function(func: None = None, *, name: Optional[str] = None, session: bool = False,
+             idempotent: bool = False) -> Callable[[F], F]: ...
 
 
 def function(
-    func: Optional[F] = None, *, name: Optional[str] = None, session: bool = False
+    func: Optional[F] = None, *, name: Optional[str] = None, session: bool = False, idempotent: bool = False
 ) -> Union[F, Callable[[F], F]]:
     """Expose a function to the Java pool as ``"<module>:<function name>"``.
 
     Usable bare (``@function``) or with options (``@function(name=..., session=True)``).
     ``name`` replaces the function-name part (or the whole name if it contains ``:``).
     A session-aware function receives its per-session ``dict`` as keyword ``session``.
-    The function itself is returned unchanged.
+    ``idempotent=True`` says running it twice is safe: if its worker dies mid-call, the pool
+    runs the call again on another worker. The function itself is returned unchanged.
     """
 
     def decorate(f: F) -> F:
         if not callable(f):
             raise TypeError("@function must decorate a callable")
-        _register(f, name, session)
+        _register(f, name, session, idempotent)
         return f
 
     if func is not None:

@@ -455,6 +455,7 @@ class Worker:
                 "max_frame_bytes": self.config.max_frame_bytes,
                 "functions": sorted(self.functions),
                 "capabilities": list(CAPABILITIES),
+                "idempotent": sorted(n for n, f in self.functions.items() if f.idempotent),
             }
         )
         self.log(f"ready ({len(self.functions)} functions, {self.config.slots} slots)")

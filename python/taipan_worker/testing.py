@@ -60,6 +60,13 @@ def kill_self(sig: int = 9) -> None:
     os.kill(os.getpid(), sig)
 
 
+@function(idempotent=True)
+def block_idempotent(seconds: float) -> float:
+    """Like ``block``, declared idempotent: the pool re-runs it if its worker dies."""
+    time.sleep(seconds)
+    return seconds
+
+
 @function
 def block(seconds: float) -> float:
     """A plain function: runs on a worker thread and blocks it."""

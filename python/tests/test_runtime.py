@@ -27,7 +27,7 @@ def test_auth_and_hello(worker: Worker) -> None:
     assert worker.auth["token"] == TOKEN
     hello = worker.hello
     assert list(hello) == ["v", "type", "worker_id", "pid", "python", "implementation", "package", "slots",
-                           "max_frame_bytes", "functions", "capabilities"]
+                           "max_frame_bytes", "functions", "capabilities", "idempotent"]
     assert hello["worker_id"] == "w-1"
     assert hello["pid"] == worker.proc.pid
     assert hello["python"] == platform.python_version()
@@ -39,7 +39,8 @@ def test_auth_and_hello(worker: Worker) -> None:
     assert functions == sorted(functions)
     for name in ("ping", "info", "echo", "sleep", T + "add", T + "counter", T + "block"):
         assert name in functions
-    assert set(hello["capabilities"]) >= {"cancel", "sessions", "heartbeat"}
+    assert set(hello["capabilities"]) >= {"cancel", "sessions", "heartbeat", "stream", "callback"}
+    assert hello["idempotent"] == sorted(f for f in hello["functions"] if f.endswith(":block_idempotent"))
     # the token is gone from the worker's environment and never logged
     assert worker.value(T + "env_has", ["TAIPAN_WORKER_TOKEN"]) is False
     assert worker.value(T + "env_has", ["PATH"]) is True

@@ -12,6 +12,8 @@ public record PoolHealth(Status status, String reason, PoolStats stats, List<Wor
         HEALTHY,
         /** Calls are served, but some workers are starting or being replaced. */
         DEGRADED,
+        /** Every slot of every ready worker is busy and calls are waiting: add workers or slots. */
+        SATURATED,
         /** The pool is starting and no worker is ready yet. */
         STARTING,
         /** Workers keep failing to start; the pool probes at an interval instead of respawning. */

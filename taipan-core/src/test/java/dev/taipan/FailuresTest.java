@@ -75,6 +75,18 @@ class FailuresTest {
     }
 
     @Test
+    void aFunctionDeclaredIdempotentInPythonIsRetriedToo() throws Exception {
+        try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(2).build())) {
+            CompletableFuture<Object> running = pool.callAsync("taipan_worker.testing:block_idempotent", List.of(1.0));
+            assertTrue(TestPools.eventually(Duration.ofSeconds(10), () -> pool.stats().inFlight() == 1));
+            WorkerInfo busy = pool.workers().stream().filter(w -> w.inFlight() == 1).findFirst().orElseThrow();
+            ProcessHandle.of(busy.pid()).orElseThrow().destroyForcibly();
+            assertEquals(1.0, running.get(30, TimeUnit.SECONDS));
+            assertEquals(1L, pool.stats().callsRetried());
+        }
+    }
+
+    @Test
     void aWorkerThatExitsReportsItsStatusAndStderr() {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).build())) {
             pool.call("taipan_worker.testing:write_stderr", List.of("last words before exit"));

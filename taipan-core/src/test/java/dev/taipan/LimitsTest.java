@@ -112,9 +112,12 @@ class LimitsTest {
     @Test
     void aFullWaitQueueRefusesAtOnce() throws Exception {
         try (TaipanPool pool = TaipanPool.start(oneSlot().maxWaiting(1).build())) {
-            pool.callAsync("sleep", List.of(1));
+            pool.callAsync("sleep", List.of(3));
             assertTrue(TestPools.eventually(Duration.ofSeconds(10), () -> pool.stats().inFlight() == 1));
             CompletableFuture<Object> waiting = pool.callAsync("ping", null);
+            assertTrue(TestPools.eventually(Duration.ofSeconds(10),
+                    () -> pool.health().status() == PoolHealth.Status.SATURATED), () -> pool.health().toString());
+            assertTrue(pool.health().reason().contains("1 calls are waiting"), pool.health().reason());
             WaitQueueFullException e = assertThrows(WaitQueueFullException.class, () -> pool.call("ping"));
             assertEquals(1, e.stats().waiting());
             assertEquals("pong", waiting.get(20, TimeUnit.SECONDS));

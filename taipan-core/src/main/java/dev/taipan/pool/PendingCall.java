@@ -57,7 +57,7 @@ final class PendingCall {
         this.callbacks = callbacks;
         this.deliveries = onChunk == null ? null : new SerialExecutor(callbackExecutor);
         this.idempotent = idempotent;
-        this.retriesLeft = idempotent ? 2 : 0;
+        this.retriesLeft = 2; // used only if the call or its function is idempotent
     }
 
     /** Claims the right to end the call; true for exactly one caller. */

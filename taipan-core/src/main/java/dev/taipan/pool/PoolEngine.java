@@ -366,6 +366,11 @@ public final class PoolEngine implements AutoCloseable {
 
     private void onReady(Worker w, Map<String, Object> hello) {
         w.hello = hello;
+        java.util.Set<String> idem = new java.util.HashSet<>();
+        for (Object f : Messages.list(hello, "idempotent")) {
+            idem.add(String.valueOf(f));
+        }
+        w.idempotentFunctions = java.util.Set.copyOf(idem);
         List<PendingCall> toSend;
         WorkerInfo info;
         lock.lock();
@@ -692,7 +697,8 @@ public final class PoolEngine implements AutoCloseable {
             boolean retry;
             lock.lock();
             try {
-                retry = c.idempotent && c.session == null && c.retriesLeft > 0 && !closed && !c.isEnded();
+                retry = (c.idempotent || w.idempotentFunctions.contains(c.function)) && c.session == null
+                        && c.retriesLeft > 0 && !closed && !c.isEnded();
                 if (retry) {
                     c.retriesLeft--;
                     c.worker = null;
@@ -1352,6 +1358,10 @@ public final class PoolEngine implements AutoCloseable {
                 status = PoolHealth.Status.CIRCUIT_OPEN;
                 reason = consecutiveStartFailures + " consecutive worker start failures; retrying every "
                         + config.circuitRetryInterval() + "; last: " + lastStartFailure;
+            } else if (s.ready() > 0 && s.waiting() > 0 && s.inFlight() >= s.ready() * config.slots()) {
+                status = PoolHealth.Status.SATURATED;
+                reason = "all " + s.ready() * config.slots() + " slots of " + s.ready() + " ready workers are busy and "
+                        + s.waiting() + " calls are waiting";
             } else if (s.ready() == config.workers()) {
                 status = PoolHealth.Status.HEALTHY;
                 reason = "all " + s.ready() + " workers ready";

@@ -25,6 +25,8 @@ final class Worker {
     volatile OutputPump stdout;
     volatile OutputPump stderr;
     volatile Map<String, Object> hello;
+    /** Functions the worker declared {@code @function(idempotent=True)}, from its hello. */
+    volatile java.util.Set<String> idempotentFunctions = java.util.Set.of();
     /** Set (under the engine's lock) when the worker is declared dead; read without it. */
     volatile boolean dead;
     /** When the last frame of any kind arrived from this worker; heartbeats keep it fresh. */
