@@ -3,12 +3,11 @@ package dev.taipan.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taipan.PoolConfig;
-import dev.taipan.PoolHealth;
 import dev.taipan.PoolStats;
 import dev.taipan.TaipanException;
 import dev.taipan.TaipanPool;
-import dev.taipan.WorkerInfo;
 import dev.taipan.WorkerLostException;
+import dev.taipan.cli.WorkerKiller.Killed;
 import dev.taipan.dspy.Dspy;
 import dev.taipan.dspy.Evaluation;
 import dev.taipan.dspy.Example;
@@ -36,25 +35,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.stream.Collectors;
 
 /**
  * {@code taipan demo}: the main job. A DSPy pipeline (classify, extract, answer with
@@ -145,14 +133,11 @@ final class DemoCommand implements Callable<Integer> {
     private long[] latencyNanos;
     private final LongAdder ok = new LongAdder();
     private final LongAdder retriedRecords = new LongAdder();
-    private final LongAdder workerFailures = new LongAdder();
+    private final WorkerLosses workerFailures = new WorkerLosses();
     private final LongAdder lmRetries = new LongAdder();
     private final LongAdder lost = new LongAdder();
     private final LongAdder invalid = new LongAdder();
-    private final AtomicInteger done = new AtomicInteger();
-    private final Map<String, Integer> failureTypes = new ConcurrentHashMap<>();
     private final Map<String, Integer> lostTypes = new ConcurrentHashMap<>();
-    private final AtomicReference<WorkerLostException> firstFailure = new AtomicReference<>();
     private final AtomicReference<String> firstProblem = new AtomicReference<>();
 
     /** One record of the bundled dataset. */
@@ -282,7 +267,7 @@ final class DemoCommand implements Callable<Integer> {
             try (TaipanPool pool = TaipanPool.start(config)) {
                 Dspy dspy = Dspy.on(pool).lm(lm);
                 say("   pool ready in %d ms (each worker imports DSPy %s): %s", millisSince(poolStart),
-                        dspy.dspyVersion(), describe(pool.workers()));
+                        dspy.dspyVersion(), WorkerKiller.describe(pool.workers()));
                 return runDemo(pool, dspy, dataset, local, demoStart);
             }
         } catch (TaipanException e) {
@@ -381,61 +366,12 @@ final class DemoCommand implements Callable<Integer> {
         return summary(stats, runNanos, demoStart, healed, before, after, saved);
     }
 
-    /** What the demo killed. */
-    private record Killed(String workerId, long pid, int inFlight) {
-    }
-
     private Killed runAll(TaipanPool pool, Program pipeline) {
         predictions = new Prediction[records];
         latencyNanos = new long[records];
-        CountDownLatch halfway = new CountDownLatch(1);
-        ExecutorService runners = Executors.newFixedThreadPool(concurrency, r -> {
-            Thread t = new Thread(r, "demo-runner");
-            t.setDaemon(true);
-            return t;
-        });
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "demo-progress");
-            t.setDaemon(true);
-            return t;
-        });
-        long started = System.nanoTime();
-        ticker.scheduleAtFixedRate(() -> console.progress(progressLine(pool, started), false), 0,
-                console.interactive() ? 100 : 2000, TimeUnit.MILLISECONDS);
-        List<Future<?>> futures = new ArrayList<>(records);
-        Killed killed = null;
-        try {
-            for (int i = 0; i < records; i++) {
-                int n = i;
-                futures.add(runners.submit(() -> {
-                    runOne(pipeline, n);
-                    if (done.incrementAndGet() == records / 2) {
-                        halfway.countDown();
-                    }
-                }));
-            }
-            if (halfway.await(30, TimeUnit.MINUTES)) {
-                killed = killOne(pool);
-            }
-            for (Future<?> f : futures) {
-                f.get();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("a demo runner thread failed", e.getCause());
-        } finally {
-            ticker.shutdownNow();
-            runners.shutdownNow();
-            try {
-                ticker.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        console.progress(progressLine(pool, started), true);
-        return killed;
+        Burst burst = new Burst(records, concurrency, "demo-runner");
+        return burst.run(n -> runOne(pipeline, n), () -> killOne(pool, burst), Duration.ofMinutes(30), console,
+                Duration.ofSeconds(2), (done, elapsed) -> progressLine(pool, done, elapsed));
     }
 
     /** Record n through the pipeline; retried if its worker is lost or the LM says try again. */
@@ -460,9 +396,7 @@ final class DemoCommand implements Callable<Integer> {
             } catch (WorkerLostException e) {
                 // The worker died with this run in flight. A DSPy run here only reads its input and
                 // calls the LM, so running it again is safe: the demo (not the pool) retries it.
-                workerFailures.increment();
-                failureTypes.merge(e.getClass().getSimpleName(), 1, Integer::sum);
-                firstFailure.compareAndSet(null, e);
+                workerFailures.add(e);
                 retried = true;
             } catch (LmException e) {
                 if (!e.retryable() || attempt == MAX_ATTEMPTS) {
@@ -484,7 +418,7 @@ final class DemoCommand implements Callable<Integer> {
         lost.increment();
         lostTypes.merge(e.getClass().getSimpleName(), 1, Integer::sum);
         firstProblem.compareAndSet(null, "ticket " + t.id() + " failed: " + e.getClass().getSimpleName() + ": "
-                + firstLine(e.getMessage()));
+                + WorkerLosses.firstLine(e.getMessage()));
     }
 
     private static boolean valid(Prediction p) {
@@ -493,29 +427,22 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** SIGKILLs the ready worker with the most runs in flight. */
-    private Killed killOne(TaipanPool pool) {
-        Optional<WorkerInfo> victim = pool.workers().stream()
-                .filter(w -> "READY".equals(w.state()) && w.pid() > 0)
-                .max(Comparator.comparingInt(WorkerInfo::inFlight));
-        if (victim.isEmpty()) {
+    private Killed killOne(TaipanPool pool, Burst burst) {
+        Killed killed = WorkerKiller.killBusiest(pool);
+        if (killed == null) {
             say("   (no ready worker to kill)");
             return null;
         }
-        WorkerInfo w = victim.get();
-        boolean sent = ProcessHandle.of(w.pid()).map(ProcessHandle::destroyForcibly).orElse(false);
-        say("   halfway (%d/%d done): SIGKILL -> worker %s (pid %d) with %d pipeline runs in flight%s", done.get(),
-                records, w.id(), w.pid(), w.inFlight(), sent ? "" : " [kill failed: process already gone]");
-        return new Killed(w.id(), w.pid(), w.inFlight());
+        say("   halfway (%d/%d done): SIGKILL -> %s", burst.done(), records, killed.describe("pipeline runs"));
+        return killed;
     }
 
     private void report(Killed killed, boolean local) {
-        long failures = workerFailures.sum();
+        long failures = workerFailures.count();
         if (failures > 0) {
-            WorkerLostException first = firstFailure.get();
             say("3. %d run(s) in flight on the killed worker failed with a typed exception: %s", failures,
-                    failureTypes.entrySet().stream().map(e -> e.getValue() + " x " + e.getKey())
-                            .collect(Collectors.joining(", ")));
-            say("     e.g. %s: %s", first.getClass().getSimpleName(), firstLine(first.getMessage()));
+                    workerFailures.types());
+            say("     e.g. %s", workerFailures.example());
             say("   the demo retried them: a run of this pipeline only reads its ticket and calls the LM, so it is"
                     + " idempotent. Taipan never retries by itself.");
             say("   the retries ran on the other workers, which fetched the program from Java: workers only cache"
@@ -579,31 +506,9 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private boolean awaitHealed(TaipanPool pool, Killed killed) {
-        long t0 = System.nanoTime();
-        long deadline = t0 + HEAL_DEADLINE.toNanos();
-        PoolHealth h = pool.health();
-        while (!healed(h, killed)) {
-            if (System.nanoTime() > deadline) {
-                say("4. pool did NOT heal within %d s: %s (%s)", HEAL_DEADLINE.toSeconds(), h.status(), h.reason());
-                return false;
-            }
-            pause(50); // polling interval; the deadline above bounds the wait
-            h = pool.health();
-        }
-        say("4. pool healed: %s, %d/%d workers ready, %d replaced (waited %d ms after the run): %s", h.status(),
-                h.stats().ready(), h.stats().workers(), h.stats().workersReplaced(), millisSince(t0),
-                describe(h.workers()));
-        return true;
-    }
-
-    private boolean healed(PoolHealth h, Killed killed) {
-        if (h.status() != PoolHealth.Status.HEALTHY || h.stats().ready() != workers) {
-            return false;
-        }
-        if (killed == null) {
-            return true;
-        }
-        return h.stats().workersReplaced() >= 1 && h.workers().stream().noneMatch(w -> w.pid() == killed.pid());
+        WorkerKiller.Healing healing = WorkerKiller.awaitHealed(pool, workers, killed, HEAL_DEADLINE);
+        say("4. %s", healing.describe("run"));
+        return healing.healed();
     }
 
     private Path outputDir() {
@@ -669,7 +574,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private int summary(PoolStats stats, long runNanos, long demoStart, boolean healed, Evaluation before,
                         Evaluation after, Path saved) {
-        long[] sorted = Arrays.stream(latencyNanos).filter(x -> x > 0).sorted().toArray();
+        long[] sorted = Latencies.completed(latencyNanos);
         double seconds = runNanos / 1e9;
         boolean success = lost.sum() == 0 && invalid.sum() == 0 && ok.sum() == records && healed;
         say("");
@@ -677,16 +582,17 @@ final class DemoCommand implements Callable<Integer> {
         say("  records                  %d/%d with a prediction%s", ok.sum(), records,
                 invalid.sum() == 0 ? " (every category valid)" : " (" + invalid.sum() + " INVALID)");
         say("  retried                  %d record(s) after %d worker loss(es)%s%s", retriedRecords.sum(),
-                workerFailures.sum(), workerFailures.sum() == 0 ? "" : " (DSPy runs are idempotent here)",
+                workerFailures.count(), workerFailures.count() == 0 ? "" : " (DSPy runs are idempotent here)",
                 lmRetries.sum() == 0 ? "" : ", " + lmRetries.sum() + " retryable LM failure(s)");
         say("  lost                     %d", lost.sum());
         say("  throughput               %.1f records/s (%.0f LM calls/s)", records / seconds, 3 * records / seconds);
         say("  latency p50 / p99        %.0f ms / %.0f ms per record (3 LM calls; retries included)",
-                percentile(sorted, 50) / 1e6, percentile(sorted, 99) / 1e6);
+                Latencies.percentile(sorted, 50) / 1e6, Latencies.percentile(sorted, 99) / 1e6);
         int cold = Math.min(concurrency, records / 2);
-        long[] warm = Arrays.stream(latencyNanos, cold, records).filter(x -> x > 0).sorted().toArray();
+        long[] warm = Latencies.completed(latencyNanos, cold, records);
         say("    warm p50 / p99         %.0f ms / %.0f ms (without the first %d runs, which are cold: each worker"
-                + " builds the program and its LM client)", percentile(warm, 50) / 1e6, percentile(warm, 99) / 1e6, cold);
+                + " builds the program and its LM client)", Latencies.percentile(warm, 50) / 1e6,
+                Latencies.percentile(warm, 99) / 1e6, cold);
         say("  worker restarts          %d%s", stats.workersReplaced(), healed ? " (pool healed)" : " (pool NOT healed)");
         say("  classify devset score    %.2f%% before -> %.2f%% after BootstrapFewShot", before.score(),
                 after.score());
@@ -696,15 +602,10 @@ final class DemoCommand implements Callable<Integer> {
         return success ? 0 : 1;
     }
 
-    private String progressLine(TaipanPool pool, long started) {
-        int n = done.get();
+    private String progressLine(TaipanPool pool, int n, double elapsed) {
         PoolStats s = pool.stats();
-        double elapsed = (System.nanoTime() - started) / 1e9;
-        int width = 24;
-        int filled = (int) ((long) n * width / records);
-        String bar = "=".repeat(filled) + (filled < width ? ">" + " ".repeat(width - filled - 1) : "");
-        return String.format("[%s] %d/%d records  ok %d  retried %d  lost %d  workers %d/%d ready  %.1f records/s",
-                bar, n, records, ok.sum(), retriedRecords.sum(), lost.sum(), s.ready(), s.workers(),
+        return String.format("%s records  ok %d  retried %d  lost %d  workers %d/%d ready  %.1f records/s",
+                Burst.bar(n, records), ok.sum(), retriedRecords.sum(), lost.sum(), s.ready(), s.workers(),
                 elapsed > 0 ? n / elapsed : 0.0);
     }
 
@@ -720,11 +621,6 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static String describe(List<WorkerInfo> workers) {
-        return workers.stream().map(w -> w.id() + " pid " + w.pid() + " " + w.state().toLowerCase())
-                .collect(Collectors.joining(", "));
-    }
-
     private static String pct(int k, int n) {
         return String.format("%.0f%%", 100.0 * k / n);
     }
@@ -738,21 +634,7 @@ final class DemoCommand implements Callable<Integer> {
         return one.length() <= max ? one : one.substring(0, max - 3) + "...";
     }
 
-    private static long percentile(long[] sorted, int p) {
-        if (sorted.length == 0) {
-            return 0;
-        }
-        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
-    }
-
     private static long millisSince(long nanos) {
         return (System.nanoTime() - nanos) / 1_000_000;
-    }
-
-    private static String firstLine(String s) {
-        s = Objects.toString(s, "");
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl) + " ...";
     }
 }

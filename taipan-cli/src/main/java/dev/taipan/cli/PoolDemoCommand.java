@@ -1,39 +1,24 @@
 package dev.taipan.cli;
 
 import dev.taipan.PoolConfig;
-import dev.taipan.PoolHealth;
 import dev.taipan.PoolStats;
 import dev.taipan.Session;
 import dev.taipan.TaipanException;
 import dev.taipan.TaipanPool;
-import dev.taipan.WorkerInfo;
 import dev.taipan.WorkerLostException;
+import dev.taipan.cli.WorkerKiller.Killed;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 
 /**
  * {@code taipan demo pool}: a burst of concurrent calls, a worker SIGKILLed in the middle of it,
@@ -76,12 +61,9 @@ final class PoolDemoCommand implements Callable<Integer> {
     // Burst results, written by the calling threads.
     private final LongAdder ok = new LongAdder();
     private final LongAdder retriedCalls = new LongAdder();
-    private final LongAdder typedFailures = new LongAdder();
+    private final WorkerLosses typedFailures = new WorkerLosses();
     private final LongAdder wrong = new LongAdder();
     private final LongAdder lost = new LongAdder();
-    private final AtomicInteger done = new AtomicInteger();
-    private final Map<String, Integer> failureTypes = new ConcurrentHashMap<>();
-    private final AtomicReference<WorkerLostException> firstFailure = new AtomicReference<>();
     private final AtomicReference<String> firstProblem = new AtomicReference<>();
     private long[] latencyNanos;
 
@@ -114,7 +96,7 @@ final class PoolDemoCommand implements Callable<Integer> {
         say("Taipan pool demo: %d Python workers x %d slots, python=%s, modules=%s", workers, slots, python, MODULE);
         long t0 = System.nanoTime();
         try (TaipanPool pool = TaipanPool.start(config)) {
-            say("1. pool ready in %d ms: %s", millisSince(t0), describe(pool.workers()));
+            say("1. pool ready in %d ms: %s", millisSince(t0), WorkerKiller.describe(pool.workers()));
 
             // 2. The burst, with a SIGKILL halfway through.
             say("2. firing %d calls (add, echo, async_sleep %d ms) from %d threads; one worker gets SIGKILL halfway",
@@ -139,60 +121,11 @@ final class PoolDemoCommand implements Callable<Integer> {
         }
     }
 
-    /** What the demo killed. */
-    private record Killed(String workerId, long pid, int inFlight) {
-    }
-
     private Killed burst(TaipanPool pool) {
         latencyNanos = new long[calls];
-        CountDownLatch halfway = new CountDownLatch(1);
-        ExecutorService callers = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "demo-caller");
-            t.setDaemon(true);
-            return t;
-        });
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "demo-progress");
-            t.setDaemon(true);
-            return t;
-        });
-        long started = System.nanoTime();
-        ticker.scheduleAtFixedRate(() -> console.progress(progressLine(pool, started), false), 0,
-                console.interactive() ? 100 : 1000, TimeUnit.MILLISECONDS);
-        List<Future<?>> futures = new ArrayList<>(calls);
-        Killed killed = null;
-        try {
-            for (int i = 0; i < calls; i++) {
-                int n = i;
-                futures.add(callers.submit(() -> {
-                    oneCall(pool, n);
-                    if (done.incrementAndGet() == calls / 2) {
-                        halfway.countDown();
-                    }
-                }));
-            }
-            if (halfway.await(2, TimeUnit.MINUTES)) {
-                killed = killOne(pool);
-            }
-            for (Future<?> f : futures) {
-                f.get();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("a demo call thread failed", e.getCause());
-        } finally {
-            ticker.shutdownNow();
-            callers.shutdownNow();
-            try {
-                ticker.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        console.progress(progressLine(pool, started), true);
-        return killed;
+        Burst burst = new Burst(calls, threads, "demo-caller");
+        return burst.run(n -> oneCall(pool, n), () -> killOne(pool, burst), Duration.ofMinutes(2), console,
+                Duration.ofSeconds(1), (done, elapsed) -> progressLine(pool, done, elapsed));
     }
 
     /** Call number n: one of three idempotent functions, retried if its worker is lost. */
@@ -238,9 +171,7 @@ final class PoolDemoCommand implements Callable<Integer> {
             } catch (WorkerLostException e) {
                 // The worker died with this call in flight: it may or may not have run. These
                 // calls are idempotent, so the demo (not the pool) retries them.
-                typedFailures.increment();
-                failureTypes.merge(e.getClass().getSimpleName(), 1, Integer::sum);
-                firstFailure.compareAndSet(null, e);
+                typedFailures.add(e);
                 retried = true;
             } catch (TaipanException e) {
                 lost.increment();
@@ -253,29 +184,22 @@ final class PoolDemoCommand implements Callable<Integer> {
     }
 
     /** SIGKILLs the ready worker with the most calls in flight. */
-    private Killed killOne(TaipanPool pool) {
-        Optional<WorkerInfo> victim = pool.workers().stream()
-                .filter(w -> "READY".equals(w.state()) && w.pid() > 0)
-                .max(Comparator.comparingInt(WorkerInfo::inFlight));
-        if (victim.isEmpty()) {
+    private Killed killOne(TaipanPool pool, Burst burst) {
+        Killed killed = WorkerKiller.killBusiest(pool);
+        if (killed == null) {
             say("   (no ready worker to kill)");
             return null;
         }
-        WorkerInfo w = victim.get();
-        boolean sent = ProcessHandle.of(w.pid()).map(ProcessHandle::destroyForcibly).orElse(false);
-        say("   halfway (%d/%d done): SIGKILL -> worker %s (pid %d) with %d calls in flight%s", done.get(), calls,
-                w.id(), w.pid(), w.inFlight(), sent ? "" : " [kill failed: process already gone]");
-        return new Killed(w.id(), w.pid(), w.inFlight());
+        say("   halfway (%d/%d done): SIGKILL -> %s", burst.done(), calls, killed.describe("calls"));
+        return killed;
     }
 
     private void report(Killed killed) {
-        long failures = typedFailures.sum();
+        long failures = typedFailures.count();
         if (failures > 0) {
-            WorkerLostException first = firstFailure.get();
             say("   %d call(s) in flight on the killed worker failed with a typed exception: %s",
-                    failures, failureTypes.entrySet().stream().map(e -> e.getValue() + " x " + e.getKey())
-                            .collect(Collectors.joining(", ")));
-            say("     e.g. %s: %s", first.getClass().getSimpleName(), firstLine(first.getMessage()));
+                    failures, typedFailures.types());
+            say("     e.g. %s", typedFailures.example());
             say("   the demo retried them (they are idempotent). Taipan never retries by itself: a call on a lost "
                     + "worker may or may not have run, and only the caller knows whether running it twice is safe.");
         } else if (killed != null) {
@@ -289,36 +213,9 @@ final class PoolDemoCommand implements Callable<Integer> {
     }
 
     private boolean awaitHealed(TaipanPool pool, Killed killed) {
-        long t0 = System.nanoTime();
-        long deadline = t0 + HEAL_DEADLINE.toNanos();
-        PoolHealth h = pool.health();
-        while (!healed(h, killed)) {
-            if (System.nanoTime() > deadline) {
-                say("3. pool did NOT heal within %d s: %s (%s)", HEAL_DEADLINE.toSeconds(), h.status(), h.reason());
-                return false;
-            }
-            try {
-                Thread.sleep(20); // polling interval; the deadline above bounds the wait
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-            h = pool.health();
-        }
-        say("3. pool healed: %s, %d/%d workers ready, %d replaced (waited %d ms after the burst): %s", h.status(),
-                h.stats().ready(), h.stats().workers(), h.stats().workersReplaced(), millisSince(t0),
-                describe(h.workers()));
-        return true;
-    }
-
-    private boolean healed(PoolHealth h, Killed killed) {
-        if (h.status() != PoolHealth.Status.HEALTHY || h.stats().ready() != workers) {
-            return false;
-        }
-        if (killed == null) {
-            return true;
-        }
-        return h.stats().workersReplaced() >= 1 && h.workers().stream().noneMatch(w -> w.pid() == killed.pid());
+        WorkerKiller.Healing healing = WorkerKiller.awaitHealed(pool, workers, killed, HEAL_DEADLINE);
+        say("3. %s", healing.describe("burst"));
+        return healing.healed();
     }
 
     private boolean sessions(TaipanPool pool) {
@@ -340,19 +237,19 @@ final class PoolDemoCommand implements Callable<Integer> {
     }
 
     private int summary(PoolStats stats, long burstNanos, long demoStart, boolean healed, boolean sessionOk) {
-        long[] sorted = Arrays.stream(latencyNanos).filter(x -> x > 0).sorted().toArray();
+        long[] sorted = Latencies.completed(latencyNanos);
         double seconds = burstNanos / 1e9;
         boolean success = lost.sum() == 0 && wrong.sum() == 0 && ok.sum() == calls && healed && sessionOk;
         say("");
         say("summary");
         say("  calls ok                 %d/%d%s", ok.sum(), calls, wrong.sum() == 0 ? " (all results correct)"
                 : " (" + wrong.sum() + " WRONG)");
-        say("  failed typed, retried    %d call(s), %d failure(s)%s", retriedCalls.sum(), typedFailures.sum(),
-                typedFailures.sum() == 0 ? "" : " (retried by the demo: the calls are idempotent)");
+        say("  failed typed, retried    %d call(s), %d failure(s)%s", retriedCalls.sum(), typedFailures.count(),
+                typedFailures.count() == 0 ? "" : " (retried by the demo: the calls are idempotent)");
         say("  lost                     %d", lost.sum());
         say("  throughput               %.0f calls/s", calls / seconds);
         say("  latency p50 / p99        %.1f ms / %.1f ms (submission to result, queueing and retries included)",
-                percentile(sorted, 50) / 1e6, percentile(sorted, 99) / 1e6);
+                Latencies.percentile(sorted, 50) / 1e6, Latencies.percentile(sorted, 99) / 1e6);
         say("  worker restarts          %d", stats.workersReplaced());
         say("  healed / sessions        %s / %s", healed ? "yes" : "NO", sessionOk ? "ok" : "WRONG");
         say("  total time               %.2f s", (System.nanoTime() - demoStart) / 1e9);
@@ -360,15 +257,10 @@ final class PoolDemoCommand implements Callable<Integer> {
         return success ? 0 : 1;
     }
 
-    private String progressLine(TaipanPool pool, long started) {
-        int n = done.get();
+    private String progressLine(TaipanPool pool, int n, double elapsed) {
         PoolStats s = pool.stats();
-        double elapsed = (System.nanoTime() - started) / 1e9;
-        int width = 24;
-        int filled = (int) ((long) n * width / calls);
-        String bar = "=".repeat(filled) + (filled < width ? ">" + " ".repeat(width - filled - 1) : "");
-        return String.format("[%s] %d/%d  ok %d  retried %d  lost %d  workers %d/%d ready  %.0f calls/s",
-                bar, n, calls, ok.sum(), retriedCalls.sum(), lost.sum(), s.ready(), s.workers(),
+        return String.format("%s  ok %d  retried %d  lost %d  workers %d/%d ready  %.0f calls/s",
+                Burst.bar(n, calls), ok.sum(), retriedCalls.sum(), lost.sum(), s.ready(), s.workers(),
                 elapsed > 0 ? n / elapsed : 0.0);
     }
 
@@ -376,27 +268,8 @@ final class PoolDemoCommand implements Callable<Integer> {
         console.println(args.length == 0 ? format : String.format(format, args));
     }
 
-    private static String describe(List<WorkerInfo> workers) {
-        return workers.stream().map(w -> w.id() + " pid " + w.pid() + " " + w.state().toLowerCase())
-                .collect(Collectors.joining(", "));
-    }
-
-    private static long percentile(long[] sorted, int p) {
-        if (sorted.length == 0) {
-            return 0;
-        }
-        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
-    }
-
     private static long millisSince(long nanos) {
         return (System.nanoTime() - nanos) / 1_000_000;
-    }
-
-    private static String firstLine(String s) {
-        s = Objects.toString(s, "");
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl) + " ...";
     }
 
     private static String shortId(String id) {

@@ -2,8 +2,6 @@ package dev.taipan.cli;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import static dev.taipan.cli.Captured.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -28,14 +27,14 @@ class CliTest {
     @Test
     void versionAndHelp() {
         Captured v = run("--version");
-        assertEquals(0, v.code);
-        assertTrue(v.out.startsWith("taipan "), v.out);
+        assertEquals(0, v.code());
+        assertTrue(v.out().startsWith("taipan "), v.out());
         Captured h = run("--help");
-        assertEquals(0, h.code);
+        assertEquals(0, h.code());
         for (String cmd : List.of("doctor", "call", "demo", "bench")) {
-            assertTrue(h.out.contains(cmd), h.out);
+            assertTrue(h.out().contains(cmd), h.out());
         }
-        assertEquals(2, run("call", "echo", "{not json").code);
+        assertEquals(2, run("call", "echo", "{not json").code());
     }
 
     @Test
@@ -43,25 +42,10 @@ class CliTest {
         String python = System.getProperty("taipan.python", "");
         assumeTrue(!python.isEmpty() && Files.isExecutable(Path.of(python)), "no venv python: " + python);
         Captured ok = run("call", "--python", python, "taipan_worker.testing:add", "[2, 3]");
-        assertEquals(0, ok.code);
-        assertEquals("5", ok.out.strip());
+        assertEquals(0, ok.code());
+        assertEquals("5", ok.out().strip());
         Captured failed = run("call", "--python", python, "taipan_worker.testing:fail", "{\"message\": \"nope\"}");
-        assertEquals(1, failed.code);
-        assertEquals("", failed.out);
-    }
-
-    private record Captured(int code, String out) {
-    }
-
-    private static Captured run(String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            int code = TaipanCli.execute(args);
-            return new Captured(code, buf.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(old);
-        }
+        assertEquals(1, failed.code());
+        assertEquals("", failed.out());
     }
 }

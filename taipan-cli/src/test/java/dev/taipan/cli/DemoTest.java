@@ -3,13 +3,12 @@ package dev.taipan.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static dev.taipan.cli.Captured.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -29,15 +28,15 @@ class DemoTest {
     @Test
     void helpDescribesBothDemosAndBadOptionsExit2() {
         Captured help = run("demo", "--help");
-        assertEquals(0, help.code);
+        assertEquals(0, help.code());
         for (String word : List.of("--model", "--api-key-env", "--base-url", "--records", "--latency-ms", "pool")) {
-            assertTrue(help.out.contains(word), help.out);
+            assertTrue(help.out().contains(word), help.out());
         }
         Captured poolHelp = run("demo", "pool", "--help");
-        assertEquals(0, poolHelp.code);
-        assertTrue(poolHelp.out.contains("--calls"), poolHelp.out);
-        assertEquals(2, run("demo", "--base-url", "http://localhost:1/v1").code);
-        assertEquals(2, run("demo", "--records", "1").code);
+        assertEquals(0, poolHelp.code());
+        assertTrue(poolHelp.out().contains("--calls"), poolHelp.out());
+        assertEquals(2, run("demo", "--base-url", "http://localhost:1/v1").code());
+        assertEquals(2, run("demo", "--records", "1").code());
     }
 
     /** The whole DSPy demo, small: local LM server, a SIGKILL, evaluation, BootstrapFewShot, saved JSON. */
@@ -48,14 +47,14 @@ class DemoTest {
         long t0 = System.nanoTime();
         Captured r = run("demo", "--python", python, "--records", "40", "--workers", "2", "--concurrency", "8",
                 "--trainset", "20", "--devset", "20", "--latency-ms", "5", "--out", out.toString());
-        assertEquals(0, r.code, r.out);
+        assertEquals(0, r.code(), r.out());
         for (String line : List.of("records                  40/40 with a prediction (every category valid)",
                 "lost                     0", "worker restarts          1 (pool healed)", "SIGKILL -> worker",
                 "PLACEHOLDERS", "before ->", "demo OK")) {
-            assertTrue(r.out.contains(line), "missing '" + line + "' in:\n" + r.out);
+            assertTrue(r.out().contains(line), "missing '" + line + "' in:\n" + r.out());
         }
-        assertTrue(r.out.lines().anyMatch(l -> l.startsWith("  throughput")), r.out);
-        assertTrue(r.out.lines().anyMatch(l -> l.startsWith("  latency p50 / p99")), r.out);
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("  throughput")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("  latency p50 / p99")), r.out());
         Path saved = out.resolve("classify-optimized.json");
         assertTrue(Files.readString(saved).contains("\"demos\""), Files.readString(saved));
         assertEquals(40, Files.readAllLines(out.resolve("predictions.jsonl")).size());
@@ -70,20 +69,5 @@ class DemoTest {
         assertEquals(0, py.exitValue(), loaded);
         assertTrue(loaded.lines().anyMatch(l -> l.startsWith("demos ") && !l.equals("demos 0")), loaded);
         assertTrue(System.nanoTime() - t0 < 120e9, "the small demo took more than 2 minutes");
-    }
-
-    private record Captured(int code, String out) {
-    }
-
-    private static Captured run(String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            int code = TaipanCli.execute(args);
-            return new Captured(code, buf.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(old);
-        }
     }
 }
