@@ -11,7 +11,7 @@ import java.util.List;
 import static dev.taipan.cli.Captured.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 
 class DemoTest {
     @Test
@@ -43,7 +43,7 @@ class DemoTest {
     @Test
     void theDspyDemoRunsEndToEnd(@TempDir Path out) throws Exception {
         String python = System.getProperty("taipan.python", "");
-        assumeTrue(!python.isEmpty() && Files.isExecutable(Path.of(python)), "no venv python: " + python);
+        assertTrue(!python.isEmpty() && Files.isExecutable(Path.of(python)), "no venv python (run bin/taipan setup): " + python);
         long t0 = System.nanoTime();
         Captured r = run("demo", "--python", python, "--records", "40", "--workers", "2", "--concurrency", "8",
                 "--trainset", "20", "--devset", "20", "--latency-ms", "5", "--out", out.toString());
