@@ -411,17 +411,23 @@ def _without_lm(state: Any) -> Any:
     return out
 
 
-def _cached_program(ref: Any) -> _Built:
+def _cached(ref: Any, cache: "_Lru", build: Callable[[Any], Any], missing: type, what: str, spec_name: str) -> Any:
+    """The object a reference names: from this worker's cache, else built from the spec the
+    reference carries; with no spec, ``missing`` tells the Java side to send it."""
     if not isinstance(ref, dict) or not isinstance(ref.get("id"), str) or not isinstance(ref.get("version"), int):
-        raise SpecError("a program reference is {'id': str, 'version': int, 'spec': ProgramSpec | nil}")
+        raise SpecError(f"a {what} reference is {{'id': str, 'version': int, 'spec': {spec_name} | nil}}")
     key = (ref["id"], ref["version"])
-    built = _programs.get(key)
-    if built is not None:
-        return built
+    found = cache.get(key)
+    if found is not None:
+        return found
     spec = ref.get("spec")
     if spec is None:
-        raise ProgramNotCached(f"program {key[0]!r} version {key[1]} is not cached on this worker; send its spec")
-    return _programs.put(key, build_program(spec))
+        raise missing(f"{what} {key[0]!r} version {key[1]} is not cached on this worker; send its spec")
+    return cache.put(key, build(spec))
+
+
+def _cached_program(ref: Any) -> _Built:
+    return _cached(ref, _programs, build_program, ProgramNotCached, "program", "ProgramSpec")
 
 
 _JSON_TYPES = {"string", "integer", "number", "boolean", "array", "object"}
@@ -457,16 +463,7 @@ def _as_saved(state: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _cached_lm(ref: Any) -> Any:
-    if not isinstance(ref, dict) or not isinstance(ref.get("id"), str) or not isinstance(ref.get("version"), int):
-        raise SpecError("an LM reference is {'id': str, 'version': int, 'spec': LmSpec | nil}")
-    key = (ref["id"], ref["version"])
-    lm = _lms.get(key)
-    if lm is not None:
-        return lm
-    spec = ref.get("spec")
-    if spec is None:
-        raise LmNotCached(f"LM {key[0]!r} version {key[1]} is not cached on this worker; send its spec")
-    return _lms.put(key, build_lm(spec))
+    return _cached(ref, _lms, build_lm, LmNotCached, "LM", "LmSpec")
 
 
 _LM_KEYS = {"model", "api_base", "api_key", "temperature", "max_tokens", "cache", "num_retries", "model_type",
