@@ -145,7 +145,7 @@ public final class DspyBenchmark {
             python = System.getenv("TAIPAN_PYTHON");
         }
         if (python == null || python.isBlank()) {
-            python = "/work/main/.venv/bin/python";
+            python = java.nio.file.Path.of(System.getenv().getOrDefault("TAIPAN_HOME", "."), ".venv", "bin", "python").toString();
         }
         System.exit(run(python, json, quick, DEFAULT_WORKERS, DEFAULT_SLOTS, DEFAULT_ENGINE, System.out));
     }

@@ -116,7 +116,7 @@ public final class OverheadBenchmark {
 
     /**
      * {@code java -cp ... dev.taipan.bench.OverheadBenchmark [--json]}; Python from
-     * {@code $TAIPAN_PYTHON_EXEC}, else {@code $TAIPAN_PYTHON}, else {@code /work/main/.venv/bin/python}.
+     * {@code $TAIPAN_PYTHON_EXEC}, else {@code $TAIPAN_PYTHON}, else {@code $TAIPAN_HOME/.venv/bin/python} (or {@code ./.venv/bin/python}).
      */
     public static void main(String[] args) {
         boolean json = false;
@@ -137,7 +137,7 @@ public final class OverheadBenchmark {
             python = System.getenv("TAIPAN_PYTHON");
         }
         if (python == null || python.isBlank()) {
-            python = "/work/main/.venv/bin/python";
+            python = java.nio.file.Path.of(System.getenv().getOrDefault("TAIPAN_HOME", "."), ".venv", "bin", "python").toString();
         }
         System.exit(run(python, json, System.out));
     }
