@@ -279,6 +279,17 @@ public final class PoolEngine implements AutoCloseable {
     private Worker startWorker(String replacing, boolean forRecycling) {
         Worker w = new Worker("w-" + workerSeq.incrementAndGet(), replacing);
         w.forRecycling = forRecycling;
+        lock.lock();
+        try {
+            if (closed) {
+                w.state = WorkerState.DEAD;
+                w.dead = true;
+                w.ready.completeExceptionally(new PoolClosedException("pool " + config.name() + " closed"));
+                return w;
+            }
+        } finally {
+            lock.unlock();
+        }
         if (!config.maxWorkerLifetime().isZero()) {
             // Up to 20% earlier, so workers started together are not all recycled together.
             long life = config.maxWorkerLifetime().toNanos();
@@ -314,6 +325,10 @@ public final class PoolEngine implements AutoCloseable {
                 workerDied(w, err, false);
                 return;
             }
+            if (stateOf(w) == WorkerState.DEAD || isClosed()) {
+                // Spawned after close() took its snapshot, or after the worker was given up on.
+                ProcessTrees.kill(process);
+            }
             process.onExit().thenRun(() -> workerDied(w, null, false));
             connected.whenComplete((conn, e) -> {
                 if (e != null) {
@@ -326,6 +341,15 @@ public final class PoolEngine implements AutoCloseable {
             });
         });
         return w;
+    }
+
+    private boolean isClosed() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private WorkerState stateOf(Worker w) {
@@ -582,6 +606,12 @@ public final class PoolEngine implements AutoCloseable {
             closing = closed;
             boolean recycled = wasDraining && wasRecycled(w);
             w.recycledExit = recycled;
+            if (w.recycling && !wasDraining) {
+                // Died while its successor was still starting: the successor simply takes its
+                // place, and recycling must stay possible for the other workers.
+                w.recycling = false;
+                recyclingOne = false;
+            }
             respawn = !closed && (started || config.lazyStart()) && !recycled;
             if (!wasReady) {
                 consecutiveStartFailures++;
@@ -910,6 +940,9 @@ public final class PoolEngine implements AutoCloseable {
         }
         try {
             w.connection.write(call.frame);
+            if (call.isEnded()) {
+                sendCancel(w, call); // timed out or cancelled while we were writing it
+            }
         } catch (IOException | RuntimeException e) {
             // The reader will see the broken socket too; make sure the call fails now.
             workerDied(w, e, false);
@@ -984,8 +1017,13 @@ public final class PoolEngine implements AutoCloseable {
             }
             lock.lock();
             try {
-                if (old.state == WorkerState.READY) {
+                if (old.state == WorkerState.READY && old.sessions == 0) {
                     old.state = WorkerState.DRAINING;
+                } else if (old.state == WorkerState.READY) {
+                    // A session was opened meanwhile (before openSession saw the flag): keep the
+                    // worker; the successor stays as an extra until one of them is retired.
+                    old.recycling = false;
+                    recyclingOne = false;
                 }
             } finally {
                 lock.unlock();
@@ -1232,7 +1270,7 @@ public final class PoolEngine implements AutoCloseable {
             }
             Worker best = null;
             for (Worker w : workers) {
-                if (w.state.takesCalls() && (best == null || w.sessions < best.sessions
+                if (w.state.takesCalls() && !w.recycling && (best == null || w.sessions < best.sessions
                         || (w.sessions == best.sessions && w.inFlight < best.inFlight))) {
                     best = w;
                 }

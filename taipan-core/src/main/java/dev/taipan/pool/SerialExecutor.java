@@ -46,7 +46,9 @@ final class SerialExecutor implements Executor {
             }
             try {
                 next.run();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // Even an Error (a failed assertion in a consumer) must not stop the queue: the
+                // call's completion is queued behind it and would never run.
                 LOG.warn("a chunk consumer threw; the stream goes on", e);
             }
         }
