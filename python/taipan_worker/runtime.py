@@ -626,32 +626,22 @@ class Worker:
     async def _run_async(
         self, call: _Call, spec: FunctionSpec, args: Any, kwargs: Optional[Dict[str, Any]]
     ) -> None:
-        cid = call.id
         _task_call.set(CallContext(self, call))  # this task's own context copy
-        try:
-            try:
-                value = await (spec.func(*args, **kwargs) if kwargs else spec.func(*args))
-            except asyncio.CancelledError:
-                raise
-            except BaseException as exc:  # noqa: BLE001 - includes SystemExit raised by user code
-                frame = self._exception_frame(cid, exc)
-            else:
-                frame = self._loop_result_frame(cid, value)
-        except asyncio.CancelledError as exc:
-            if self.inflight.get(cid) is call:  # not cancelled by us: the function itself raised it
-                self._finish(call, self._exception_frame(cid, exc))
-            return
-        self._finish(call, frame)
+        await self._complete(call, lambda: spec.func(*args, **kwargs) if kwargs else spec.func(*args))
 
     async def _run_resumed(self, call: _Call, coro: Any, yielded: Any) -> None:
         """The rest of an eagerly started coroutine that suspended in its first step."""
+        await self._complete(call, lambda: _resume(coro, yielded))
+
+    async def _complete(self, call: _Call, awaitable: Callable[[], Any]) -> None:
+        """Await a call's coroutine and send its result or error, exactly once."""
         cid = call.id
         try:
             try:
-                value = await _resume(coro, yielded)
+                value = await awaitable()
             except asyncio.CancelledError:
                 raise
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:  # noqa: BLE001 - includes SystemExit raised by user code
                 frame = self._exception_frame(cid, exc)
             else:
                 frame = self._loop_result_frame(cid, value)
