@@ -1,7 +1,5 @@
 package dev.taipan.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.taipan.PoolConfig;
 import dev.taipan.TaipanPool;
 import dev.taipan.WorkerInfo;
@@ -104,23 +102,7 @@ public final class DspyBenchmark {
             return 1;
         }
         boolean q = quick || "1".equals(System.getenv("TAIPAN_BENCH_QUICK"));
-        try {
-            Report report = new Runner(python, Settings.of(q, workers, slots, engine == null ? DEFAULT_ENGINE : engine), progress).run();
-            if (json) {
-                ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-                out.println(mapper.writeValueAsString(report.toJson()));
-            } else {
-                report.printTable(out);
-            }
-            out.flush();
-            return 0;
-        } catch (Exception e) {
-            System.err.println("taipan bench dspy failed: " + e);
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            return 1;
-        }
+        return BenchReports.runAndPrint("dspy", () -> new Runner(python, Settings.of(q, workers, slots, engine == null ? DEFAULT_ENGINE : engine), progress).run(), json, out);
     }
 
     /** {@code java -cp ... dev.taipan.bench.DspyBenchmark [--json] [--quick]}; Python as for the overhead benchmark. */
@@ -137,16 +119,7 @@ public final class DspyBenchmark {
                 System.exit(2);
             }
         }
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        }
-        String python = System.getenv("TAIPAN_PYTHON_EXEC");
-        if (python == null || python.isBlank()) {
-            python = System.getenv("TAIPAN_PYTHON");
-        }
-        if (python == null || python.isBlank()) {
-            python = java.nio.file.Path.of(System.getenv().getOrDefault("TAIPAN_HOME", "."), ".venv", "bin", "python").toString();
-        }
+        String python = BenchReports.pythonForMain();
         System.exit(run(python, json, quick, DEFAULT_WORKERS, DEFAULT_SLOTS, DEFAULT_ENGINE, System.out));
     }
 
@@ -487,7 +460,7 @@ public final class DspyBenchmark {
     // ------------------------------------------------------------------ the report
 
     record Report(OverheadBenchmark.Machine machine, String dspyVersion, Settings settings, List<Point> points,
-                  long idleMultiRssKb, long idleSingleRssKb, double totalSeconds) {
+                  long idleMultiRssKb, long idleSingleRssKb, double totalSeconds) implements BenchReports.Report {
         Optional<Point> targetPoint() {
             return points.stream().filter(p -> p.callers == TARGET_CALLERS).findFirst();
         }
@@ -496,7 +469,7 @@ public final class DspyBenchmark {
             return targetPoint().map(p -> p.ratio() >= TARGET_RATIO).orElse(false);
         }
 
-        Map<String, Object> toJson() {
+        public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("benchmark", "dspy");
             Map<String, Object> machineJson = machine.toJson();
@@ -537,7 +510,7 @@ public final class DspyBenchmark {
             return m;
         }
 
-        void printTable(PrintStream out) {
+        public void printTable(PrintStream out) {
             out.println("taipan bench dspy: a DSPy Predict program from Java, multi-slot pool vs. one call per worker");
             out.printf(Locale.ROOT, "machine : %d cores, %s, %s%n", machine.cores(), machine.cpu(), machine.os());
             out.printf(Locale.ROOT, "java    : %s%n", machine.java());

@@ -1,7 +1,5 @@
 package dev.taipan.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.taipan.PoolConfig;
 import dev.taipan.TaipanPool;
 import dev.taipan.WorkerInfo;
@@ -95,23 +93,7 @@ public final class OverheadBenchmark {
             System.err.println("taipan bench overhead: no Python executable given");
             return 1;
         }
-        try {
-            Report report = new OverheadBenchmark.Runner(python, Settings.fromEnvironment(), System.err).run();
-            if (json) {
-                ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-                out.println(mapper.writeValueAsString(report.toJson()));
-            } else {
-                report.printTable(out);
-            }
-            out.flush();
-            return 0;
-        } catch (Exception e) {
-            System.err.println("taipan bench overhead failed: " + e);
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            return 1;
-        }
+        return BenchReports.runAndPrint("overhead", () -> new OverheadBenchmark.Runner(python, Settings.fromEnvironment(), System.err).run(), json, out);
     }
 
     /**
@@ -128,17 +110,7 @@ public final class OverheadBenchmark {
                 System.exit(2);
             }
         }
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        }
-        // TAIPAN_PYTHON_EXEC as in the CLI, else TAIPAN_PYTHON, else the project venv.
-        String python = System.getenv("TAIPAN_PYTHON_EXEC");
-        if (python == null || python.isBlank()) {
-            python = System.getenv("TAIPAN_PYTHON");
-        }
-        if (python == null || python.isBlank()) {
-            python = java.nio.file.Path.of(System.getenv().getOrDefault("TAIPAN_HOME", "."), ".venv", "bin", "python").toString();
-        }
+        String python = BenchReports.pythonForMain();
         System.exit(run(python, json, System.out));
     }
 
@@ -661,12 +633,12 @@ public final class OverheadBenchmark {
         }
     }
 
-    record Report(Machine machine, Settings settings, List<Scenario> scenarios, double totalSeconds) {
+    record Report(Machine machine, Settings settings, List<Scenario> scenarios, double totalSeconds) implements BenchReports.Report {
         boolean targetMet() {
             return scenarios.stream().allMatch(Scenario::targetMet);
         }
 
-        Map<String, Object> toJson() {
+        public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("benchmark", "overhead");
             m.put("machine", machine.toJson());
@@ -705,7 +677,7 @@ public final class OverheadBenchmark {
             return m;
         }
 
-        void printTable(PrintStream out) {
+        public void printTable(PrintStream out) {
             out.println("taipan bench overhead: no-op call through the pool vs. the floor");
             out.printf(Locale.ROOT, "machine : %d cores, %s, %s%n", machine.cores, machine.cpu, machine.os);
             out.printf(Locale.ROOT, "java    : %s%n", machine.java);

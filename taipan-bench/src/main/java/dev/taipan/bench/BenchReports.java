@@ -1,0 +1,61 @@
+package dev.taipan.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** What every benchmark shares: printing its report, and how a {@code main} finds Python. */
+final class BenchReports {
+    /** A benchmark's result: a JSON object, or a table for people. */
+    interface Report {
+        Map<String, Object> toJson();
+
+        void printTable(PrintStream out);
+    }
+
+    private BenchReports() {
+    }
+
+    /** Runs a benchmark and prints its report; returns the exit code (1 if it could not run). */
+    static int runAndPrint(String name, Callable<? extends Report> benchmark, boolean json, PrintStream out) {
+        try {
+            Report report = benchmark.call();
+            if (json) {
+                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                        .writeValueAsString(report.toJson()));
+            } else {
+                report.printTable(out);
+            }
+            out.flush();
+            return 0;
+        } catch (Exception e) {
+            System.err.println("taipan bench " + name + " failed: " + e);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return 1;
+        }
+    }
+
+    /**
+     * For a benchmark's own {@code main}: quiet pool logs, and Python from
+     * {@code $TAIPAN_PYTHON_EXEC} (as in the CLI), else {@code $TAIPAN_PYTHON}, else the project
+     * venv under {@code $TAIPAN_HOME} (or the current directory).
+     */
+    static String pythonForMain() {
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        for (String var : new String[]{"TAIPAN_PYTHON_EXEC", "TAIPAN_PYTHON"}) {
+            String python = System.getenv(var);
+            if (python != null && !python.isBlank()) {
+                return python;
+            }
+        }
+        return Path.of(System.getenv().getOrDefault("TAIPAN_HOME", "."), ".venv", "bin", "python").toString();
+    }
+}
