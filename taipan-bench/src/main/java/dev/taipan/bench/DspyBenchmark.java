@@ -21,9 +21,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
+
+
+
 
 /**
  * {@code taipan bench dspy}: throughput, latency and memory of a DSPy program run from Java
@@ -222,99 +222,33 @@ public final class DspyBenchmark {
      * {@code millis}; calls in flight at the deadline finish and count (closed loop).
      */
     static Round measure(Target target, int callers, long millis, long serverPid) throws Exception {
-        OverheadBenchmark.LongList[] latencies = new OverheadBenchmark.LongList[callers];
-        Thread[] threads = new Thread[callers];
-        CountDownLatch ready = new CountDownLatch(callers);
-        CountDownLatch go = new CountDownLatch(1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        long[] ends = new long[callers];
-        Flag flag = new Flag();
-        for (int i = 0; i < callers; i++) {
-            OverheadBenchmark.LongList lat = new OverheadBenchmark.LongList();
-            latencies[i] = lat;
-            int index = i;
-            threads[i] = new Thread(() -> {
-                ready.countDown();
-                long n = 0;
-                try {
-                    go.await();
-                    while (!flag.stop) {
-                        // A different question each time (the LM cache is off anyway).
-                        Map<String, Object> inputs = Map.of("question", "caller " + index + " question " + (n++)
-                                + ": what is the capital of France?");
-                        long t0 = System.nanoTime();
-                        Prediction p = target.program.run(inputs);
-                        lat.add(System.nanoTime() - t0);
-                        if (p.get("answer") == null) {
-                            throw new IllegalStateException("a prediction without an answer: " + p.outputs());
-                        }
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                    flag.stop = true;
-                } finally {
-                    ends[index] = System.nanoTime();
-                }
-            }, "bench-dspy-caller-" + i);
-            threads[i].setDaemon(true);
-            threads[i].start();
-        }
-        ready.await();
         List<Long> pids = target.pids();
-        long pool0 = cpuTicks(pids);
-        long server0 = cpuTicks(serverPid);
-        long jvm0 = cpuTicks(ProcessHandle.current().pid());
-        long[] m0 = machineTicks();
-        long start = System.nanoTime();
-        go.countDown();
-        long deadline = start + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!flag.stop) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                break;
+        long[] base = new long[3];
+        long[][] machine0 = new long[1][];
+        ClosedLoop.Result r = ClosedLoop.run(callers, millis, "bench-dspy-caller", 120_000, (caller, n) -> {
+            // A different question each time (the LM cache is off anyway).
+            Prediction p = target.program.run(Map.of("question", "caller " + caller + " question " + n
+                    + ": what is the capital of France?"));
+            if (p.get("answer") == null) {
+                throw new IllegalStateException("a prediction without an answer: " + p.outputs());
             }
-            Thread.sleep(Math.max(1, Math.min(50, TimeUnit.NANOSECONDS.toMillis(left))));
-        }
-        flag.stop = true;
-        for (Thread t : threads) {
-            t.join(120_000);
-            if (t.isAlive()) {
-                throw new IllegalStateException("a caller thread is stuck in a run (" + t.getName() + ")");
-            }
-        }
-        long wall = System.nanoTime() - start;
-        double cores = wall / 1e9 * CLK_TCK;
+        }, () -> {
+            base[0] = cpuTicks(pids);
+            base[1] = cpuTicks(serverPid);
+            base[2] = cpuTicks(ProcessHandle.current().pid());
+            machine0[0] = machineTicks();
+        });
+        long[] m0 = machine0[0];
         long[] m1 = machineTicks();
-        double poolCpu = (cpuTicks(pids) - pool0) / cores;
-        double serverCpu = (cpuTicks(serverPid) - server0) / cores;
-        double jvmCpu = (cpuTicks(ProcessHandle.current().pid()) - jvm0) / cores;
+        double cores = r.elapsedNanos() / 1e9 * CLK_TCK;
+        double poolCpu = (cpuTicks(pids) - base[0]) / cores;
+        double serverCpu = (cpuTicks(serverPid) - base[1]) / cores;
+        double jvmCpu = (cpuTicks(ProcessHandle.current().pid()) - base[2]) / cores;
         double machineBusy = m1[1] > m0[1] ? (double) (m1[0] - m0[0]) / (m1[1] - m0[1])
                 * Runtime.getRuntime().availableProcessors() : 0;
-        if (failure.get() != null) {
-            throw new IllegalStateException("a run failed on the " + target.name + " pool: " + failure.get(),
-                    failure.get());
-        }
-        long end = Arrays.stream(ends).max().orElse(start);
-        int total = 0;
-        for (OverheadBenchmark.LongList l : latencies) {
-            total += l.n;
-        }
-        long[] all = new long[total];
-        int off = 0;
-        for (OverheadBenchmark.LongList l : latencies) {
-            System.arraycopy(l.a, 0, all, off, l.n);
-            off += l.n;
-        }
-        Arrays.sort(all);
-        double seconds = (end - start) / 1e9;
-        long poolRss = target.pids().stream().mapToLong(DspyBenchmark::rssKb).sum();
-        return new Round(total, seconds, OverheadBenchmark.percentile(all, 0.50) / 1e6,
-                OverheadBenchmark.percentile(all, 0.99) / 1e6, total / seconds, poolRss, rssKb(serverPid), poolCpu,
-                serverCpu, jvmCpu, machineBusy);
-    }
-
-    private static final class Flag {
-        volatile boolean stop;
+        long poolRss = pids.stream().mapToLong(DspyBenchmark::rssKb).sum();
+        return new Round(r.calls(), r.seconds(), r.percentile(0.50) / 1e6, r.percentile(0.99) / 1e6,
+                r.callsPerSecond(), poolRss, rssKb(serverPid), poolCpu, serverCpu, jvmCpu, machineBusy);
     }
 
     // ------------------------------------------------------------------ the run

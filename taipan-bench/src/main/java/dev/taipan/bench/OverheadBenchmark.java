@@ -32,11 +32,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
+
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
+
 import java.util.stream.Stream;
 
 /**
@@ -344,76 +344,10 @@ public final class OverheadBenchmark {
 
     /** Runs {@code callers} threads calling {@code target} back to back for {@code millis}. */
     static Round measure(Target target, int callers, long millis) throws Exception {
-        LongList[] latencies = new LongList[callers];
-        Thread[] threads = new Thread[callers];
-        CountDownLatch ready = new CountDownLatch(callers);
-        CountDownLatch go = new CountDownLatch(1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        long[] ends = new long[callers];
-        VolatileFlag flag = new VolatileFlag();
-        for (int i = 0; i < callers; i++) {
-            LongList lat = new LongList();
-            latencies[i] = lat;
-            int index = i;
-            threads[i] = new Thread(() -> {
-                ready.countDown();
-                try {
-                    go.await();
-                    while (!flag.stop) {
-                        long t0 = System.nanoTime();
-                        target.call(ARGS);
-                        lat.add(System.nanoTime() - t0);
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                    flag.stop = true;
-                } finally {
-                    ends[index] = System.nanoTime();
-                }
-            }, "bench-caller-" + i);
-            threads[i].setDaemon(true);
-            threads[i].start();
-        }
-        ready.await();
-        long start = System.nanoTime();
-        go.countDown();
-        long deadline = start + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!flag.stop) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                break;
-            }
-            Thread.sleep(Math.max(1, Math.min(50, TimeUnit.NANOSECONDS.toMillis(left))));
-        }
-        flag.stop = true;
-        for (Thread t : threads) {
-            t.join(30_000);
-            if (t.isAlive()) {
-                throw new IllegalStateException("a caller thread is stuck in a call (" + t.getName() + ")");
-            }
-        }
-        if (failure.get() != null) {
-            throw new IllegalStateException("a call failed: " + failure.get(), failure.get());
-        }
-        long end = Arrays.stream(ends).max().orElse(start);
-        int total = 0;
-        for (LongList l : latencies) {
-            total += l.n;
-        }
-        long[] all = new long[total];
-        int off = 0;
-        for (LongList l : latencies) {
-            System.arraycopy(l.a, 0, all, off, l.n);
-            off += l.n;
-        }
-        Arrays.sort(all);
-        double seconds = (end - start) / 1e9;
-        return new Round(total, seconds, percentile(all, 0.50) / 1e3, percentile(all, 0.99) / 1e3,
-                total / seconds);
-    }
-
-    private static final class VolatileFlag {
-        volatile boolean stop;
+        ClosedLoop.Result r = ClosedLoop.run(callers, millis, "bench-caller", 30_000,
+                (caller, n) -> target.call(ARGS), () -> { });
+        return new Round(r.calls(), r.seconds(), r.percentile(0.50) / 1e3, r.percentile(0.99) / 1e3,
+                r.callsPerSecond());
     }
 
     /** Nearest-rank percentile of sorted values. */
