@@ -47,6 +47,8 @@ from .protocol import (
 from .registry import FunctionSpec, exposed, make_spec
 
 TOKEN_ENV = "TAIPAN_WORKER_TOKEN"
+#: ``auto`` (default: uvloop if installed), ``uvloop`` or ``asyncio``; see event_loop_factory.
+EVENT_LOOP_ENV = "TAIPAN_EVENT_LOOP"
 CAPABILITIES = ["cancel", "sessions", "heartbeat", "stream", "callback"]
 #: A plain call's thread still running this long after its call ended counts as overrun.
 OVERRUN_GRACE_S = 2.0
@@ -308,6 +310,7 @@ class Worker:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.loop: Optional[asyncio.AbstractEventLoop] = None
+        self.loop_name = "asyncio"  # or "uvloop": set by main()
         self.loop_thread: Optional[int] = None
         self.transport: Optional[asyncio.Transport] = None
         self.protocol: Optional[_HostProtocol] = None
@@ -387,6 +390,7 @@ class Worker:
                 "sessions": len(self.sessions),
                 "in_flight": len(self.inflight),
                 "rss_bytes": _rss_bytes(),
+                "event_loop": self.loop_name,
             }
 
         async def echo(value: Any = None) -> Any:
@@ -458,7 +462,7 @@ class Worker:
                 "idempotent": sorted(n for n, f in self.functions.items() if f.idempotent),
             }
         )
-        self.log(f"ready ({len(self.functions)} functions, {self.config.slots} slots)")
+        self.log(f"ready ({len(self.functions)} functions, {self.config.slots} slots, {self.loop_name} loop)")
         # From here on everything happens in the protocol's callbacks; the process exits
         # from them (EOF, protocol error, drained), never by returning from here.
         await self.loop.create_future()
@@ -895,6 +899,34 @@ def _rss_bytes() -> int:
         return 0
 
 
+def event_loop_factory(choice: Optional[str] = None) -> Tuple[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """The event loop the worker runs on: ``(name, factory)``.
+
+    ``choice`` (default: the ``TAIPAN_EVENT_LOOP`` environment variable, else ``auto``) is
+    ``auto`` (uvloop when it is installed, else asyncio's own loop), ``uvloop`` or
+    ``asyncio``. uvloop runs the same asyncio code with a faster loop (libuv): about 10 µs
+    less of the worker's CPU per call. If ``uvloop`` is asked for but cannot be imported,
+    the worker says so on stderr and uses asyncio's loop.
+    """
+    if choice is None:
+        choice = os.environ.get(EVENT_LOOP_ENV, "")
+    choice = choice.strip().lower() or "auto"
+    if choice not in ("auto", "uvloop", "asyncio"):
+        print(f"taipan-worker: {EVENT_LOOP_ENV}={choice!r} is not one of auto, uvloop, asyncio; using auto",
+              file=sys.stderr, flush=True)
+        choice = "auto"
+    if choice != "asyncio":
+        try:
+            import uvloop  # type: ignore[import-not-found]
+
+            return "uvloop", uvloop.new_event_loop
+        except ImportError as exc:
+            if choice == "uvloop":
+                print(f"taipan-worker: {EVENT_LOOP_ENV}=uvloop but uvloop cannot be imported ({exc}); using asyncio",
+                      file=sys.stderr, flush=True)
+    return "asyncio", asyncio.new_event_loop
+
+
 def main(config: Config) -> None:
     """Run the worker; never returns (the process exits with its status)."""
     token = os.environ.pop(TOKEN_ENV, None)
@@ -907,7 +939,11 @@ def main(config: Config) -> None:
         hard_exit(EXIT_IMPORT)
     worker = Worker(config)
     try:
-        asyncio.run(worker.run(token))  # type: ignore[arg-type]
+        loop_name, new_loop = event_loop_factory()
+        worker.loop_name = loop_name
+        loop = new_loop()
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(worker.run(token))  # type: ignore[arg-type]
     except BaseException:
         worker.log("internal error in the worker runtime")
         traceback.print_exc(file=sys.stderr)

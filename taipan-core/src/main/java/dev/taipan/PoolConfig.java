@@ -52,6 +52,7 @@ public final class PoolConfig {
     private final Duration maxWorkerLifetime;
     private final long maxWorkerRssBytes;
     private final Set<String> secretNames;
+    private final StartMode startMode;
 
     private PoolConfig(Builder b) {
         this.name = b.name;
@@ -84,6 +85,7 @@ public final class PoolConfig {
         this.maxWorkerLifetime = b.maxWorkerLifetime;
         this.maxWorkerRssBytes = b.maxWorkerRssBytes;
         this.secretNames = Set.copyOf(b.secretNames);
+        this.startMode = b.startMode;
     }
 
     public static Builder builder() {
@@ -123,6 +125,7 @@ public final class PoolConfig {
         b.maxWorkerLifetime = maxWorkerLifetime;
         b.maxWorkerRssBytes = maxWorkerRssBytes;
         b.secretNames.addAll(secretNames);
+        b.startMode = startMode;
         return b;
     }
 
@@ -147,6 +150,8 @@ public final class PoolConfig {
     public int maxWaiting() { return maxWaiting; }
     public int maxFrameBytes() { return maxFrameBytes; }
     public boolean lazyStart() { return lazyStart; }
+    /** How workers are started: forked from a warm zygote, or spawned. See {@link StartMode}. */
+    public StartMode startMode() { return startMode; }
     public Duration startTimeout() { return startTimeout; }
     /** Default per-call timeout, from submission to result, queueing included. */
     public Duration callTimeout() { return callTimeout; }
@@ -196,7 +201,7 @@ public final class PoolConfig {
         return "PoolConfig{name=" + name + ", python=" + python + ", modules=" + modules
                 + ", workers=" + workers + ", slots=" + slots + ", maxWaiting=" + maxWaiting
                 + ", maxFrameBytes=" + maxFrameBytes + ", callTimeout=" + callTimeout
-                + ", acquireTimeout=" + acquireTimeout + ", startTimeout=" + startTimeout
+                + ", acquireTimeout=" + acquireTimeout + ", startTimeout=" + startTimeout + ", startMode=" + startMode
                 + ", environment=" + environment.keySet() + "}";
     }
 
@@ -231,6 +236,7 @@ public final class PoolConfig {
         private Duration maxWorkerLifetime = Duration.ZERO;
         private long maxWorkerRssBytes;
         private final Set<String> secretNames = new java.util.LinkedHashSet<>();
+        private StartMode startMode;
 
         private Builder() {
         }
@@ -255,6 +261,8 @@ public final class PoolConfig {
         public Builder maxWaiting(int maxWaiting) { this.maxWaiting = maxWaiting; return this; }
         public Builder maxFrameBytes(int maxFrameBytes) { this.maxFrameBytes = maxFrameBytes; return this; }
         public Builder lazyStart(boolean lazyStart) { this.lazyStart = lazyStart; return this; }
+        /** Zygote (fork from a warm parent) or spawn; default {@link StartMode#defaultMode()}. */
+        public Builder startMode(StartMode mode) { this.startMode = mode; return this; }
         public Builder startTimeout(Duration d) { this.startTimeout = d; return this; }
         public Builder callTimeout(Duration d) { this.callTimeout = d; return this; }
         public Builder acquireTimeout(Duration d) { this.acquireTimeout = d; return this; }
@@ -287,6 +295,9 @@ public final class PoolConfig {
         public PoolConfig build() {
             if (name == null) {
                 name = "taipan";
+            }
+            if (startMode == null) {
+                startMode = StartMode.defaultMode();
             }
             check(NAME.matcher(name).matches(), "name must be 1-40 characters of [A-Za-z0-9_.-], got '" + name + "'");
             check(python != null && !python.isBlank(), "python must name a Python executable");

@@ -3,8 +3,10 @@ package dev.taipan.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -15,6 +17,14 @@ final class BenchReports {
         Map<String, Object> toJson();
 
         void printTable(PrintStream out);
+
+        /**
+         * Writes the report's PNG charts into {@code dir} (see {@link Charts}) and returns the
+         * files; none by default.
+         */
+        default List<Path> writeCharts(Path dir) throws IOException {
+            return List.of();
+        }
     }
 
     private BenchReports() {
@@ -22,6 +32,16 @@ final class BenchReports {
 
     /** Runs a benchmark and prints its report; returns the exit code (1 if it could not run). */
     static int runAndPrint(String name, Callable<? extends Report> benchmark, boolean json, PrintStream out) {
+        return runAndPrint(name, benchmark, json, null, out);
+    }
+
+    /**
+     * Runs a benchmark, prints its report and, if {@code plotDir} is not null, writes its charts
+     * there (their paths go to stderr); returns the exit code (1 if it could not run or the
+     * charts could not be written).
+     */
+    static int runAndPrint(String name, Callable<? extends Report> benchmark, boolean json, Path plotDir,
+                           PrintStream out) {
         try {
             Report report = benchmark.call();
             if (json) {
@@ -31,6 +51,11 @@ final class BenchReports {
                 report.printTable(out);
             }
             out.flush();
+            if (plotDir != null) {
+                for (Path chart : report.writeCharts(plotDir)) {
+                    System.err.println("taipan bench " + name + ": wrote " + chart);
+                }
+            }
             return 0;
         } catch (Exception e) {
             System.err.println("taipan bench " + name + " failed: " + e);

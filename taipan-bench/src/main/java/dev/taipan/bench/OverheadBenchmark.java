@@ -25,23 +25,24 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-
 import java.util.stream.Stream;
 
 /**
  * {@code taipan bench overhead}: the latency (p50/p99) and throughput of a no-op call through
- * a {@link TaipanPool}, next to a floor measured in the same run.
+ * a {@link TaipanPool}, next to a floor and to peers measured in the same run.
  *
  * <p><b>Pool:</b> one worker ({@code workers=1}, {@code slots=16}), the built-in {@code echo}
  * called with {@code [1]}, synchronous {@code pool.call} from 1 and from 16 caller threads.
@@ -54,10 +55,22 @@ import java.util.stream.Stream;
  * multiplexer: writes under a lock, one reader thread completing per-id futures. Each
  * scenario has its own floor process (one connection each); only one is busy at a time.
  *
- * <p><b>Method:</b> warm-up of each target in each scenario, then alternating rounds
- * (pool, floor, floor, pool, ...) so that noise on the machine hits both sides alike; each
+ * <p><b>Peers</b> (other ways to call Python from Java, {@link Peer}):
+ * <ul>
+ *   <li><b>Py4J</b> ({@link Py4jPeer}): a Python object implementing a Java interface, exposed
+ *       as the Python server entry point of a Py4J {@code ClientServer}; the caller threads call
+ *       {@code echo(1)} on the proxy (one Python process, one connection and Python thread per
+ *       Java thread);</li>
+ *   <li><b>ProcessBuilder per call</b> ({@link ProcessPerCallPeer}): every call starts
+ *       {@code python -c ...} that prints its argument, reads its output and waits for it to
+ *       exit.</li>
+ * </ul>
+ *
+ * <p><b>Method:</b> warm-up of each target in each scenario, then rounds in which every target
+ * runs once per scenario, the order rotating from round to round (pool, floor, py4j, process;
+ * floor, py4j, process, pool; ...) so that noise on the machine hits every side alike; each
  * figure is the median across rounds of that round's p50, p99 and calls/s.
- * {@code TAIPAN_BENCH_QUICK=1} runs a shorter version (about 15 s instead of about 70 s).
+ * {@code TAIPAN_BENCH_QUICK=1} runs a shorter version.
  */
 public final class OverheadBenchmark {
     static final String FUNCTION = "echo";
@@ -69,8 +82,48 @@ public final class OverheadBenchmark {
     static final long CALL_TIMEOUT_MS = 60_000;
     static final int MAX_FRAME = FrameCodec.DEFAULT_MAX_FRAME_BYTES;
     static final long MIN_WARMUP_CALLS = 2_000;
+    /** A process per call takes tens of ms: its warm-up is by time, with at least this many calls per caller. */
+    static final long MIN_WARMUP_CALLS_PROCESS = 3;
 
     private OverheadBenchmark() {
+    }
+
+    /** The peers compared with the pool besides the floor ({@code --peers py4j,process}). */
+    public enum Peer {
+        PY4J("py4j", "py4j", "Py4J"),
+        PROCESS("process_per_call", "process/call", "ProcessBuilder per call");
+
+        final String key;
+        final String shortName;
+        final String label;
+
+        Peer(String key, String shortName, String label) {
+            this.key = key;
+            this.shortName = shortName;
+            this.label = label;
+        }
+
+        /**
+         * {@code "py4j,process"} (the default, also {@code "all"}), a subset, or {@code "none"}
+         * (pool and floor only).
+         */
+        public static Set<Peer> parse(String list) {
+            if (list == null || list.isBlank() || list.strip().equalsIgnoreCase("all")) {
+                return EnumSet.allOf(Peer.class);
+            }
+            Set<Peer> peers = EnumSet.noneOf(Peer.class);
+            for (String s : list.split(",")) {
+                String name = s.strip().toLowerCase(Locale.ROOT);
+                switch (name) {
+                    case "py4j" -> peers.add(PY4J);
+                    case "process", "process_per_call" -> peers.add(PROCESS);
+                    case "none", "" -> { }
+                    default -> throw new IllegalArgumentException("unknown peer '" + s.strip()
+                            + "' (expected py4j, process, all or none)");
+                }
+            }
+            return peers;
+        }
     }
 
     /** Rounds, their length and the warm-up. */
@@ -83,35 +136,56 @@ public final class OverheadBenchmark {
 
     /**
      * Runs the benchmark with the given Python executable and prints its report to
-     * {@code out} (as JSON when {@code json} is true). Progress goes to stderr.
+     * {@code out} (as JSON when {@code json} is true), with every peer. Progress goes to stderr.
      *
      * @return the process exit code: 0 on success, 1 if the benchmark could not run
      */
     public static int run(String python, boolean json, PrintStream out) {
+        return run(python, json, null, EnumSet.allOf(Peer.class), out);
+    }
+
+    /**
+     * As {@link #run(String, boolean, PrintStream)}, with the given peers, and PNG charts
+     * written into {@code plotDir} unless it is null ({@code overhead-p50.png},
+     * {@code overhead-throughput.png}).
+     */
+    public static int run(String python, boolean json, Path plotDir, Set<Peer> peers, PrintStream out) {
         Objects.requireNonNull(out, "out");
         if (python == null || python.isBlank()) {
             System.err.println("taipan bench overhead: no Python executable given");
             return 1;
         }
-        return BenchReports.runAndPrint("overhead", () -> new OverheadBenchmark.Runner(python, Settings.fromEnvironment(), System.err).run(), json, out);
+        Set<Peer> chosen = peers == null || peers.isEmpty() ? EnumSet.noneOf(Peer.class) : EnumSet.copyOf(peers);
+        return BenchReports.runAndPrint("overhead",
+                () -> new Runner(python, Settings.fromEnvironment(), chosen, System.err).run(), json, plotDir, out);
     }
 
     /**
-     * {@code java -cp ... dev.taipan.bench.OverheadBenchmark [--json]}; Python from
-     * {@code $TAIPAN_PYTHON_EXEC}, else {@code $TAIPAN_PYTHON}, else {@code $TAIPAN_HOME/.venv/bin/python} (or {@code ./.venv/bin/python}).
+     * {@code java -cp ... dev.taipan.bench.OverheadBenchmark [--json] [--plot DIR] [--peers LIST]};
+     * Python from {@code $TAIPAN_PYTHON_EXEC}, else {@code $TAIPAN_PYTHON}, else
+     * {@code $TAIPAN_HOME/.venv/bin/python} (or {@code ./.venv/bin/python}).
      */
     public static void main(String[] args) {
         boolean json = false;
-        for (String a : args) {
-            if (a.equals("--json")) {
-                json = true;
-            } else {
-                System.err.println("usage: OverheadBenchmark [--json]   (Python from $TAIPAN_PYTHON_EXEC or $TAIPAN_PYTHON)");
-                System.exit(2);
+        Path plot = null;
+        Set<Peer> peers = EnumSet.allOf(Peer.class);
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--json" -> json = true;
+                    case "--plot" -> plot = i + 1 < args.length && !args[i + 1].startsWith("--")
+                            ? Path.of(args[++i]) : Charts.defaultDir();
+                    case "--peers" -> peers = Peer.parse(args[++i]);
+                    default -> throw new IllegalArgumentException(args[i]);
+                }
             }
+        } catch (RuntimeException e) {
+            System.err.println("usage: OverheadBenchmark [--json] [--plot [DIR]] [--peers py4j,process|none]"
+                    + "   (Python from $TAIPAN_PYTHON_EXEC or $TAIPAN_PYTHON)");
+            System.exit(2);
         }
         String python = BenchReports.pythonForMain();
-        System.exit(run(python, json, System.out));
+        System.exit(run(python, json, plot, peers, System.out));
     }
 
     // ------------------------------------------------------------------ targets
@@ -211,7 +285,7 @@ public final class OverheadBenchmark {
             }
         }
 
-        private static String tail(Path file) {
+        static String tail(Path file) {
             try {
                 String s = Files.readString(file, StandardCharsets.UTF_8).strip();
                 return s.isEmpty() ? "(no stderr)" : s.length() > 2000 ? "..." + s.substring(s.length() - 2000) : s;
@@ -366,6 +440,7 @@ public final class OverheadBenchmark {
         return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 
+
     // ------------------------------------------------------------------ the run
 
     /** Median figures of one target in one scenario, with its rounds. */
@@ -388,7 +463,27 @@ public final class OverheadBenchmark {
         }
     }
 
-    record Scenario(int callers, Summary pool, Summary floor) {
+    /** {@code a / b} of p50, p99 and calls/s. */
+    record Ratio(double p50, double p99, double callsPerSecond) {
+        static Ratio of(Summary a, Summary b) {
+            return new Ratio(a.p50Us / b.p50Us, a.p99Us / b.p99Us, a.callsPerSecond / b.callsPerSecond);
+        }
+
+        Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("p50", round3(p50));
+            m.put("p99", round3(p99));
+            m.put("calls_per_s", round3(callsPerSecond));
+            return m;
+        }
+    }
+
+    /** One scenario's figures: the pool, the floor and the peers that ran (in {@link Peer} order). */
+    record Scenario(int callers, Summary pool, Summary floor, Map<Peer, Summary> peers) {
+        Scenario(int callers, Summary pool, Summary floor) {
+            this(callers, pool, floor, Map.of());
+        }
+
         double p50Ratio() {
             return pool.p50Us / floor.p50Us;
         }
@@ -404,28 +499,42 @@ public final class OverheadBenchmark {
         boolean targetMet() {
             return p50Ratio() <= TARGET_P50_RATIO;
         }
+
+        /** The peer's figures over the pool's ({@code py4j / pool}). */
+        Ratio overPool(Peer peer) {
+            return Ratio.of(peers.get(peer), pool);
+        }
+    }
+
+    /** A side of the comparison: its name, its target per number of callers, its warm-up. */
+    record Contender(String key, String shortName, Map<Integer, Target> byCallers, long minWarmupCallsPerCaller) {
     }
 
     static final class Runner {
         private final String python;
         private final Settings settings;
+        private final Set<Peer> peers;
         private final PrintStream progress;
 
-        Runner(String python, Settings settings, PrintStream progress) {
+        Runner(String python, Settings settings, Set<Peer> peers, PrintStream progress) {
             this.python = python;
             this.settings = settings;
+            this.peers = peers;
             this.progress = progress;
         }
 
         Report run() throws Exception {
             long t0 = System.nanoTime();
             Path dir = createPrivateTempDir();
-            List<FloorProcess> floors = new ArrayList<>();
+            List<Process> children = new CopyOnWriteArrayList<>();
             TaipanPool pool = null;
-            Thread hook = new Thread(() -> floors.forEach(f -> FloorProcess.kill(f.process)), "bench-floor-cleanup");
+            Py4jPeer py4j = null;
+            Thread hook = new Thread(() -> children.forEach(FloorProcess::kill), "bench-peer-cleanup");
             Runtime.getRuntime().addShutdownHook(hook);
+            List<FloorProcess> floors = new ArrayList<>();
             try {
-                progress.printf(Locale.ROOT, "starting the pool (%d worker, %d slots) and the floor...%n", WORKERS, SLOTS);
+                progress.printf(Locale.ROOT, "starting the pool (%d worker, %d slots), the floor%s...%n", WORKERS, SLOTS,
+                        peers.contains(Peer.PY4J) ? " and the Py4J peer" : "");
                 pool = TaipanPool.start(PoolConfig.builder()
                         .name("bench")
                         .python(python)
@@ -436,46 +545,77 @@ public final class OverheadBenchmark {
                 Target poolTarget = args -> p.call(FUNCTION, args);
                 FloorProcess direct = FloorProcess.start(python, dir, "floor-1", Duration.ofSeconds(30));
                 floors.add(direct);
+                children.add(direct.process);
                 FloorProcess muxed = FloorProcess.start(python, dir, "floor-n", Duration.ofSeconds(30));
                 floors.add(muxed);
+                children.add(muxed.process);
                 Target floor1 = new DirectFloor(direct);
                 MuxFloor floorN = new MuxFloor(muxed);
 
-                // Sanity: both answer the call as expected before anything is timed.
+                // Sanity: every side answers the call as expected before anything is timed.
                 check(poolTarget.call(ARGS), 1L, "pool echo");
                 check(floor1.call(ARGS), List.of(1L), "floor echo");
                 check(floorN.call(ARGS), List.of(1L), "floor echo (multiplexed)");
 
-                Map<Integer, Target> floorsByCallers = Map.of(1, floor1, 16, floorN);
-                for (int callers : CALLERS) {
-                    warmUp("pool", poolTarget, callers);
-                    warmUp("floor", floorsByCallers.get(callers), callers);
+                List<Contender> contenders = new ArrayList<>();
+                contenders.add(new Contender("pool", "pool", byCallers(poolTarget, poolTarget), MIN_WARMUP_CALLS));
+                contenders.add(new Contender("floor", "floor", byCallers(floor1, floorN), MIN_WARMUP_CALLS));
+                if (peers.contains(Peer.PY4J)) {
+                    py4j = startPy4j(python);
+                    children.add(py4j.process());
+                    Py4jPeer peer = py4j;
+                    // The same argument as the pool's call: the int 1 (the pool passes it as [1]).
+                    Target t = args -> peer.echo(1);
+                    check(t.call(ARGS), 1, "Py4J echo");
+                    contenders.add(new Contender(Peer.PY4J.key, Peer.PY4J.shortName, byCallers(t, t), MIN_WARMUP_CALLS));
                 }
-                Map<Integer, List<Round>> poolRounds = new LinkedHashMap<>();
-                Map<Integer, List<Round>> floorRounds = new LinkedHashMap<>();
-                for (int callers : CALLERS) {
-                    poolRounds.put(callers, new ArrayList<>());
-                    floorRounds.put(callers, new ArrayList<>());
+                if (peers.contains(Peer.PROCESS)) {
+                    ProcessPerCallPeer peer = new ProcessPerCallPeer(python);
+                    Target t = args -> peer.echo("1");
+                    check(t.call(ARGS), "1", "ProcessBuilder-per-call echo");
+                    contenders.add(new Contender(Peer.PROCESS.key, Peer.PROCESS.shortName, byCallers(t, t),
+                            MIN_WARMUP_CALLS_PROCESS));
                 }
+
+                for (int callers : CALLERS) {
+                    for (Contender c : contenders) {
+                        warmUp(c, callers);
+                    }
+                }
+                Map<String, Map<Integer, List<Round>>> rounds = new LinkedHashMap<>();
+                for (Contender c : contenders) {
+                    Map<Integer, List<Round>> m = new LinkedHashMap<>();
+                    for (int callers : CALLERS) {
+                        m.put(callers, new ArrayList<>());
+                    }
+                    rounds.put(c.key(), m);
+                }
+                int n = contenders.size();
                 for (int r = 0; r < settings.rounds; r++) {
                     for (int callers : CALLERS) {
-                        // Alternate which side goes first so that drift favours neither.
-                        boolean poolFirst = r % 2 == 0;
-                        for (int k = 0; k < 2; k++) {
-                            boolean isPool = (k == 0) == poolFirst;
-                            Target t = isPool ? poolTarget : floorsByCallers.get(callers);
-                            Round round = measure(t, callers, settings.roundMillis);
-                            (isPool ? poolRounds : floorRounds).get(callers).add(round);
-                            progress.printf(Locale.ROOT, "round %d/%d  %2d caller%s  %-5s  p50 %7.1f us  p99 %8.1f us  %8.0f calls/s%n",
-                                    r + 1, settings.rounds, callers, callers == 1 ? " " : "s", isPool ? "pool" : "floor",
+                        // Rotate which side goes first so that drift favours none (with two sides:
+                        // pool, floor / floor, pool / ...).
+                        for (int k = 0; k < n; k++) {
+                            Contender c = contenders.get((k + r) % n);
+                            Round round = measure(c.byCallers().get(callers), callers, settings.roundMillis);
+                            rounds.get(c.key()).get(callers).add(round);
+                            progress.printf(Locale.ROOT,
+                                    "round %d/%d  %2d caller%s  %-12s  p50 %9.1f us  p99 %9.1f us  %8.0f calls/s%n",
+                                    r + 1, settings.rounds, callers, callers == 1 ? " " : "s", c.shortName(),
                                     round.p50Us(), round.p99Us(), round.callsPerSecond());
                         }
                     }
                 }
                 List<Scenario> scenarios = new ArrayList<>();
                 for (int callers : CALLERS) {
-                    scenarios.add(new Scenario(callers, Summary.of(poolRounds.get(callers)),
-                            Summary.of(floorRounds.get(callers))));
+                    Map<Peer, Summary> peerSummaries = new LinkedHashMap<>();
+                    for (Peer peer : Peer.values()) {
+                        if (rounds.containsKey(peer.key)) {
+                            peerSummaries.put(peer, Summary.of(rounds.get(peer.key).get(callers)));
+                        }
+                    }
+                    scenarios.add(new Scenario(callers, Summary.of(rounds.get("pool").get(callers)),
+                            Summary.of(rounds.get("floor").get(callers)), peerSummaries));
                 }
                 String pythonVersion = pool.workers().stream().map(WorkerInfo::python).filter(Objects::nonNull)
                         .findFirst().orElse("unknown");
@@ -485,6 +625,9 @@ public final class OverheadBenchmark {
             } finally {
                 if (pool != null) {
                     pool.close();
+                }
+                if (py4j != null) {
+                    py4j.close();
                 }
                 floors.forEach(FloorProcess::close);
                 try {
@@ -496,14 +639,33 @@ public final class OverheadBenchmark {
             }
         }
 
-        private void warmUp(String name, Target target, int callers) throws Exception {
+        /** Starts the Py4J peer; a failure says how to install it or leave it out. */
+        static Py4jPeer startPy4j(String python) throws IOException, InterruptedException {
+            try {
+                return Py4jPeer.start(python, Duration.ofSeconds(60));
+            } catch (IOException e) {
+                throw new IOException(e.getMessage() + " (the Py4J peer needs py4j in " + python
+                        + ": pip install -e 'python[bench]', which bin/taipan setup does; or leave it out with"
+                        + " --peers)", e);
+            }
+        }
+
+        private static Map<Integer, Target> byCallers(Target one, Target many) {
+            Map<Integer, Target> m = new LinkedHashMap<>();
+            for (int callers : CALLERS) {
+                m.put(callers, callers == 1 ? one : many);
+            }
+            return m;
+        }
+
+        private void warmUp(Contender c, int callers) throws Exception {
             long calls = 0;
             long millis = settings.warmupMillis;
-            while (calls < MIN_WARMUP_CALLS * callers) {
-                calls += measure(target, callers, millis).calls();
+            while (calls < c.minWarmupCallsPerCaller() * callers) {
+                calls += measure(c.byCallers().get(callers), callers, millis).calls();
             }
-            progress.printf(Locale.ROOT, "warm-up   %2d caller%s  %-5s  %d calls%n", callers, callers == 1 ? " " : "s",
-                    name, calls);
+            progress.printf(Locale.ROOT, "warm-up   %2d caller%s  %-12s  %d calls%n", callers, callers == 1 ? " " : "s",
+                    c.shortName(), calls);
         }
 
         private static void check(Object got, Object expected, String what) {
@@ -567,9 +729,15 @@ public final class OverheadBenchmark {
         }
     }
 
+
     record Report(Machine machine, Settings settings, List<Scenario> scenarios, double totalSeconds) implements BenchReports.Report {
         boolean targetMet() {
             return scenarios.stream().allMatch(Scenario::targetMet);
+        }
+
+        /** The peers that ran, in {@link Peer} order. */
+        List<Peer> peers() {
+            return scenarios.isEmpty() ? List.of() : List.copyOf(scenarios.get(0).peers().keySet());
         }
 
         public Map<String, Object> toJson() {
@@ -582,10 +750,18 @@ public final class OverheadBenchmark {
             setup.put("pool_workers", WORKERS);
             setup.put("pool_slots", SLOTS);
             setup.put("floor", "python -m taipan_worker.floor (one process per scenario)");
+            for (Peer peer : peers()) {
+                setup.put(peer.key, describe(peer));
+            }
+            setup.put("order", "rotating from round to round: pool, floor" + peers().stream()
+                    .map(p -> ", " + p.shortName).reduce("", String::concat));
             setup.put("rounds", settings.rounds);
             setup.put("round_seconds", settings.roundMillis / 1000.0);
             setup.put("warmup_seconds_min", settings.warmupMillis / 1000.0);
             setup.put("warmup_calls_min_per_caller", MIN_WARMUP_CALLS);
+            if (peers().contains(Peer.PROCESS)) {
+                setup.put("warmup_calls_min_per_caller_process_per_call", MIN_WARMUP_CALLS_PROCESS);
+            }
             setup.put("quick", settings.quick);
             m.put("setup", setup);
             List<Map<String, Object>> sc = new ArrayList<>();
@@ -594,12 +770,12 @@ public final class OverheadBenchmark {
                 e.put("callers", s.callers);
                 e.put("pool", s.pool.toJson());
                 e.put("floor", s.floor.toJson());
-                Map<String, Object> ratio = new LinkedHashMap<>();
-                ratio.put("p50", round3(s.p50Ratio()));
-                ratio.put("p99", round3(s.p99Ratio()));
-                ratio.put("calls_per_s", round3(s.throughputRatio()));
-                e.put("pool_over_floor", ratio);
+                e.put("pool_over_floor", Ratio.of(s.pool, s.floor).toJson());
                 e.put("p50_target_met", s.targetMet());
+                for (Map.Entry<Peer, Summary> p : s.peers.entrySet()) {
+                    e.put(p.getKey().key, p.getValue().toJson());
+                    e.put(p.getKey().key + "_over_pool", s.overPool(p.getKey()).toJson());
+                }
                 sc.add(e);
             }
             m.put("scenarios", sc);
@@ -611,8 +787,19 @@ public final class OverheadBenchmark {
             return m;
         }
 
+        static String describe(Peer peer) {
+            return switch (peer) {
+                case PY4J -> "Py4J " + Py4jPeer.VERSION + " ClientServer (pinned threads, TCP loopback with TCP_NODELAY, auth token):"
+                        + " Java calls echo(1) on the proxy of a Python object implementing dev.taipan.bench.Py4jEcho,"
+                        + " the Python server entry point of python -m " + Py4jPeer.MODULE + " (one process)";
+                case PROCESS -> "new ProcessBuilder(python, \"-c\", \"" + ProcessPerCallPeer.CODE
+                        + "\", \"1\") per call: start, read stdout to EOF, wait for exit";
+            };
+        }
+
         public void printTable(PrintStream out) {
-            out.println("taipan bench overhead: no-op call through the pool vs. the floor");
+            out.println("taipan bench overhead: no-op call through the pool vs. the floor" + peers().stream()
+                    .map(p -> " vs. " + p.label).reduce("", String::concat));
             out.printf(Locale.ROOT, "machine : %d cores, %s, %s%n", machine.cores, machine.cpu, machine.os);
             out.printf(Locale.ROOT, "java    : %s%n", machine.java);
             out.printf(Locale.ROOT, "python  : %s%n", machine.python);
@@ -620,26 +807,81 @@ public final class OverheadBenchmark {
                     FUNCTION, ARGS);
             out.println("floor   : python -m taipan_worker.floor, same frames and codec over a Unix socket;"
                     + " 1 caller: write-then-read, 16 callers: one reader thread + per-id futures");
-            out.printf(Locale.ROOT, "method  : warm-up, then %d alternating rounds of %.1f s per side;"
-                    + " figures are medians across rounds%s%n", settings.rounds, settings.roundMillis / 1000.0,
-                    settings.quick ? " (QUICK run)" : "");
+            if (peers().contains(Peer.PY4J)) {
+                out.println("py4j    : " + describe(Peer.PY4J));
+            }
+            if (peers().contains(Peer.PROCESS)) {
+                out.println("process : " + describe(Peer.PROCESS));
+            }
+            out.printf(Locale.ROOT, "method  : warm-up, then %d rounds of %.1f s per side and scenario, the order"
+                    + " rotating from round to round; figures are medians across rounds%s%n", settings.rounds,
+                    settings.roundMillis / 1000.0, settings.quick ? " (QUICK run)" : "");
             out.println();
-            out.printf(Locale.ROOT, "%-8s %-12s %10s %10s %12s%n", "callers", "", "p50 (us)", "p99 (us)", "calls/s");
+            out.printf(Locale.ROOT, "%-8s %-14s %11s %11s %12s%n", "callers", "", "p50 (us)", "p99 (us)", "calls/s");
             for (Scenario s : scenarios) {
-                out.printf(Locale.ROOT, "%-8d %-12s %10.1f %10.1f %12.0f%n", s.callers, "pool", s.pool.p50Us,
-                        s.pool.p99Us, s.pool.callsPerSecond);
-                out.printf(Locale.ROOT, "%-8s %-12s %10.1f %10.1f %12.0f%n", "", "floor", s.floor.p50Us,
-                        s.floor.p99Us, s.floor.callsPerSecond);
-                out.printf(Locale.ROOT, "%-8s %-12s %9.2fx %9.2fx %11.2fx%n", "", "pool/floor", s.p50Ratio(),
-                        s.p99Ratio(), s.throughputRatio());
+                row(out, String.valueOf(s.callers), "pool", s.pool);
+                row(out, "", "floor", s.floor);
+                s.peers.forEach((peer, summary) -> row(out, "", peer.shortName, summary));
+                ratio(out, "pool/floor", Ratio.of(s.pool, s.floor));
+                s.peers.keySet().forEach(peer -> ratio(out, (peer == Peer.PROCESS ? "process" : peer.shortName) + "/pool",
+                        s.overPool(peer)));
             }
             out.println();
             for (Scenario s : scenarios) {
                 out.printf(Locale.ROOT, "target (pool p50 <= %.1fx floor), %2d caller%s: %s (%.2fx)%n", TARGET_P50_RATIO,
                         s.callers, s.callers == 1 ? " " : "s", s.targetMet() ? "met" : "NOT met", s.p50Ratio());
             }
+            for (Scenario s : scenarios) {
+                for (Peer peer : s.peers.keySet()) {
+                    Ratio r = s.overPool(peer);
+                    out.printf(Locale.ROOT, "%2d caller%s: %s / Taipan p50 = %s, Taipan calls/s = %s %s's%n", s.callers,
+                            s.callers == 1 ? " " : "s", peer.label, times(r.p50()), times(1 / r.callsPerSecond()),
+                            peer.label);
+                }
+            }
             out.printf(Locale.ROOT, "total time: %.1f s%n", totalSeconds);
         }
+
+        private static void row(PrintStream out, String callers, String name, Summary s) {
+            out.printf(Locale.ROOT, "%-8s %-14s %11.1f %11.1f %12.0f%n", callers, name, s.p50Us, s.p99Us,
+                    s.callsPerSecond);
+        }
+
+        private static void ratio(PrintStream out, String name, Ratio r) {
+            out.printf(Locale.ROOT, "%-8s %-14s %11s %11s %12s%n", "", name, ratioCell(r.p50()), ratioCell(r.p99()),
+                    ratioCell(r.callsPerSecond()));
+        }
+
+        /** {@code overhead-p50.png} and {@code overhead-throughput.png}: every side, log scale. */
+        @Override
+        public List<Path> writeCharts(Path dir) throws IOException {
+            List<String> categories = scenarios.stream()
+                    .map(s -> s.callers + (s.callers == 1 ? " caller" : " callers")).toList();
+            String subtitle = settings.quick ? " (QUICK run)" : "";
+            Charts.Bar p50 = Charts.bar("No-op call, p50 latency (median of " + settings.rounds + " rounds)" + subtitle,
+                    "caller threads", "p50 (µs, log scale)").logY().categories(categories);
+            Charts.Bar tput = Charts.bar("No-op call, throughput (median of " + settings.rounds + " rounds)" + subtitle,
+                    "caller threads", "calls/s (log scale)").logY().categories(categories);
+            p50.series("Taipan pool", scenarios.stream().map(s -> s.pool.p50Us).toList());
+            tput.series("Taipan pool", scenarios.stream().map(s -> s.pool.callsPerSecond).toList());
+            p50.series("floor (raw socket)", scenarios.stream().map(s -> s.floor.p50Us).toList());
+            tput.series("floor (raw socket)", scenarios.stream().map(s -> s.floor.callsPerSecond).toList());
+            for (Peer peer : peers()) {
+                p50.series(peer.label, scenarios.stream().map(s -> s.peers.get(peer).p50Us).toList());
+                tput.series(peer.label, scenarios.stream().map(s -> s.peers.get(peer).callsPerSecond).toList());
+            }
+            return List.of(p50.save(dir.resolve("overhead-p50.png")), tput.save(dir.resolve("overhead-throughput.png")));
+        }
+    }
+
+    /** {@code 7.30x}, {@code 480x}. */
+    static String times(double ratio) {
+        return ratio >= 100 ? String.format(Locale.ROOT, "%.0fx", ratio) : String.format(Locale.ROOT, "%.2fx", ratio);
+    }
+
+    /** A ratio in a table: {@code 1.65x}, {@code 600x}, {@code 0.0016x}. */
+    static String ratioCell(double ratio) {
+        return ratio > 0 && ratio < 0.01 ? String.format(Locale.ROOT, "%.2gx", ratio) : times(ratio);
     }
 
     static double round1(double v) {

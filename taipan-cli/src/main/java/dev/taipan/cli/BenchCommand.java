@@ -1,18 +1,33 @@
 package dev.taipan.cli;
 
+import dev.taipan.bench.Charts;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.nio.file.Path;
+
 /** {@code taipan bench ...}: benchmarks (see the taipan-bench module). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmarks of the pool and of DSPy runs through it.",
-        subcommands = {BenchOverheadCommand.class, BenchDspyCommand.class})
+        description = "Benchmarks of the pool (against peers: a raw socket floor, Py4J, a process per call)"
+                + " and of DSPy runs through it.",
+        subcommands = {BenchOverheadCommand.class, BenchPayloadCommand.class, BenchDspyCommand.class})
 final class BenchCommand implements Runnable {
+    /** What {@code --plot} without a directory stands for: {@link Charts#defaultDir()}. */
+    static final String PLOT_DEFAULT = "docs/bench";
+
     @CommandLine.ParentCommand
     TaipanCli cli;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** The directory of {@code --plot}: null without the option, {@link Charts#defaultDir()} without a value. */
+    static Path plotDir(String option) {
+        if (option == null) {
+            return null;
+        }
+        return option.equals(PLOT_DEFAULT) ? Charts.defaultDir() : Path.of(option);
+    }
 
     @Override
     public void run() {

@@ -5,11 +5,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code taipan bench overhead}: delegates to {@link OverheadBenchmark} in taipan-bench. */
 @Command(name = "overhead", mixinStandardHelpOptions = true,
-        description = "Per-call overhead of the pool compared with the raw socket floor.")
+        description = "Per-call overhead of the pool compared with the raw socket floor, Py4J and a Python"
+                + " process per call (ProcessBuilder), at 1 and 16 caller threads.")
 final class BenchOverheadCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     BenchCommand bench;
@@ -17,8 +19,31 @@ final class BenchOverheadCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
+    @Option(names = "--plot", arity = "0..1", paramLabel = "DIR", fallbackValue = BenchCommand.PLOT_DEFAULT,
+            description = "Also write PNG charts (overhead-p50.png, overhead-throughput.png) into DIR"
+                    + " (default: docs/bench under $TAIPAN_HOME, else under the current directory).")
+    String plot;
+
+    @Option(names = "--peers", paramLabel = "LIST", defaultValue = "py4j,process",
+            description = "Peers besides the floor: py4j, process (a Python process per call), all or none"
+                    + " (default ${DEFAULT-VALUE}).")
+    String peers;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
-        return OverheadBenchmark.run(bench.cli.python(), json, System.out);
+        Set<OverheadBenchmark.Peer> chosen;
+        try {
+            chosen = OverheadBenchmark.Peer.parse(peers);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--peers: " + e.getMessage());
+        }
+        if (!bench.cli.verbose) {
+            // Pool start/stop lines at INFO would interleave with the progress lines (all on stderr).
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        return OverheadBenchmark.run(bench.cli.python(), json, BenchCommand.plotDir(plot), chosen, System.out);
     }
 }

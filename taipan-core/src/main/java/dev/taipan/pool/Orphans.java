@@ -9,12 +9,15 @@ import java.util.Optional;
 /**
  * Finds and ends workers left behind by an earlier JVM of the same pool name that was
  * killed before it could stop them (normally the parent-death signal already did). A
- * process is ended only if its command line is a Taipan worker's ({@code -m taipan_worker}),
+ * process is ended only if its command line is a Taipan worker's ({@code -m taipan_worker}, or {@code -m taipan_worker.zygote} for a zygote and its forked workers),
  * names this pool, and names a parent process that no longer exists: a live pool's workers,
  * and every other process, are never touched.
  */
 final class Orphans {
     private static final Logger LOG = LoggerFactory.getLogger(Orphans.class);
+
+    /** Workers, and zygotes with the workers they forked (which keep the zygote's command line). */
+    private static final java.util.Set<String> WORKER_MODULES = java.util.Set.of("taipan_worker", "taipan_worker.zygote");
 
     private Orphans() {
     }
@@ -37,7 +40,7 @@ final class Orphans {
 
     static boolean isOrphanOf(List<String> args, String poolName) {
         int m = args.indexOf("-m");
-        if (m < 0 || m + 1 >= args.size() || !args.get(m + 1).equals("taipan_worker")) {
+        if (m < 0 || m + 1 >= args.size() || !WORKER_MODULES.contains(args.get(m + 1))) {
             return false;
         }
         if (!poolName.equals(valueOf(args, "--pool-name"))) {

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
  * Copies one of a worker's output streams into the log, line by line, tagged with the
  * worker id, and keeps the last lines for crash reports. The protocol runs over a socket,
  * so whatever a library prints here, even from C straight to fd 1, is only ever a log line.
+ * A spawned worker's pipes are read by {@link #run()}; a forked worker's lines arrive through
+ * its zygote and are pushed in with {@link #accept(String)} and {@link #end()}.
  */
 final class OutputPump implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger("dev.taipan.worker");
@@ -29,6 +31,11 @@ final class OutputPump implements Runnable {
     private final CountDownLatch finished = new CountDownLatch(1);
     private final Redactor redactor;
 
+    /** Pushed lines: see {@link #accept(String)}. */
+    OutputPump(String workerId, String stream, Redactor redactor) {
+        this(null, workerId, stream, redactor);
+    }
+
     OutputPump(InputStream in, String workerId, String stream, Redactor redactor) {
         this.redactor = redactor;
         this.in = in;
@@ -41,23 +48,33 @@ final class OutputPump implements Runnable {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
-                line = redactor.redact(line);
-                if (line.length() > MAX_LINE_CHARS) {
-                    line = line.substring(0, MAX_LINE_CHARS) + "… (" + line.length() + " chars)";
-                }
-                LOG.info("[{} {}] {}", workerId, stream, line);
-                synchronized (tail) {
-                    if (tail.size() == TAIL_LINES) {
-                        tail.removeFirst();
-                    }
-                    tail.addLast(line);
-                }
+                accept(line);
             }
         } catch (IOException e) {
             // The process went away and the pipe broke: that is the end of its output.
         } finally {
-            finished.countDown();
+            end();
         }
+    }
+
+    /** One line the worker wrote. */
+    void accept(String line) {
+        line = redactor.redact(line);
+        if (line.length() > MAX_LINE_CHARS) {
+            line = line.substring(0, MAX_LINE_CHARS) + "… (" + line.length() + " chars)";
+        }
+        LOG.info("[{} {}] {}", workerId, stream, line);
+        synchronized (tail) {
+            if (tail.size() == TAIL_LINES) {
+                tail.removeFirst();
+            }
+            tail.addLast(line);
+        }
+    }
+
+    /** The stream has ended. */
+    void end() {
+        finished.countDown();
     }
 
     /** Waits (bounded) until the stream has been read to its end, so the tail is complete. */

@@ -23,6 +23,12 @@ final class PendingCall {
     final SessionImpl session;
     final Duration timeout;
     final long startNanos = System.nanoTime();
+    /** The thread that submitted the call; for a synchronous call, the one that waits for it. */
+    final Thread submitter = Thread.currentThread();
+    /** True while {@code submit} routes the call (written by the submitter only). */
+    boolean submitting;
+    /** The connection the waiting caller reads its own reply from, or null. */
+    volatile Connection readingOn;
     final CompletableFuture<Object> result = new CompletableFuture<>();
     /** Chunk consumer and Python-callable Java functions, from the call's options. */
     final Consumer<Object> onChunk;
@@ -34,8 +40,8 @@ final class PendingCall {
     final boolean idempotent;
     int retriesLeft;
 
-    // Guarded by the engine's lock.
-    Worker worker;
+    // Written under the engine's lock; worker is also read without it (readOwnReply).
+    volatile Worker worker;
     boolean waiting;
     ScheduledFuture<?> acquireTimer;
 

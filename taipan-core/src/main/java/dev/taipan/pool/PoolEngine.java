@@ -254,7 +254,8 @@ public final class PoolEngine implements AutoCloseable {
                 long seq = heartbeatSeq.incrementAndGet();
                 heartbeats.execute(() -> {
                     try {
-                        c.write(Messages.heartbeat(seq));
+                        c.writeHeartbeat(Messages.heartbeat(seq));
+                        c.wakeParkedReader(); // someone must read the answer
                     } catch (IOException e) {
                         // The reader sees the broken socket too.
                     }
@@ -304,7 +305,7 @@ public final class PoolEngine implements AutoCloseable {
         events.workerStarting(w.id);
         String token = launcher.newToken();
         CompletableFuture<Connection> connected = listener.expect(w.id, token);
-        CompletableFuture<Process> launched;
+        CompletableFuture<WorkerProcess> launched;
         try {
             w.startTimer = scheduler.schedule(() -> {
                 if (stateOf(w) == WorkerState.STARTING) {
@@ -327,7 +328,7 @@ public final class PoolEngine implements AutoCloseable {
             }
             if (stateOf(w) == WorkerState.DEAD || isClosed()) {
                 // Spawned after close() took its snapshot, or after the worker was given up on.
-                ProcessTrees.kill(process);
+                process.kill();
             }
             process.onExit().thenRun(() -> workerDied(w, null, false));
             connected.whenComplete((conn, e) -> {
@@ -374,10 +375,8 @@ public final class PoolEngine implements AutoCloseable {
             }
             w.lastHeardNanos = System.nanoTime();
             onReady(w, hello);
-            Map<String, Object> msg;
-            while ((msg = conn.read()) != null) {
-                w.lastHeardNanos = System.nanoTime();
-                onMessage(w, msg);
+            while (!w.dead && readerTurn(w, conn)) {
+                // until the end of the stream, an error, or the worker's death
             }
         } catch (dev.taipan.protocol.ProtocolException e) {
             cause = e;
@@ -386,6 +385,52 @@ public final class PoolEngine implements AutoCloseable {
             cause = e;
         }
         workerDied(w, cause, protocolError);
+    }
+
+    /** How long the idle reader waits before looking at the socket anyway. */
+    private static final long READER_IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How long a reader or a caller reading its own reply waits on the socket before looking around. */
+    private static final long READ_SLICE_MILLIS = 1_000;
+
+    /** A reply (or a heartbeat's answer) is owed, so somebody must read. */
+    private static boolean readerHasWork(Worker w, Connection conn) {
+        return !w.pending.isEmpty() || conn.heartbeatOwed();
+    }
+
+    /**
+     * One turn of the reader thread, after hello. It reads only while a reply is owed and no
+     * synchronous caller is reading its own (see {@link #readOwnReply}); otherwise it waits,
+     * and every READER_IDLE_NANOS it looks at the socket for anything nobody asked for (an end
+     * of stream, an error about the connection). Returns false at a clean end of stream.
+     */
+    private boolean readerTurn(Worker w, Connection conn) throws IOException {
+        conn.parkReader(() -> w.dead || readerHasWork(w, conn), READER_IDLE_NANOS);
+        boolean idle = !readerHasWork(w, conn);
+        if (idle) {
+            if (!conn.tryLead()) {
+                return true; // a caller is reading
+            }
+        } else {
+            conn.lead();
+        }
+        try {
+            // Once nothing is owed, let go at once: the next lone caller can then read its own reply.
+            while (!w.dead && (idle || readerHasWork(w, conn))) {
+                Map<String, Object> msg = conn.next(idle ? 0 : READ_SLICE_MILLIS);
+                if (msg == null) {
+                    return false;
+                }
+                if (msg != Connection.NOTHING) {
+                    w.lastHeardNanos = System.nanoTime();
+                    onMessage(w, msg);
+                } else if (idle) {
+                    break;
+                }
+            }
+        } finally {
+            conn.unlead();
+        }
+        return true;
     }
 
     private void onReady(Worker w, Map<String, Object> hello) {
@@ -651,16 +696,16 @@ public final class PoolEngine implements AutoCloseable {
         if (conn != null) {
             conn.close();
         }
-        Process p = w.process;
+        WorkerProcess p = w.process;
         Integer exitCode = null;
         if (p != null) {
             if (p.isAlive() && (protocolError || cause != null)) {
-                ProcessTrees.kill(p);
+                p.kill();
             }
-            exitCode = ProcessTrees.awaitExit(p, 2_000);
-            if (exitCode == null) {
-                ProcessTrees.kill(p);
-                exitCode = ProcessTrees.awaitExit(p, 2_000);
+            exitCode = p.awaitExit(2_000);
+            if (exitCode == null && p.isAlive()) {
+                p.kill();
+                exitCode = p.awaitExit(2_000);
             }
         }
         OutputPump err = w.stderr;
@@ -837,7 +882,9 @@ public final class PoolEngine implements AutoCloseable {
             finish(call, null, new PoolClosedException("pool " + config.name() + " is closed"), Outcome.REJECTED);
             return call;
         }
+        call.submitting = true; // see send: the caller itself reads the reply, or wakes the reader
         route(call);
+        call.submitting = false;
         return call;
     }
 
@@ -939,7 +986,13 @@ public final class PoolEngine implements AutoCloseable {
             return;
         }
         try {
-            w.connection.write(call.frame);
+            Connection conn = w.connection;
+            conn.write(call.frame);
+            if (!call.submitting || call.submitter != Thread.currentThread()) {
+                // Nobody else will read the reply. Sent from submit, the caller itself reads it
+                // or wakes the reader (await, async).
+                conn.wakeParkedReader();
+            }
             if (call.isEnded()) {
                 sendCancel(w, call); // timed out or cancelled while we were writing it
             }
@@ -1055,12 +1108,12 @@ public final class PoolEngine implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        Process p = w.process;
+        WorkerProcess p = w.process;
         if (p != null) {
-            p.toHandle().destroy();
+            p.terminate();
             scheduler.schedule(() -> {
                 if (p.isAlive()) {
-                    ProcessTrees.kill(p);
+                    p.kill();
                 }
             }, config.killTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -1187,6 +1240,10 @@ public final class PoolEngine implements AutoCloseable {
         if (!call.end()) {
             return false;
         }
+        Connection reading = call.readingOn;
+        if (reading != null && Thread.currentThread() != call.submitter) {
+            reading.wakeLeader(); // the caller waits on the socket for this call: let it go
+        }
         call.cancelTimers();
         // Count first: a caller that sees its result also sees it in the stats.
         lock.lock();
@@ -1218,6 +1275,7 @@ public final class PoolEngine implements AutoCloseable {
 
     /** Waits for a call on the caller's thread; interruption cancels the call. */
     Object await(PendingCall call) {
+        readOwnReply(call);
         try {
             return call.result.get();
         } catch (ExecutionException e) {
@@ -1235,8 +1293,56 @@ public final class PoolEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * A synchronous caller reads its worker's socket itself until its own call ends, if no other
+     * thread is reading it (typically: the call is the worker's only one in flight). Frames
+     * for other calls are handled as the reader thread would. This saves the hand-off from
+     * the reader thread to the caller, which is most of the pool's own latency on a no-op call.
+     * Otherwise the reader thread reads (it is woken if it waits).
+     */
+    private void readOwnReply(PendingCall call) {
+        Worker w = call.worker;
+        Connection conn = w == null ? null : w.connection;
+        if (conn == null || call.isEnded()) {
+            return;
+        }
+        if (!conn.tryLead()) {
+            conn.wakeParkedReader();
+            return;
+        }
+        call.readingOn = conn; // finish() wakes us when the call ends another way
+        try {
+            while (!call.isEnded() && call.worker == w && !w.dead && !Thread.currentThread().isInterrupted()) {
+                Map<String, Object> msg = conn.next(READ_SLICE_MILLIS);
+                if (msg == null) {
+                    workerDied(w, null, false); // end of stream, as the reader thread would see it
+                    break;
+                }
+                if (msg != Connection.NOTHING) {
+                    w.lastHeardNanos = System.nanoTime();
+                    onMessage(w, msg);
+                }
+            }
+        } catch (dev.taipan.protocol.ProtocolException e) {
+            workerDied(w, e, true);
+        } catch (IOException | RuntimeException e) {
+            workerDied(w, e, false);
+        } finally {
+            call.readingOn = null;
+            conn.unlead();
+            if (readerHasWork(w, conn)) {
+                conn.wakeParkedReader(); // other replies are owed: the reader takes over
+            }
+        }
+    }
+
     /** The caller-facing future: completed on the callback executor, cancellable. */
     CompletableFuture<Object> async(PendingCall call) {
+        Worker w = call.worker;
+        Connection conn = w == null ? null : w.connection;
+        if (conn != null) {
+            conn.wakeParkedReader(); // see send: the reader reads the reply
+        }
         CallFuture f = new CallFuture(this, call);
         call.result.whenComplete((v, e) -> callbackExecutor.execute(() -> {
             if (e != null) {
@@ -1487,20 +1593,18 @@ public final class PoolEngine implements AutoCloseable {
         }
         List<ProcessHandle> trees = new ArrayList<>();
         for (Worker w : all) {
-            Process p = w.process;
+            WorkerProcess p = w.process;
             if (p != null) {
-                trees.addAll(ProcessTrees.snapshot(p));
-                // SIGTERM through the handle: Process.destroy() would also close our ends of
-                // the worker's stdout/stderr pipes, losing its last log lines.
-                p.toHandle().destroy();
+                trees.addAll(p.tree());
+                p.terminate();
             }
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(killMillis);
         for (Worker w : all) {
-            Process p = w.process;
+            WorkerProcess p = w.process;
             if (p != null) {
                 long left = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-                if (ProcessTrees.awaitExit(p, left) == null) {
+                if (p.awaitExit(left) == null && p.isAlive()) {
                     LOG.warn("pool {} worker {} did not exit {} ms after SIGTERM: killing it", config.name(), w.id,
                             killMillis);
                 }
@@ -1508,9 +1612,9 @@ public final class PoolEngine implements AutoCloseable {
         }
         trees.forEach(ProcessTrees::killIfAlive);
         for (Worker w : all) {
-            Process p = w.process;
+            WorkerProcess p = w.process;
             if (p != null) {
-                ProcessTrees.awaitExit(p, 2_000);
+                p.awaitExit(2_000);
             }
             Connection c = w.connection;
             if (c != null) {

@@ -2,7 +2,6 @@ package dev.taipan.pool;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Ending a worker means ending everything it started. Descendants are listed before the
@@ -13,18 +12,19 @@ final class ProcessTrees {
     }
 
     /** The process and all its current descendants, deepest first. */
-    static List<ProcessHandle> snapshot(Process p) {
+    static List<ProcessHandle> snapshot(ProcessHandle p) {
         List<ProcessHandle> all = new ArrayList<>();
         p.descendants().forEach(all::add);
         java.util.Collections.reverse(all);
-        all.add(p.toHandle());
+        all.add(p);
         return all;
     }
 
-    /** SIGKILL to the process and its descendants. */
-    static void kill(Process p) {
-        List<ProcessHandle> tree = snapshot(p);
-        p.destroyForcibly();
+    /** SIGKILL to every process of a {@link #snapshot}, the process itself first. */
+    static void kill(List<ProcessHandle> tree) {
+        if (!tree.isEmpty()) {
+            killIfAlive(tree.get(tree.size() - 1));
+        }
         tree.forEach(ProcessTrees::killIfAlive);
     }
 
@@ -47,18 +47,5 @@ final class ProcessTrees {
             // Not Linux, or the process is gone.
         }
         return -1;
-    }
-
-    /** The exit status, or null if the process is still running after {@code millis}. */
-    static Integer awaitExit(Process p, long millis) {
-        try {
-            if (p.waitFor(millis, TimeUnit.MILLISECONDS)) {
-                return p.exitValue();
-            }
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return p.isAlive() ? null : p.exitValue();
-        }
     }
 }

@@ -100,14 +100,20 @@ final class SocketListener implements AutoCloseable {
     }
 
     private void authenticate(SocketChannel ch) {
-        ScheduledFuture<?> deadline = scheduler.schedule(() -> closeQuietly(ch), authTimeoutMillis,
-                TimeUnit.MILLISECONDS);
+        Connection conn;
         try {
-            Connection conn = new Connection(ch, maxFrameBytes);
+            conn = new Connection(ch, maxFrameBytes);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("dropped a connection to {}: {}", socketPath, e.toString());
+            closeQuietly(ch);
+            return;
+        }
+        ScheduledFuture<?> deadline = scheduler.schedule(conn::close, authTimeoutMillis, TimeUnit.MILLISECONDS);
+        try {
             Map<String, Object> first = conn.read();
             if (first == null || !Messages.AUTH.equals(Messages.type(first))) {
                 LOG.warn("dropped a connection to {}: first frame was not 'auth'", socketPath);
-                closeQuietly(ch);
+                conn.close();
                 return;
             }
             String workerId = Messages.string(first, "worker_id");
@@ -117,18 +123,18 @@ final class SocketListener implements AutoCloseable {
                 // Never log the token itself.
                 LOG.warn("dropped a connection to {} claiming worker '{}': {}", socketPath, workerId,
                         exp == null ? "no such worker is starting" : "wrong secret");
-                closeQuietly(ch);
+                conn.close();
                 return;
             }
             deadline.cancel(false);
             if (!exp.connection.complete(conn)) {
-                closeQuietly(ch);
+                conn.close();
             }
         } catch (IOException | RuntimeException e) {
             if (!closed) {
                 LOG.warn("dropped a connection to {} during authentication: {}", socketPath, e.toString());
             }
-            closeQuietly(ch);
+            conn.close();
         } finally {
             deadline.cancel(false);
         }

@@ -20,7 +20,7 @@ final class Worker {
     final Map<Long, PendingCall> pending = new ConcurrentHashMap<>();
     final CompletableFuture<Void> ready = new CompletableFuture<>();
 
-    volatile Process process;
+    volatile WorkerProcess process;
     volatile Connection connection;
     volatile OutputPump stdout;
     volatile OutputPump stderr;
@@ -54,7 +54,7 @@ final class Worker {
     }
 
     long pid() {
-        Process p = process;
+        WorkerProcess p = process;
         return p == null ? -1 : p.pid();
     }
 

@@ -1,6 +1,7 @@
 package dev.taipan.pool;
 
 import dev.taipan.PoolConfig;
+import dev.taipan.StartMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,12 +18,16 @@ import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 
 /**
- * Starts worker processes. Every process is spawned from one long-lived thread per pool:
- * on Linux a worker's parent-death signal fires when the <em>thread</em> that forked it
- * exits, so spawning from short-lived threads would kill healthy workers.
+ * Starts worker processes: forked from the pool's {@link Zygote} in {@link StartMode#ZYGOTE},
+ * spawned otherwise (and whenever the zygote cannot serve). Every process, the zygote
+ * included, is started from one long-lived thread per pool: on Linux a process's
+ * parent-death signal fires when the <em>thread</em> that forked it exits, so starting from
+ * short-lived threads would kill healthy workers.
  */
 final class WorkerLauncher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerLauncher.class);
+    /** Zygotes that die or never become ready, in a row, before the pool gives up on forking. */
+    private static final int MAX_ZYGOTE_FAILURES = 2;
 
     private final PoolConfig config;
     private final String runId;
@@ -31,6 +36,11 @@ final class WorkerLauncher implements AutoCloseable {
     private final ExecutorService spawner;
     private final SecureRandom random = new SecureRandom();
     private final Redactor redactor;
+    // Touched only on the spawner thread (and by close()).
+    private volatile Zygote zygote;
+    private int zygoteFailures;
+    private volatile boolean forking;
+    private volatile boolean closed;
 
     WorkerLauncher(PoolConfig config, String runId, Path socketPath, PoolThreads threads, Redactor redactor) {
         this.config = config;
@@ -38,6 +48,7 @@ final class WorkerLauncher implements AutoCloseable {
         this.runId = runId;
         this.socketPath = socketPath;
         this.threads = threads;
+        this.forking = config.startMode() == StartMode.ZYGOTE;
         this.spawner = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, config.name() + "-spawner");
             t.setDaemon(true);
@@ -52,15 +63,18 @@ final class WorkerLauncher implements AutoCloseable {
         return HexFormat.of().formatHex(b);
     }
 
+    /** The worker's command line ({@code workerId} null: the zygote's). */
     List<String> command(String workerId) {
         List<String> cmd = new ArrayList<>();
         cmd.add(config.python());
         cmd.add("-m");
-        cmd.add("taipan_worker");
+        cmd.add(workerId == null ? "taipan_worker.zygote" : "taipan_worker");
         cmd.add("--socket");
         cmd.add(socketPath.toString());
-        cmd.add("--worker-id");
-        cmd.add(workerId);
+        if (workerId != null) {
+            cmd.add("--worker-id");
+            cmd.add(workerId);
+        }
         cmd.add("--slots");
         cmd.add(Integer.toString(config.slots()));
         cmd.add("--max-frame-bytes");
@@ -78,45 +92,149 @@ final class WorkerLauncher implements AutoCloseable {
         return cmd;
     }
 
-    CompletableFuture<Process> launch(Worker w, String token) {
+    /** Whether workers are being forked from a zygote (false once the pool fell back to spawning). */
+    boolean forking() {
+        return forking;
+    }
+
+    CompletableFuture<WorkerProcess> launch(Worker w, String token) {
         return CompletableFuture.supplyAsync(() -> {
-            ProcessBuilder pb = new ProcessBuilder(command(w.id));
-            Map<String, String> env = pb.environment();
-            env.putAll(config.environment());
-            env.put("TAIPAN_WORKER_TOKEN", token);
-            env.put("PYTHONUNBUFFERED", "1");
-            if (!config.pythonPath().isEmpty()) {
-                String extra = config.pythonPath().stream().map(p -> p.toAbsolutePath().toString())
-                        .collect(Collectors.joining(File.pathSeparator));
-                String existing = env.get("PYTHONPATH");
-                env.put("PYTHONPATH", existing == null || existing.isEmpty() ? extra
-                        : extra + File.pathSeparator + existing);
+            WorkerProcess p = forking ? fork(w, token) : null;
+            if (p == null) {
+                p = spawn(w, token);
             }
-            if (config.workingDirectory() != null) {
-                pb.directory(config.workingDirectory().toFile());
-            }
-            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            Process p;
-            try {
-                p = pb.start();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("cannot run " + config.python() + ": " + e.getMessage(), e);
-            }
-            w.process = p;
-            OutputPump out = new OutputPump(p.getInputStream(), w.id, "stdout", redactor);
-            OutputPump err = new OutputPump(p.getErrorStream(), w.id, "stderr", redactor);
-            w.stdout = out;
-            w.stderr = err;
-            threads.start(w.id + "-stdout", out);
-            threads.start(w.id + "-stderr", err);
-            LOG.info("pool {} worker {} stage=spawned pid={} in {} ms", config.name(), w.id, p.pid(),
+            LOG.info("pool {} worker {} stage={} pid={} in {} ms", config.name(), w.id,
+                    p instanceof ForkedProcess ? "forked" : "spawned", p.pid(),
                     (System.nanoTime() - w.startNanos) / 1_000_000);
             return p;
         }, spawner);
     }
 
+    private WorkerProcess fork(Worker w, String token) {
+        Zygote z = readyZygote(w);
+        if (z == null) {
+            return null;
+        }
+        try {
+            ForkedProcess p = z.fork(w.id, token, Math.max(1_000, config.startTimeout().toMillis() / 4));
+            w.process = p;
+            w.stdout = p.stdout;
+            w.stderr = p.stderr;
+            zygoteFailures = 0;
+            return p;
+        } catch (Zygote.ZygoteException e) {
+            zygoteFailed(z, e);
+            return null;
+        }
+    }
+
+    /** The live zygote, started if need be; null if the pool is spawning instead. */
+    private Zygote readyZygote(Worker w) {
+        Zygote z = zygote;
+        if (z != null && z.isAlive()) {
+            return z;
+        }
+        if (z != null) {
+            zygote = null;
+            z.close(0);
+        }
+        try {
+            z = new Zygote(config.name(), start(command(null), null), redactor, threads);
+        } catch (java.io.UncheckedIOException e) {
+            forking = false;
+            LOG.warn("pool {}: cannot start the zygote ({}); spawning workers instead", config.name(), e.getMessage());
+            return null;
+        }
+        zygote = z;
+        long left = config.startTimeout().toMillis() - (System.nanoTime() - w.startNanos) / 1_000_000;
+        try {
+            Map<String, Object> ready = z.awaitReady(Math.max(left, 1));
+            long threadCount = ((Number) ready.get("threads")).longValue();
+            if (threadCount > 1) {
+                forking = false;
+                zygote = null;
+                z.close(0);
+                LOG.warn("pool {}: importing {} started {} threads in the zygote, and forking would copy their "
+                        + "locks mid-use; spawning workers instead", config.name(), config.modules(), threadCount - 1);
+                return null;
+            }
+            LOG.info("pool {} zygote pid={} ready: imported {} in {} ms", config.name(), z.pid(),
+                    ready.get("imported"), ready.get("ms"));
+            if (closed) {
+                z.close(0); // close() ran while it started: it must not outlive the pool
+            }
+            return z;
+        } catch (Zygote.ZygoteException e) {
+            zygoteFailed(z, e);
+            return null;
+        }
+    }
+
+    private void zygoteFailed(Zygote z, RuntimeException e) {
+        if (zygote == z) {
+            zygote = null;
+        }
+        z.close(0);
+        if (++zygoteFailures >= MAX_ZYGOTE_FAILURES) {
+            forking = false;
+            LOG.warn("pool {}: {}; {} zygotes failed in a row: spawning workers from now on", config.name(),
+                    e.getMessage(), zygoteFailures);
+        } else {
+            LOG.warn("pool {}: {}; spawning this worker, and starting a new zygote for the next", config.name(),
+                    e.getMessage());
+        }
+    }
+
+    private WorkerProcess spawn(Worker w, String token) {
+        Process p = start(command(w.id), token);
+        SpawnedProcess sp = new SpawnedProcess(p);
+        w.process = sp;
+        OutputPump out = new OutputPump(p.getInputStream(), w.id, "stdout", redactor);
+        OutputPump err = new OutputPump(p.getErrorStream(), w.id, "stderr", redactor);
+        w.stdout = out;
+        w.stderr = err;
+        threads.start(w.id + "-stdout", out);
+        threads.start(w.id + "-stderr", err);
+        return sp;
+    }
+
+    /** Starts a worker ({@code token} set) or the zygote ({@code token} null; its stdin is the control channel). */
+    private Process start(List<String> command, String token) {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        Map<String, String> env = pb.environment();
+        env.putAll(config.environment());
+        if (token != null) {
+            env.put("TAIPAN_WORKER_TOKEN", token);
+        }
+        env.put("PYTHONUNBUFFERED", "1");
+        if (!config.pythonPath().isEmpty()) {
+            String extra = config.pythonPath().stream().map(p -> p.toAbsolutePath().toString())
+                    .collect(Collectors.joining(File.pathSeparator));
+            String existing = env.get("PYTHONPATH");
+            env.put("PYTHONPATH", existing == null || existing.isEmpty() ? extra
+                    : extra + File.pathSeparator + existing);
+        }
+        if (config.workingDirectory() != null) {
+            pb.directory(config.workingDirectory().toFile());
+        }
+        if (token != null) {
+            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        }
+        try {
+            return pb.start();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot run " + config.python() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stops starting processes and ends the zygote (its remaining workers die with it). */
     @Override
     public void close() {
+        closed = true;
         spawner.shutdownNow();
+        Zygote z = zygote;
+        if (z != null) {
+            z.close();
+        }
     }
 }

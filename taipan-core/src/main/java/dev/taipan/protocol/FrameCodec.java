@@ -74,6 +74,17 @@ public final class FrameCodec {
         return decodeBody(body);
     }
 
+    /**
+     * The body length declared by the 4-byte header at {@code buf[off]}, checked like
+     * {@link #read} checks it (not 0, not over {@code maxFrameBytes}) before anything else.
+     */
+    public static int bodyLength(byte[] buf, int off, int maxFrameBytes) {
+        long length = ((buf[off] & 0xFFL) << 24) | ((buf[off + 1] & 0xFFL) << 16)
+                | ((buf[off + 2] & 0xFFL) << 8) | (buf[off + 3] & 0xFFL);
+        checkLength(length, maxFrameBytes);
+        return (int) length;
+    }
+
     static void checkLength(long length, int maxFrameBytes) {
         if (length == 0) {
             throw new ProtocolException("frame of length 0");
@@ -86,14 +97,19 @@ public final class FrameCodec {
 
     /** Decodes and validates one frame body: exactly one map, version 1, a known type. */
     public static Map<String, Object> decodeBody(byte[] body) {
+        return decodeBody(body, 0, body.length);
+    }
+
+    /** {@link #decodeBody(byte[])} of the {@code length} bytes at {@code buf[off]}, without copying them. */
+    public static Map<String, Object> decodeBody(byte[] buf, int off, int length) {
         Object value;
-        try (MessageUnpacker u = MessagePack.newDefaultUnpacker(body)) {
+        try (MessageUnpacker u = MessagePack.newDefaultUnpacker(buf, off, length)) {
             if (!u.hasNext()) {
                 throw new ProtocolException("empty frame body");
             }
-            value = Values.unpack(u, body.length);
+            value = Values.unpack(u, length);
             if (u.hasNext()) {
-                throw new ProtocolException("frame body has " + (body.length - u.getTotalReadBytes())
+                throw new ProtocolException("frame body has " + (length - u.getTotalReadBytes())
                         + " trailing bytes after its message");
             }
         } catch (ProtocolException e) {
