@@ -715,6 +715,7 @@ public final class PoolEngine implements AutoCloseable {
         String tail = w.stderrTail();
         Integer signal = exitCode != null && exitCode > 128 ? exitCode - 128 : null;
         String how = p == null ? "could not start the process: " + (cause == null ? "unknown" : cause.getMessage())
+                : exitCode == null && !p.isAlive() ? "ended with its zygote (exit status unknown)"
                 : describeExit(exitCode, signal, cause);
         WorkerLostException lost = RemoteErrors.workerLost(w.id, how, exitCode, signal, tail, cause, protocolError);
         if (closing) {
