@@ -87,10 +87,16 @@ public final class DspyBenchmark {
      */
     public static int run(String python, boolean json, boolean quick, int workers, int slots, String engine,
                           PrintStream out) {
-        return run(python, json, quick, workers, slots, engine, out, System.err);
+        return run(python, json, null, quick, workers, slots, engine, out, System.err);
     }
 
-    static int run(String python, boolean json, boolean quick, int workers, int slots, String engine,
+    /** As {@link #run(String, boolean, boolean, int, int, String, PrintStream)}; also writes {@code dspy-throughput.png} into {@code plotDir} unless it is null. */
+    public static int run(String python, boolean json, Path plotDir, boolean quick, int workers, int slots,
+                          String engine, PrintStream out) {
+        return run(python, json, plotDir, quick, workers, slots, engine, out, System.err);
+    }
+
+    static int run(String python, boolean json, Path plotDir, boolean quick, int workers, int slots, String engine,
                    PrintStream out, PrintStream progress) {
         Objects.requireNonNull(out, "out");
         if (python == null || python.isBlank()) {
@@ -102,25 +108,29 @@ public final class DspyBenchmark {
             return 1;
         }
         boolean q = quick || "1".equals(System.getenv("TAIPAN_BENCH_QUICK"));
-        return BenchReports.runAndPrint("dspy", () -> new Runner(python, Settings.of(q, workers, slots, engine == null ? DEFAULT_ENGINE : engine), progress).run(), json, out);
+        return BenchReports.runAndPrint("dspy", () -> new Runner(python, Settings.of(q, workers, slots, engine == null ? DEFAULT_ENGINE : engine), progress).run(), json, plotDir, out);
     }
 
     /** {@code java -cp ... dev.taipan.bench.DspyBenchmark [--json] [--quick]}; Python as for the overhead benchmark. */
     public static void main(String[] args) {
         boolean json = false;
         boolean quick = false;
-        for (String a : args) {
+        Path plot = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
             if (a.equals("--json")) {
                 json = true;
             } else if (a.equals("--quick")) {
                 quick = true;
+            } else if (a.equals("--plot")) {
+                plot = i + 1 < args.length && !args[i + 1].startsWith("--") ? Path.of(args[++i]) : Charts.defaultDir();
             } else {
-                System.err.println("usage: DspyBenchmark [--json] [--quick]   (Python from $TAIPAN_PYTHON_EXEC or $TAIPAN_PYTHON)");
+                System.err.println("usage: DspyBenchmark [--json] [--quick] [--plot [DIR]]   (Python from $TAIPAN_PYTHON_EXEC or $TAIPAN_PYTHON)");
                 System.exit(2);
             }
         }
         String python = BenchReports.pythonForMain();
-        System.exit(run(python, json, quick, DEFAULT_WORKERS, DEFAULT_SLOTS, DEFAULT_ENGINE, System.out));
+        System.exit(run(python, json, plot, quick, DEFAULT_WORKERS, DEFAULT_SLOTS, DEFAULT_ENGINE, System.out));
     }
 
     // ------------------------------------------------------------------ measuring
@@ -472,6 +482,20 @@ public final class DspyBenchmark {
                     "target (at %d callers, multi-slot >= %.0fx one-call-per-worker throughput on %d workers): %s (%.2fx)%n",
                     TARGET_CALLERS, TARGET_RATIO, settings.workers, targetMet() ? "met" : "NOT met", p.ratio()));
             out.printf(Locale.ROOT, "total time: %.1f s%n", totalSeconds);
+        }
+
+        /** {@code dspy-throughput.png}: runs/s per number of callers, both pools, log scale. */
+        @Override
+        public List<Path> writeCharts(Path dir) throws IOException {
+            return List.of(Charts.bar("DSPy Predict runs/s, " + settings.workers + " workers (median of "
+                            + settings.rounds + " round" + (settings.rounds == 1 ? "" : "s") + ")"
+                            + (settings.quick ? " (QUICK run)" : ""), "caller threads", "runs/s (log scale)").logY()
+                    .categories(points.stream().map(p -> String.valueOf(p.callers)).toList())
+                    .series("multi-slot " + settings.workers + "x" + settings.slots,
+                            points.stream().map(p -> p.multi.callsPerSecond).toList())
+                    .series("one call per worker " + settings.workers + "x1",
+                            points.stream().map(p -> p.single.callsPerSecond).toList())
+                    .save(dir.resolve("dspy-throughput.png")));
         }
 
         private static void row(PrintStream out, String callers, String pool, Summary s) {

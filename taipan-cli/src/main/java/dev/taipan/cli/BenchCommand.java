@@ -8,9 +8,10 @@ import java.nio.file.Path;
 
 /** {@code taipan bench ...}: benchmarks (see the taipan-bench module). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmarks of the pool (against peers: a raw socket floor, Py4J, a process per call)"
-                + " and of DSPy runs through it.",
-        subcommands = {BenchOverheadCommand.class, BenchPayloadCommand.class, BenchDspyCommand.class})
+        description = "Benchmarks of the pool (against peers: a raw socket floor, Py4J, a process per call),"
+                + " of DSPy runs through it, and of its start modes (zygote vs. spawn: startup, recovery, memory).",
+        subcommands = {BenchOverheadCommand.class, BenchPayloadCommand.class, BenchDspyCommand.class,
+                BenchStartupCommand.class, BenchRecoveryCommand.class, BenchMemoryCommand.class})
 final class BenchCommand implements Runnable {
     /** What {@code --plot} without a directory stands for: {@link Charts#defaultDir()}. */
     static final String PLOT_DEFAULT = "docs/bench";

@@ -18,6 +18,11 @@ final class BenchDspyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
+    @Option(names = "--plot", arity = "0..1", paramLabel = "DIR", fallbackValue = BenchCommand.PLOT_DEFAULT,
+            description = "Also write a PNG chart (dspy-throughput.png) into DIR"
+                    + " (default: docs/bench under $TAIPAN_HOME, else under the current directory).")
+    String plot;
+
     @Option(names = "--quick", description = "A short run (about 70 s); also TAIPAN_BENCH_QUICK=1.")
     boolean quick;
 
@@ -38,6 +43,6 @@ final class BenchDspyCommand implements Callable<Integer> {
             // Pool start/stop lines at INFO would interleave with the progress lines (all on stderr).
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
-        return DspyBenchmark.run(bench.cli.python(), json, quick, workers, slots, engine, System.out);
+        return DspyBenchmark.run(bench.cli.python(), json, BenchCommand.plotDir(plot), quick, workers, slots, engine, System.out);
     }
 }

@@ -1,0 +1,53 @@
+package dev.taipan.bench;
+
+import dev.taipan.StartMode;
+import dev.taipan.TaipanPool;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * One kill-and-recover measurement of {@code taipan bench recovery}, with the light test module
+ * instead of DSPy: the time is positive and the call that ends it was answered by a new process.
+ */
+class RecoveryBenchmarkTest {
+    static String python() {
+        String p = System.getProperty("taipan.python");
+        if (p != null && Files.isExecutable(Path.of(p))) {
+            return p;
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path venv = dir.resolve(".venv/bin/python");
+            if (Files.isExecutable(venv)) {
+                return venv.toString();
+            }
+        }
+        throw new IllegalStateException("no project venv (-Dtaipan.python or .venv/bin/python)");
+    }
+
+    @Test
+    @Timeout(30)
+    void measuresAKillUntilTheReplacementAnswers() {
+        RecoveryBenchmark.Clock clock = new RecoveryBenchmark.Clock();
+        TaipanPool pool = TaipanPool.start(RecoveryBenchmark.config("bench-recovery-test", python(),
+                "taipan_worker.testing", StartMode.ZYGOTE, clock).startTimeout(Duration.ofSeconds(20)).build());
+        try {
+            RecoveryBenchmark.Kill kill = RecoveryBenchmark.killAndRecover(pool, clock, Duration.ofSeconds(20));
+            assertTrue(kill.ms() > 0, "recovery time: " + kill);
+            assertNotEquals(kill.oldPid(), kill.newPid(), "the replacement is a new process: " + kill);
+            assertFalse(ProcessHandle.of(kill.oldPid()).map(ProcessHandle::isAlive).orElse(false),
+                    "the killed worker is gone: " + kill);
+            // The pool's events came in order: death noticed, then the replacement ready, then the answer.
+            assertTrue(kill.exitedMs() <= kill.readyMs() && kill.readyMs() <= kill.ms(), "phases: " + kill);
+        } finally {
+            StartModes.closeAndAwait(pool);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.taipan.cli;
+
+import dev.taipan.bench.MemoryBenchmark;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.Callable;
+
+/** {@code taipan bench memory}: delegates to {@link MemoryBenchmark} in taipan-bench. */
+@Command(name = "memory", mixinStandardHelpOptions = true,
+        description = "Proportional set size (PSS) per worker with DSPy imported, 4 workers: forked from a zygote"
+                + " vs. spawned; RSS and the zygote's own PSS too.")
+final class BenchMemoryCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    BenchCommand bench;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--json", description = "Print the report as JSON.")
+    boolean json;
+
+    @Option(names = "--plot", arity = "0..1", paramLabel = "DIR", fallbackValue = BenchCommand.PLOT_DEFAULT,
+            description = "Also write a PNG chart (memory.png) into DIR"
+                    + " (default: docs/bench under $TAIPAN_HOME, else under the current directory).")
+    String plot;
+
+    @Option(names = "--quick", description = "One round instead of 3; also TAIPAN_BENCH_QUICK=1.")
+    boolean quick;
+
+    @Option(names = "--module", paramLabel = "MODULE", defaultValue = "taipan_worker.dspy",
+            description = "The module every worker imports (default ${DEFAULT-VALUE}).")
+    String module;
+
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "4",
+            description = "Workers per pool (default ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--dspy-runs", paramLabel = "K", defaultValue = "10",
+            description = "DSPy Predict calls per worker before the second reading (default ${DEFAULT-VALUE};"
+                    + " 0 skips it; only with taipan_worker.dspy).")
+    int dspyRuns;
+
+    @Override
+    public Integer call() {
+        if (workers < 1 || workers > 64) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--workers must be 1..64, got " + workers);
+        }
+        if (dspyRuns < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dspy-runs must be >= 0, got " + dspyRuns);
+        }
+        if (!bench.cli.verbose) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        return MemoryBenchmark.run(bench.cli.python(), json, BenchCommand.plotDir(plot), quick, module, workers,
+                dspyRuns, System.out);
+    }
+}
