@@ -49,6 +49,7 @@ class StartModeTest {
             // Each forked worker is its own process with its own pid and process group.
             Set<Long> pids = pool.workers().stream().map(WorkerInfo::pid).collect(Collectors.toSet());
             assertEquals(3, pids.size());
+            assertTrue(pool.workers().stream().allMatch(WorkerInfo::forked));
         }
     }
 
@@ -56,6 +57,7 @@ class StartModeTest {
     void spawnModeStartsEveryWorkerFromTheJvm() {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(2).startMode(StartMode.SPAWN).build())) {
             assertEquals(Set.of(ProcessHandle.current().pid()), parents(pool));
+            assertTrue(pool.workers().stream().noneMatch(WorkerInfo::forked));
             assertEquals(5L, pool.call("taipan_worker.testing:add", List.of(2, 3)));
         }
     }
@@ -94,6 +96,7 @@ class StartModeTest {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(2).startMode(StartMode.ZYGOTE)
                 .pythonPath(dir).modules("starts_a_thread").build())) {
             assertEquals(Set.of(ProcessHandle.current().pid()), parents(pool));
+            assertTrue(pool.workers().stream().noneMatch(WorkerInfo::forked));
             assertEquals("hi", pool.call("starts_a_thread:hello", List.of()));
         }
     }

@@ -684,9 +684,16 @@ public final class PoolEngine implements AutoCloseable {
         final boolean ready = wasReady;
         final boolean stopping = closing;
         final long delay = delayMillis;
+        // A worker that was serving is replaced at once, not after the post-mortem: waiting for
+        // its exit status and the end of its stderr would add that wait to every recovery.
+        final boolean replaceLater = respawn && !wasReady; // a start failure: after its backoff
+        if (respawn && !replaceLater) {
+            LOG.info("pool {} replacing worker {} now", config.name(), w.id);
+            scheduleReplacement(w, 0);
+        }
         // Post-mortem off the reader / process-reaper thread: it waits for the exit status.
         threads.start(w.id + "-reaper", () -> postMortem(w, cause, protocolError, ready, stopping,
-                strandedWaiters, lostSessions, respawn, delay));
+                strandedWaiters, lostSessions, replaceLater, delay));
     }
 
     private void postMortem(Worker w, Throwable cause, boolean protocolError, boolean wasReady, boolean closing,
@@ -752,11 +759,7 @@ public final class PoolEngine implements AutoCloseable {
         events.workerExited(w.id, exitCode, how);
         if (respawn) {
             LOG.info("pool {} replacing worker {} in {} ms", config.name(), w.id, delayMillis);
-            try {
-                scheduler.schedule(() -> replace(w.id), delayMillis, TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException e) {
-                // The pool closed meanwhile.
-            }
+            scheduleReplacement(w, delayMillis);
         }
     }
 
@@ -801,6 +804,14 @@ public final class PoolEngine implements AutoCloseable {
             if (c != null) {
                 finish(c, null, error.apply(c), outcome);
             }
+        }
+    }
+
+    private void scheduleReplacement(Worker w, long delayMillis) {
+        try {
+            scheduler.schedule(() -> replace(w.id), delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // The pool closed meanwhile.
         }
     }
 

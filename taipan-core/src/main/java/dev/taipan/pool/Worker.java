@@ -67,6 +67,7 @@ final class Worker {
     WorkerInfo info() {
         Map<String, Object> h = hello;
         String python = h == null ? null : String.valueOf(h.get("python"));
-        return new WorkerInfo(id, pid(), state.name(), inFlight, sessions, callsCompleted, startedAt, python);
+        return new WorkerInfo(id, pid(), state.name(), inFlight, sessions, callsCompleted, startedAt, python,
+                process instanceof ForkedProcess);
     }
 }
