@@ -182,6 +182,34 @@ def encode_ordered_frame(
     return _pack_header(size) + body
 
 
+_RESULT_HEAD = b"\x84\xa1v\x01\xa4type\xa6result\xa2id"  # map of 4: v=1, type="result", "id" key
+_VALUE_KEY = b"\xa5value"
+
+
+def encode_result_frame(
+    cid: int,
+    value: Any,
+    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+    pack: Optional[Callable[[Any], bytes]] = None,
+) -> bytes:
+    """The ``result`` frame for call ``cid``: the bytes of :func:`encode_frame` of
+    ``{"v": 1, "type": "result", "id": cid, "value": value}``, built from constant parts and
+    two small packs (no message dict). Raises like :func:`encode_ordered_frame`.
+    """
+    if pack is None:
+        pack = _default_pack
+    packed_value = pack(value)
+    packed_id = pack(cid)
+    size = len(_RESULT_HEAD) + len(packed_id) + len(_VALUE_KEY) + len(packed_value)
+    if size > max_frame_bytes:
+        raise FrameTooLarge(size, max_frame_bytes)
+    return b"".join((_pack_header(size), _RESULT_HEAD, packed_id, _VALUE_KEY, packed_value))
+
+
+def _default_pack(value: Any) -> bytes:
+    return msgpack.packb(value, use_bin_type=True, use_single_float=False)
+
+
 def check_header(header: bytes, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> int:
     """Validate a 4-byte header and return the body length it declares."""
     if len(header) != HEADER_SIZE:
@@ -210,6 +238,20 @@ def _is_type(value: Any, types: Any) -> bool:
 
 def validate_message(msg: Any) -> Dict[str, Any]:
     """Validate the envelope and the fields of a decoded message; return it."""
+    if msg.__class__ is dict:
+        # Fast path for the commonest message, a well-formed ``call`` (exact types, so no
+        # bool passes for an int); anything else takes the general checks below.
+        get = msg.get
+        v = get("v")
+        if get("type") == "call" and v == 1 and v.__class__ is int:
+            args = get("args")
+            session = get("session")
+            timeout_ms = get("timeout_ms")
+            if (get("id").__class__ is int and get("function").__class__ is str
+                    and (args is None or args.__class__ is list or args.__class__ is dict)
+                    and (session is None or session.__class__ is str)
+                    and (timeout_ms is None or timeout_ms.__class__ is int)):
+                return msg
     if not isinstance(msg, dict):
         raise ProtocolError(f"frame body is a {type(msg).__name__}, not a map")
     v = msg.get("v", _MISSING)

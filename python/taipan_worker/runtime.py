@@ -1,14 +1,17 @@
 """The worker: one asyncio event loop speaking the Taipan protocol over a Unix socket.
 
-All socket writes happen on the loop thread, one whole frame per ``transport.write``, so
-frames are never interleaved. Frames are read by an ``asyncio.Protocol`` whose
-``data_received`` parses every whole frame in the chunk (``protocol.FrameParser``) and
-dispatches it at once. Plain functions run on a ``ThreadPoolExecutor`` with ``slots``
-threads; their results (already encoded in the thread) come back to the loop.
-``async def`` functions run as tasks on the loop; the built-ins (``echo``, ``ping``, ...)
-are started eagerly instead: their coroutine's first step runs inside ``data_received`` and,
-if it finishes there, the result is written in the same loop pass (a task is made only if
-it suspends). A call's deadline timer is armed only when the call did not finish at once.
+The loop is uvloop's when uvloop is installed, else asyncio's own (``TAIPAN_EVENT_LOOP``,
+see :func:`event_loop_factory`). All socket writes happen on the loop thread, whole frames
+only, so frames are never interleaved; the frames produced while ``data_received`` handles
+one chunk leave together in one ``transport.write``. Frames are read by an
+``asyncio.Protocol`` whose ``data_received`` parses every whole frame in the chunk
+(``protocol.FrameParser``) and dispatches it at once. Plain functions run on a
+``ThreadPoolExecutor`` with ``slots`` threads; their results (already encoded in the thread)
+come back to the loop. ``async def`` functions run as tasks on the loop. The built-ins
+``ping``, ``info`` and ``echo`` are plain functions run inline, on the loop, and answered in
+the same pass; ``sleep`` is started eagerly: its coroutine's first step runs inside
+``data_received`` (a task is made only if it suspends). A call's deadline timer is armed
+only when the call did not finish at once.
 
 Exit statuses: 0 normal (EOF, drained after SIGTERM), 1 could not connect,
 2 import failure or bad arguments, 3 protocol error from the host.
@@ -41,10 +44,16 @@ from .protocol import (
     ProtocolError,
     encode_frame,
     encode_ordered_frame,
+    encode_result_frame,
     error_type_name,
     new_packer,
 )
 from .registry import FunctionSpec, exposed, make_spec
+
+try:  # imported here so that a zygote, which imports this module, forks workers that have it
+    import uvloop as _uvloop  # type: ignore[import-not-found]  # noqa: F401
+except ImportError:  # optional: event_loop_factory falls back to asyncio's own loop
+    pass
 
 TOKEN_ENV = "TAIPAN_WORKER_TOKEN"
 #: ``auto`` (default: uvloop if installed), ``uvloop`` or ``asyncio``; see event_loop_factory.
@@ -249,12 +258,26 @@ class _HostProtocol(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
+        worker = self.worker
+        # Frames written while this chunk is handled (the built-ins answer at once) go out
+        # together, in one transport.write, after it.
+        worker._batch = batch = []
         try:
             self.feed(data)
-        except ProtocolError as exc:
-            self.worker._protocol_error(exc)
-        except BaseException:
-            self.worker._internal_error()
+        except BaseException as exc:  # noqa: BLE001
+            # The answers to the frames before the bad one still go out, then the worker exits.
+            self._write_batch(batch)
+            if isinstance(exc, ProtocolError):
+                worker._protocol_error(exc)
+            else:
+                worker._internal_error()
+        else:
+            self._write_batch(batch)
+
+    def _write_batch(self, batch: List[bytes]) -> None:
+        self.worker._batch = None
+        if batch:
+            self.transport.write(batch[0] if len(batch) == 1 else b"".join(batch))  # type: ignore[union-attr]
 
     def eof_received(self) -> Optional[bool]:
         try:
@@ -315,7 +338,12 @@ class Worker:
         self.transport: Optional[asyncio.Transport] = None
         self.protocol: Optional[_HostProtocol] = None
         self._pack = new_packer()  # loop thread only
-        self._eager: Dict[str, FunctionSpec] = {}  # the built-ins, started eagerly
+        self._inline: Dict[str, FunctionSpec] = {}  # ping, info, echo: run on the loop at once
+        #: The same, for positional calls: name -> (function, least, most positional arguments).
+        self._inline_fast: Dict[str, Tuple[Callable[..., Any], int, int]] = {}
+        self._eager: Dict[str, FunctionSpec] = {}  # sleep: started eagerly
+        #: While data_received runs: the frames written meanwhile, sent together after it.
+        self._batch: Optional[List[bytes]] = None
         self.functions: Dict[str, FunctionSpec] = {}
         self.sessions: Dict[str, Dict[str, Any]] = {}
         self.inflight: Dict[int, _Call] = {}
@@ -373,10 +401,12 @@ class Worker:
 
     def _builtins(self) -> Dict[str, FunctionSpec]:
         # Trivial builtins run on the loop, so they answer even when every thread is busy.
-        async def ping() -> str:
+        # ping, info and echo are plain functions run inline (no coroutine, no task); sleep
+        # is started eagerly and continues in a task.
+        def ping() -> str:
             return "pong"
 
-        async def info() -> Dict[str, Any]:
+        def info() -> Dict[str, Any]:
             return {
                 "worker_id": self.config.worker_id,
                 "pid": os.getpid(),
@@ -393,7 +423,7 @@ class Worker:
                 "event_loop": self.loop_name,
             }
 
-        async def echo(value: Any = None) -> Any:
+        def echo(value: Any = None) -> Any:
             return value
 
         async def sleep(seconds: float) -> float:
@@ -417,7 +447,13 @@ class Worker:
             elapsed = (time.perf_counter() - started) * 1000
             self.log(f"imported {module} in {elapsed:.0f} ms")
         builtins = self._builtins()
-        self._eager = dict(builtins)
+        self._inline = {name: spec for name, spec in builtins.items() if not spec.is_async}
+        self._inline_fast = {
+            name: (spec.func, spec.positional_range[0], spec.positional_range[1])
+            for name, spec in self._inline.items()
+            if spec.positional_range is not None and not spec.session
+        }
+        self._eager = {name: spec for name, spec in builtins.items() if spec.is_async}
         self.functions = dict(builtins)
         for name, spec in exposed(self.config.modules).items():
             self.functions[name] = spec
@@ -473,6 +509,10 @@ class Worker:
         self._write(encode_frame(msg, self.config.max_frame_bytes))
 
     def _write(self, frame: bytes) -> None:
+        batch = self._batch
+        if batch is not None:
+            batch.append(frame)  # data_received writes the batch when the chunk is handled
+            return
         assert self.transport is not None
         self.transport.write(frame)
 
@@ -517,6 +557,27 @@ class Worker:
         if cid in inflight:
             raise ProtocolError(f"call id {cid} is already in flight")
         name: str = msg["function"]
+        fast = self._inline_fast.get(name)
+        if fast is not None and not self.draining:
+            # The no-op path: a trivial built-in with positional arguments that certainly bind.
+            raw_args = msg.get("args")
+            if raw_args is None:
+                count, args = 0, ()
+            elif raw_args.__class__ is list:
+                count, args = len(raw_args), raw_args
+            else:
+                count = -1
+            func, least, most = fast
+            if least <= count and (count <= most or most < 0):
+                call = _Call(cid, name)
+                inflight[cid] = call
+                try:
+                    value = func(*args)
+                except BaseException as exc:  # noqa: BLE001
+                    self._finish(call, self._exception_frame(cid, exc))
+                else:
+                    self._finish(call, self._loop_result_frame(cid, value))
+                return
         if self.draining:
             self._write(self._error_frame(cid, "draining", "", "the worker is shutting down", "", True))
             return
@@ -552,6 +613,18 @@ class Worker:
             except _BadArguments as exc:
                 self._write(self._error_frame(cid, "bad_arguments", "TypeError", str(exc), "", False))
                 return
+        if self._inline.get(name) is spec:
+            # A trivial built-in (ping, info, echo): run it here, on the loop, and answer at
+            # once (no task, no thread, no deadline timer).
+            call = _Call(cid, name)
+            inflight[cid] = call
+            try:
+                value = spec.func(*args, **kwargs) if kwargs else spec.func(*args)
+            except BaseException as exc:  # noqa: BLE001
+                self._finish(call, self._exception_frame(cid, exc))
+            else:
+                self._finish(call, self._loop_result_frame(cid, value))
+            return
         timeout_ms = msg.get("timeout_ms")
         loop = self.loop
         assert loop is not None
@@ -814,16 +887,17 @@ class Worker:
 
     def _loop_result_frame(self, cid: int, value: Any) -> bytes:
         """``_result_frame`` on the loop thread, with the loop's reusable packer."""
-        frame = self._result_frame(cid, value, self._pack)
+        try:
+            frame = encode_result_frame(cid, value, self.config.max_frame_bytes, self._pack)
+        except Exception:  # too large or unserializable: _result_frame makes the error frame
+            return self._result_frame(cid, value, self._pack)
         if len(frame) > _PACKER_KEEP_BYTES:
             self._pack = new_packer()  # do not keep a big buffer around
         return frame
 
     def _result_frame(self, cid: int, value: Any, pack: Optional[Callable[[Any], bytes]] = None) -> bytes:
         try:
-            return encode_ordered_frame(
-                {"v": 1, "type": "result", "id": cid, "value": value}, self.config.max_frame_bytes, pack
-            )
+            return encode_result_frame(cid, value, self.config.max_frame_bytes, pack)
         except FrameTooLarge as exc:
             if pack is not None and pack is self._pack:
                 self._pack = new_packer()  # it grew to hold the oversize body

@@ -78,7 +78,7 @@ public final class OverheadBenchmark {
     static final int[] CALLERS = {1, 16};
     static final int WORKERS = 1;
     static final int SLOTS = 16;
-    static final double TARGET_P50_RATIO = 1.5;
+    static final double TARGET_P50_RATIO = 1.3;
     static final long CALL_TIMEOUT_MS = 60_000;
     static final int MAX_FRAME = FrameCodec.DEFAULT_MAX_FRAME_BYTES;
     static final long MIN_WARMUP_CALLS = 2_000;

@@ -11,7 +11,8 @@ import java.nio.file.Path;
         description = "Benchmarks of the pool (against peers: a raw socket floor, Py4J, a process per call),"
                 + " of DSPy runs through it, and of its start modes (zygote vs. spawn: startup, recovery, memory).",
         subcommands = {BenchOverheadCommand.class, BenchPayloadCommand.class, BenchDspyCommand.class,
-                BenchStartupCommand.class, BenchRecoveryCommand.class, BenchMemoryCommand.class})
+                BenchStartupCommand.class, BenchRecoveryCommand.class, BenchMemoryCommand.class,
+                BenchJmhCommand.class})
 final class BenchCommand implements Runnable {
     /** What {@code --plot} without a directory stands for: {@link Charts#defaultDir()}. */
     static final String PLOT_DEFAULT = "docs/bench";

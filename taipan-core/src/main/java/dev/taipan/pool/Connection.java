@@ -350,6 +350,9 @@ final class Connection implements AutoCloseable {
                             throw e;
                         }
                         writeSelector = selector;
+                        if (!channel.isOpen()) {
+                            closeQuietly(selector); // close() ran meanwhile and may have missed it
+                        }
                     }
                     selector.select(key -> { }, 100);
                 } catch (ClosedSelectorException e) {

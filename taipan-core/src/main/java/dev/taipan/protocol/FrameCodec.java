@@ -1,23 +1,28 @@
 package dev.taipan.protocol;
 
 import dev.taipan.FrameTooLargeException;
-import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePackException;
+import org.msgpack.core.MessagePacker;
 import org.msgpack.core.MessageUnpacker;
 
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
  * The frame format of docs/PROTOCOL.md: a 4-byte unsigned big-endian length, then one
- * MessagePack map. Stateless; every method is safe to call from any thread.
+ * MessagePack map. Every method is safe to call from any thread (encoding reuses a buffer
+ * per thread).
  */
 public final class FrameCodec {
     public static final int HEADER_BYTES = 4;
     public static final int DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+    private static final byte[] HEADER_PLACEHOLDER = new byte[HEADER_BYTES];
+    /** Each thread's encoding buffer (see {@link FrameBuffer}). */
+    private static final ThreadLocal<FrameBuffer> BUFFERS = ThreadLocal.withInitial(FrameBuffer::new);
 
     private FrameCodec() {
     }
@@ -27,26 +32,38 @@ public final class FrameCodec {
      * {@link FrameTooLargeException} before returning anything over {@code maxFrameBytes}.
      */
     public static byte[] encode(Map<String, ?> message, int maxFrameBytes) {
-        MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
+        // Each thread packs into its own reused buffer; the frame is the one copy made of it.
+        FrameBuffer out = BUFFERS.get();
+        if (out.busy) {
+            out = new FrameBuffer(); // an encode inside an encode (a value's toString calling the pool)
+        }
+        out.busy = true;
         try {
-            // Reserve the header, fill it in once the body size is known: one copy, not two.
-            packer.writePayload(new byte[HEADER_BYTES]);
+            out.reset();
+            MessagePacker packer = MessagePack.DEFAULT_PACKER_CONFIG.newPacker(out);
+            // Reserve the header, fill it in once the body size is known.
+            packer.writePayload(HEADER_PLACEHOLDER);
             Values.pack(packer, message);
             packer.flush();
+            long body = out.size() - HEADER_BYTES;
+            if (body > maxFrameBytes) {
+                throw new FrameTooLargeException("message of " + body + " bytes exceeds the maximum frame size of "
+                        + maxFrameBytes + " bytes (PoolConfig.maxFrameBytes)", body, maxFrameBytes);
+            }
+            byte[] frame = Arrays.copyOf(out.array(), out.size());
+            frame[0] = (byte) (body >>> 24);
+            frame[1] = (byte) (body >>> 16);
+            frame[2] = (byte) (body >>> 8);
+            frame[3] = (byte) body;
+            return frame;
         } catch (IOException e) {
             throw new IllegalStateException("in-memory packing cannot fail", e);
+        } finally {
+            out.busy = false;
+            if (out.oversized()) {
+                BUFFERS.remove(); // do not keep a big frame's buffer for the thread's lifetime
+            }
         }
-        byte[] frame = packer.toByteArray();
-        long body = frame.length - HEADER_BYTES;
-        if (body > maxFrameBytes) {
-            throw new FrameTooLargeException("message of " + body + " bytes exceeds the maximum frame size of "
-                    + maxFrameBytes + " bytes (PoolConfig.maxFrameBytes)", body, maxFrameBytes);
-        }
-        frame[0] = (byte) (body >>> 24);
-        frame[1] = (byte) (body >>> 16);
-        frame[2] = (byte) (body >>> 8);
-        frame[3] = (byte) body;
-        return frame;
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.taipan.SerializationException;
 import org.msgpack.core.MessageFormat;
 import org.msgpack.core.MessagePacker;
 import org.msgpack.core.MessageUnpacker;
+import org.msgpack.core.buffer.MessageBuffer;
 import org.msgpack.value.ValueType;
 
 import java.io.IOException;
@@ -146,7 +147,8 @@ public final class Values {
             case STRING: {
                 int n = u.unpackRawStringHeader();
                 checkRemaining(u, len, n);
-                return decodeUtf8(u.readPayload(n));
+                MessageBuffer b = u.readPayloadAsReference(n); // no copy when the body is an array
+                return b.hasArray() ? decodeUtf8(b.array(), b.arrayOffset(), n) : decodeUtf8(b.toByteArray(), 0, n);
             }
             case BINARY: {
                 int n = u.unpackBinaryHeader();
@@ -179,13 +181,22 @@ public final class Values {
         }
     }
 
-    /** Strict: invalid UTF-8 is a protocol error, never silently replaced. */
-    private static String decodeUtf8(byte[] bytes) throws ProtocolException {
+    /**
+     * Strict: invalid UTF-8 is a protocol error, never silently replaced. The JDK's own UTF-8
+     * decoding (fast, intrinsic for ASCII) replaces every malformed sequence with U+FFFD, so
+     * only a string that contains U+FFFD needs the strict decoder to tell a real one from a
+     * replacement.
+     */
+    static String decodeUtf8(byte[] bytes, int off, int n) throws ProtocolException {
+        String s = new String(bytes, off, n, StandardCharsets.UTF_8);
+        if (s.indexOf('\uFFFD') < 0) {
+            return s;
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+                    .decode(ByteBuffer.wrap(bytes, off, n)).toString();
         } catch (CharacterCodingException e) {
             throw new ProtocolException("string is not valid UTF-8", e);
         }

@@ -36,6 +36,74 @@ class FrameCodecTest {
     }
 
     @Test
+    void stringsAreStrictUtf8() {
+        // Valid: ASCII, multi-byte characters, and a real U+FFFD (which the fast path hands to the strict decoder).
+        for (String ok : List.of("", "plain", "é€😀", "\uFFFD", "a\uFFFDb")) {
+            assertEquals(ok, FrameCodec.decodeBody(body(Map.of("v", 1, "type", "result", "id", 1, "value", ok)))
+                    .get("value"));
+        }
+        // Invalid: a lone continuation byte, an overlong NUL, an encoded surrogate, a truncated sequence.
+        byte[][] bad = {{(byte) 0x80}, {(byte) 0xC0, (byte) 0x80}, {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+                {(byte) 0xE2, (byte) 0x82}};
+        for (byte[] b : bad) {
+            byte[] body = new byte[4 + b.length];
+            body[0] = (byte) 0x81; // map of 1: "v" -> str of the bad bytes
+            body[1] = (byte) 0xA1;
+            body[2] = 'v';
+            body[3] = (byte) (0xA0 | b.length);
+            System.arraycopy(b, 0, body, 4, b.length);
+            ProtocolException e = assertThrows(ProtocolException.class, () -> FrameCodec.decodeBody(body));
+            assertTrue(e.getMessage().contains("UTF-8"), e.getMessage());
+        }
+    }
+
+    @Test
+    void decodesABodyInsideABiggerBuffer() {
+        byte[] frame = FrameCodec.encode(Messages.result(9, List.of("x", 1)), MAX);
+        byte[] buf = new byte[frame.length + 10];
+        System.arraycopy(frame, 0, buf, 7, frame.length);
+        assertEquals(frame.length - 4, FrameCodec.bodyLength(buf, 7, MAX));
+        Map<String, Object> msg = FrameCodec.decodeBody(buf, 7 + 4, frame.length - 4);
+        assertEquals(List.of("x", 1L), msg.get("value"));
+        buf[7] = (byte) 0x7F; // a header over the maximum
+        assertThrows(ProtocolException.class, () -> FrameCodec.bodyLength(buf, 7, MAX));
+    }
+
+    @Test
+    void theReusedEncodeBufferNeverLeaksBytesBetweenFrames() {
+        // Big, small, failed (unserializable), small again, and an encode inside an encode.
+        Map<String, Object> small = Messages.result(1, "s");
+        byte[] expected = FrameCodec.encode(small, MAX);
+        FrameCodec.encode(Messages.result(2, "x".repeat(200_000)), MAX);
+        assertArrayEquals(expected, FrameCodec.encode(small, MAX));
+        assertThrows(SerializationException.class, () -> FrameCodec.encode(Messages.result(3, List.of(1, new Object())), MAX));
+        assertArrayEquals(expected, FrameCodec.encode(small, MAX));
+        CharSequence nested = new CharSequence() {
+            @Override
+            public int length() {
+                return toString().length();
+            }
+
+            @Override
+            public char charAt(int i) {
+                return toString().charAt(i);
+            }
+
+            @Override
+            public CharSequence subSequence(int a, int b) {
+                return toString().subSequence(a, b);
+            }
+
+            @Override
+            public String toString() {
+                return "n" + FrameCodec.encode(small, MAX).length; // encodes while the outer encode runs
+            }
+        };
+        Map<String, Object> outer = FrameCodec.decodeBody(body(Messages.result(4, List.of(nested, "after"))));
+        assertEquals(List.of("n" + expected.length, "after"), outer.get("value"));
+    }
+
+    @Test
     void encodeRefusesAnOversizeFrameBeforeReturningIt() {
         Map<String, Object> msg = Messages.call(1, "f", List.of(new byte[MAX]), null, null);
         FrameTooLargeException e = assertThrows(FrameTooLargeException.class, () -> FrameCodec.encode(msg, MAX));
