@@ -44,8 +44,9 @@ class RecoveryBenchmarkTest {
             assertNotEquals(kill.oldPid(), kill.newPid(), "the replacement is a new process: " + kill);
             assertFalse(ProcessHandle.of(kill.oldPid()).map(ProcessHandle::isAlive).orElse(false),
                     "the killed worker is gone: " + kill);
-            // The pool's events came in order: death noticed, then the replacement ready, then the answer.
-            assertTrue(kill.exitedMs() <= kill.readyMs() && kill.readyMs() <= kill.ms(), "phases: " + kill);
+            // The replacement was ready before it answered. (Its start does not wait for the old
+            // worker's post-mortem, so the exit event may come before or after it.)
+            assertTrue(kill.exitedMs() > 0 && kill.readyMs() > 0 && kill.readyMs() <= kill.ms(), "phases: " + kill);
         } finally {
             StartModes.closeAndAwait(pool);
         }
