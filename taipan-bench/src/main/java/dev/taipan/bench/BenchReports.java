@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 
 /** What every benchmark shares: printing its report, and how a {@code main} finds Python. */
@@ -28,6 +29,24 @@ final class BenchReports {
     }
 
     private BenchReports() {
+    }
+
+    /**
+     * The checks a benchmark's {@code run} starts with: {@code out} must not be null, and
+     * {@code python} must be given; if it is not, says so on stderr and returns false (exit code 1).
+     */
+    static boolean canRun(String name, String python, PrintStream out) {
+        Objects.requireNonNull(out, "out");
+        if (python == null || python.isBlank()) {
+            System.err.println("taipan bench " + name + ": no Python executable given");
+            return false;
+        }
+        return true;
+    }
+
+    /** Whether to make the short run: {@code quick}, or {@code TAIPAN_BENCH_QUICK=1}. */
+    static boolean quick(boolean quick) {
+        return quick || "1".equals(System.getenv("TAIPAN_BENCH_QUICK"));
     }
 
     /** Runs a benchmark and prints its report; returns the exit code (1 if it could not run). */

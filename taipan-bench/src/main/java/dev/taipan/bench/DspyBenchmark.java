@@ -2,7 +2,6 @@ package dev.taipan.bench;
 
 import dev.taipan.PoolConfig;
 import dev.taipan.TaipanPool;
-import dev.taipan.WorkerInfo;
 import dev.taipan.dspy.Dspy;
 import dev.taipan.dspy.LocalLmServer;
 import dev.taipan.dspy.Prediction;
@@ -19,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 
@@ -98,39 +96,24 @@ public final class DspyBenchmark {
 
     static int run(String python, boolean json, Path plotDir, boolean quick, int workers, int slots, String engine,
                    PrintStream out, PrintStream progress) {
-        Objects.requireNonNull(out, "out");
-        if (python == null || python.isBlank()) {
-            System.err.println("taipan bench dspy: no Python executable given");
+        if (!BenchReports.canRun("dspy", python, out)) {
             return 1;
         }
         if (workers < 1 || slots < 2) {
             System.err.println("taipan bench dspy: need workers >= 1 and slots >= 2, got " + workers + " x " + slots);
             return 1;
         }
-        boolean q = quick || "1".equals(System.getenv("TAIPAN_BENCH_QUICK"));
+        boolean q = BenchReports.quick(quick);
         return BenchReports.runAndPrint("dspy", () -> new Runner(python, Settings.of(q, workers, slots, engine == null ? DEFAULT_ENGINE : engine), progress).run(), json, plotDir, out);
     }
 
     /** {@code java -cp ... dev.taipan.bench.DspyBenchmark [--json] [--quick]}; Python as for the overhead benchmark. */
     public static void main(String[] args) {
-        boolean json = false;
-        boolean quick = false;
-        Path plot = null;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--json")) {
-                json = true;
-            } else if (a.equals("--quick")) {
-                quick = true;
-            } else if (a.equals("--plot")) {
-                plot = i + 1 < args.length && !args[i + 1].startsWith("--") ? Path.of(args[++i]) : Charts.defaultDir();
-            } else {
-                System.err.println("usage: DspyBenchmark [--json] [--quick] [--plot [DIR]]   (Python from $TAIPAN_PYTHON_EXEC or $TAIPAN_PYTHON)");
-                System.exit(2);
-            }
-        }
+        BenchArgs a = BenchArgs.parse(args, "DspyBenchmark [--json] [--quick] [--plot [DIR]]", List.of("--quick"),
+                List.of());
         String python = BenchReports.pythonForMain();
-        System.exit(run(python, json, plot, quick, DEFAULT_WORKERS, DEFAULT_SLOTS, DEFAULT_ENGINE, System.out));
+        System.exit(run(python, a.json(), a.plot(), a.flag("--quick"), DEFAULT_WORKERS, DEFAULT_SLOTS, DEFAULT_ENGINE,
+                System.out));
     }
 
     // ------------------------------------------------------------------ measuring
@@ -168,7 +151,7 @@ public final class DspyBenchmark {
     /** A pool under test with its program. */
     record Target(String name, TaipanPool pool, Program program) {
         List<Long> pids() {
-            return pool.workers().stream().map(WorkerInfo::pid).filter(p -> p > 0).toList();
+            return StartModes.workerPids(pool);
         }
     }
 
@@ -385,8 +368,7 @@ public final class DspyBenchmark {
                     points.add(new Point(callers, Summary.of(multiRounds.get(callers)),
                             Summary.of(singleRounds.get(callers))));
                 }
-                String pythonVersion = multiPool.workers().stream().map(WorkerInfo::python).filter(Objects::nonNull)
-                        .findFirst().orElse("unknown");
+                String pythonVersion = StartModes.pythonVersion(multiPool);
                 return new Report(OverheadBenchmark.Machine.describe(pythonVersion), dspyVersion, settings, points,
                         idleMultiRss, idleSingleRss, (System.nanoTime() - t0) / 1e9);
             } finally {

@@ -1,8 +1,8 @@
 package dev.taipan.bench;
 
-import dev.taipan.StartMode;
 import dev.taipan.TaipanPool;
 import dev.taipan.WorkerInfo;
+import dev.taipan.bench.StartModes.Mode;
 import dev.taipan.dspy.Dspy;
 import dev.taipan.dspy.LocalLmServer;
 import dev.taipan.dspy.Prediction;
@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -64,19 +63,6 @@ public final class MemoryBenchmark {
     private MemoryBenchmark() {
     }
 
-    enum Mode {
-        ZYGOTE(StartMode.ZYGOTE, "zygote"),
-        SPAWN(StartMode.SPAWN, "spawn");
-
-        final StartMode startMode;
-        final String key;
-
-        Mode(StartMode startMode, String key) {
-            this.startMode = startMode;
-            this.key = key;
-        }
-    }
-
     /** When the memory is read. */
     enum Phase {
         ECHO("after_echo", "after echo warm-up"),
@@ -115,17 +101,14 @@ public final class MemoryBenchmark {
      */
     public static int run(String python, boolean json, Path plotDir, boolean quick, String module, int workers,
                           int dspyRuns, PrintStream out) {
-        Objects.requireNonNull(out, "out");
-        if (python == null || python.isBlank()) {
-            System.err.println("taipan bench memory: no Python executable given");
+        if (!BenchReports.canRun("memory", python, out)) {
             return 1;
         }
         if (workers < 1) {
             System.err.println("taipan bench memory: need workers >= 1, got " + workers);
             return 1;
         }
-        boolean q = quick || "1".equals(System.getenv("TAIPAN_BENCH_QUICK"));
-        Settings settings = Settings.of(q, module, workers, dspyRuns);
+        Settings settings = Settings.of(BenchReports.quick(quick), module, workers, dspyRuns);
         return BenchReports.runAndPrint("memory", () -> new Runner(python, settings, System.err).run(), json,
                 plotDir, out);
     }
@@ -135,32 +118,13 @@ public final class MemoryBenchmark {
      * [--module M] [--workers N] [--dspy-runs K]}; Python as for the overhead benchmark.
      */
     public static void main(String[] args) {
-        boolean json = false;
-        boolean quick = false;
-        Path plot = null;
-        String module = StartModes.DEFAULT_MODULE;
-        int workers = DEFAULT_WORKERS;
-        int dspyRuns = DEFAULT_DSPY_RUNS;
-        try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--json" -> json = true;
-                    case "--quick" -> quick = true;
-                    case "--plot" -> plot = i + 1 < args.length && !args[i + 1].startsWith("--") ? Path.of(args[++i])
-                            : Charts.defaultDir();
-                    case "--module" -> module = args[++i];
-                    case "--workers" -> workers = Integer.parseInt(args[++i]);
-                    case "--dspy-runs" -> dspyRuns = Integer.parseInt(args[++i]);
-                    default -> throw new IllegalArgumentException(args[i]);
-                }
-            }
-        } catch (RuntimeException e) {
-            System.err.println("usage: MemoryBenchmark [--json] [--plot [DIR]] [--quick] [--module M] [--workers N]"
-                    + " [--dspy-runs K]   (Python from $TAIPAN_PYTHON_EXEC or $TAIPAN_PYTHON)");
-            System.exit(2);
-        }
+        BenchArgs a = BenchArgs.parse(args, "MemoryBenchmark [--json] [--plot [DIR]] [--quick] [--module M]"
+                + " [--workers N] [--dspy-runs K]", List.of("--quick"), List.of("--module", "--workers", "--dspy-runs"));
+        int workers = a.option("--workers", DEFAULT_WORKERS, Integer::valueOf);
+        int dspyRuns = a.option("--dspy-runs", DEFAULT_DSPY_RUNS, Integer::valueOf);
         String python = BenchReports.pythonForMain();
-        System.exit(run(python, json, plot, quick, module, workers, dspyRuns, System.out));
+        System.exit(run(python, a.json(), a.plot(), a.flag("--quick"), a.option("--module", StartModes.DEFAULT_MODULE),
+                workers, dspyRuns, System.out));
     }
 
     // ------------------------------------------------------------------ measuring
@@ -347,7 +311,7 @@ public final class MemoryBenchmark {
                     server = LocalLmServer.start(python);
                 }
                 for (int r = 0; r < settings.rounds; r++) {
-                    List<Mode> order = r % 2 == 0 ? List.of(Mode.ZYGOTE, Mode.SPAWN) : List.of(Mode.SPAWN, Mode.ZYGOTE);
+                    List<Mode> order = Mode.order(r);
                     for (Mode mode : order) {
                         progress.printf(Locale.ROOT, "round %d/%d  %-6s starting %d workers (%s)...%n", r + 1,
                                 settings.rounds, mode.key, settings.workers, settings.module);
@@ -472,11 +436,7 @@ public final class MemoryBenchmark {
 
         public void printTable(PrintStream out) {
             out.println("taipan bench memory: memory per worker, zygote (forked) vs. spawned workers");
-            out.printf(Locale.ROOT, "machine : %d cores, %s, %s; load average %.1f -> %.1f%n", machine.cores(),
-                    machine.cpu(), machine.os(), loadStart, loadEnd);
-            out.printf(Locale.ROOT, "java    : %s%n", machine.java());
-            out.printf(Locale.ROOT, "python  : %s; module %s imported by every worker%n", machine.python(),
-                    settings.module);
+            StartModes.printMachine(out, machine, loadStart, loadEnd, settings.module);
             out.printf(Locale.ROOT, "pools   : %d workers, one pool alive at a time%n", settings.workers);
             out.printf(Locale.ROOT, "memory  : PSS / RSS / private (USS) from /proc/<pid>/smaps_rollup; median per"
                     + " worker; \"+zygote\" = (sum of workers' PSS + zygote PSS) / %d%n", settings.workers);

@@ -150,9 +150,7 @@ public final class OverheadBenchmark {
      * {@code overhead-throughput.png}).
      */
     public static int run(String python, boolean json, Path plotDir, Set<Peer> peers, PrintStream out) {
-        Objects.requireNonNull(out, "out");
-        if (python == null || python.isBlank()) {
-            System.err.println("taipan bench overhead: no Python executable given");
+        if (!BenchReports.canRun("overhead", python, out)) {
             return 1;
         }
         Set<Peer> chosen = peers == null || peers.isEmpty() ? EnumSet.noneOf(Peer.class) : EnumSet.copyOf(peers);
@@ -166,26 +164,11 @@ public final class OverheadBenchmark {
      * {@code $TAIPAN_HOME/.venv/bin/python} (or {@code ./.venv/bin/python}).
      */
     public static void main(String[] args) {
-        boolean json = false;
-        Path plot = null;
-        Set<Peer> peers = EnumSet.allOf(Peer.class);
-        try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--json" -> json = true;
-                    case "--plot" -> plot = i + 1 < args.length && !args[i + 1].startsWith("--")
-                            ? Path.of(args[++i]) : Charts.defaultDir();
-                    case "--peers" -> peers = Peer.parse(args[++i]);
-                    default -> throw new IllegalArgumentException(args[i]);
-                }
-            }
-        } catch (RuntimeException e) {
-            System.err.println("usage: OverheadBenchmark [--json] [--plot [DIR]] [--peers py4j,process|none]"
-                    + "   (Python from $TAIPAN_PYTHON_EXEC or $TAIPAN_PYTHON)");
-            System.exit(2);
-        }
+        BenchArgs a = BenchArgs.parse(args, "OverheadBenchmark [--json] [--plot [DIR]] [--peers py4j,process|none]",
+                List.of(), List.of("--peers"));
+        Set<Peer> peers = a.option("--peers", EnumSet.allOf(Peer.class), Peer::parse);
         String python = BenchReports.pythonForMain();
-        System.exit(run(python, json, plot, peers, System.out));
+        System.exit(run(python, a.json(), a.plot(), peers, System.out));
     }
 
     // ------------------------------------------------------------------ targets

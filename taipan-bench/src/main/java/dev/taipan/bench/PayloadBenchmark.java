@@ -2,7 +2,6 @@ package dev.taipan.bench;
 
 import dev.taipan.PoolConfig;
 import dev.taipan.TaipanPool;
-import dev.taipan.WorkerInfo;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Random;
 
 /**
@@ -68,9 +66,7 @@ public final class PayloadBenchmark {
      * @return the process exit code: 0 on success, 1 if the benchmark could not run
      */
     public static int run(String python, boolean json, Path plotDir, PrintStream out) {
-        Objects.requireNonNull(out, "out");
-        if (python == null || python.isBlank()) {
-            System.err.println("taipan bench payload: no Python executable given");
+        if (!BenchReports.canRun("payload", python, out)) {
             return 1;
         }
         return BenchReports.runAndPrint("payload",
@@ -79,21 +75,9 @@ public final class PayloadBenchmark {
 
     /** {@code java -cp ... dev.taipan.bench.PayloadBenchmark [--json] [--plot [DIR]]}; Python as for the overhead benchmark. */
     public static void main(String[] args) {
-        boolean json = false;
-        Path plot = null;
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--json")) {
-                json = true;
-            } else if (args[i].equals("--plot")) {
-                plot = i + 1 < args.length && !args[i + 1].startsWith("--") ? Path.of(args[++i]) : Charts.defaultDir();
-            } else {
-                System.err.println("usage: PayloadBenchmark [--json] [--plot [DIR]]"
-                        + "   (Python from $TAIPAN_PYTHON_EXEC or $TAIPAN_PYTHON)");
-                System.exit(2);
-            }
-        }
+        BenchArgs a = BenchArgs.parse(args, "PayloadBenchmark [--json] [--plot [DIR]]", List.of(), List.of());
         String python = BenchReports.pythonForMain();
-        System.exit(run(python, json, plot, System.out));
+        System.exit(run(python, a.json(), a.plot(), System.out));
     }
 
     // ------------------------------------------------------------------ measuring
@@ -238,8 +222,7 @@ public final class PayloadBenchmark {
                     points.add(new Point(bytes, Summary.of(rounds.get(bytes).get(0)),
                             Summary.of(rounds.get(bytes).get(1))));
                 }
-                String pythonVersion = pool.workers().stream().map(WorkerInfo::python).filter(Objects::nonNull)
-                        .findFirst().orElse("unknown");
+                String pythonVersion = StartModes.pythonVersion(pool);
                 return new Report(OverheadBenchmark.Machine.describe(pythonVersion), settings, points,
                         (System.nanoTime() - t0) / 1e9);
             }

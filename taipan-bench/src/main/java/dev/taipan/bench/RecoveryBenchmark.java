@@ -8,6 +8,7 @@ import dev.taipan.StartMode;
 import dev.taipan.TaipanPool;
 import dev.taipan.WorkerInfo;
 import dev.taipan.WorkerLostException;
+import dev.taipan.bench.StartModes.Mode;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -19,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -60,20 +60,6 @@ public final class RecoveryBenchmark {
     private RecoveryBenchmark() {
     }
 
-    /** The two start modes compared, in the report's order. */
-    enum Mode {
-        ZYGOTE(StartMode.ZYGOTE, "zygote"),
-        SPAWN(StartMode.SPAWN, "spawn");
-
-        final StartMode startMode;
-        final String key;
-
-        Mode(StartMode startMode, String key) {
-            this.startMode = startMode;
-            this.key = key;
-        }
-    }
-
     record Settings(int kills, boolean quick, String module) {
         static Settings of(boolean quick, Integer kills, String module) {
             int k = kills != null && kills > 0 ? kills : quick ? QUICK_KILLS : DEFAULT_KILLS;
@@ -90,13 +76,10 @@ public final class RecoveryBenchmark {
      */
     public static int run(String python, boolean json, Path plotDir, boolean quick, Integer kills, String module,
                           PrintStream out) {
-        Objects.requireNonNull(out, "out");
-        if (python == null || python.isBlank()) {
-            System.err.println("taipan bench recovery: no Python executable given");
+        if (!BenchReports.canRun("recovery", python, out)) {
             return 1;
         }
-        boolean q = quick || "1".equals(System.getenv("TAIPAN_BENCH_QUICK"));
-        Settings settings = Settings.of(q, kills, module);
+        Settings settings = Settings.of(BenchReports.quick(quick), kills, module);
         return BenchReports.runAndPrint("recovery", () -> new Runner(python, settings, System.err).run(), json,
                 plotDir, out);
     }
@@ -106,30 +89,12 @@ public final class RecoveryBenchmark {
      * [--kills K] [--module M]}; Python as for the overhead benchmark.
      */
     public static void main(String[] args) {
-        boolean json = false;
-        boolean quick = false;
-        Path plot = null;
-        Integer kills = null;
-        String module = StartModes.DEFAULT_MODULE;
-        try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--json" -> json = true;
-                    case "--quick" -> quick = true;
-                    case "--plot" -> plot = i + 1 < args.length && !args[i + 1].startsWith("--") ? Path.of(args[++i])
-                            : Charts.defaultDir();
-                    case "--kills" -> kills = Integer.parseInt(args[++i]);
-                    case "--module" -> module = args[++i];
-                    default -> throw new IllegalArgumentException(args[i]);
-                }
-            }
-        } catch (RuntimeException e) {
-            System.err.println("usage: RecoveryBenchmark [--json] [--plot [DIR]] [--quick] [--kills K] [--module M]"
-                    + "   (Python from $TAIPAN_PYTHON_EXEC or $TAIPAN_PYTHON)");
-            System.exit(2);
-        }
+        BenchArgs a = BenchArgs.parse(args, "RecoveryBenchmark [--json] [--plot [DIR]] [--quick] [--kills K]"
+                + " [--module M]", List.of("--quick"), List.of("--kills", "--module"));
+        Integer kills = a.option("--kills", null, Integer::valueOf);
         String python = BenchReports.pythonForMain();
-        System.exit(run(python, json, plot, quick, kills, module, System.out));
+        System.exit(run(python, a.json(), a.plot(), a.flag("--quick"), kills,
+                a.option("--module", StartModes.DEFAULT_MODULE), System.out));
     }
 
     // ------------------------------------------------------------------ measuring
@@ -304,7 +269,7 @@ public final class RecoveryBenchmark {
                 }
                 for (int k = 0; k < settings.kills; k++) {
                     // Alternate which pool goes first: zygote, spawn / spawn, zygote / ...
-                    List<Mode> order = k % 2 == 0 ? List.of(Mode.ZYGOTE, Mode.SPAWN) : List.of(Mode.SPAWN, Mode.ZYGOTE);
+                    List<Mode> order = Mode.order(k);
                     for (Mode mode : order) {
                         StartModes.sleep(PAUSE_MILLIS);
                         Kill kill = killAndRecover(pools.get(mode), clocks.get(mode), RECOVERY_LIMIT);
@@ -387,11 +352,7 @@ public final class RecoveryBenchmark {
 
         public void printTable(PrintStream out) {
             out.println("taipan bench recovery: SIGKILL of a worker to the first call answered by its replacement");
-            out.printf(Locale.ROOT, "machine : %d cores, %s, %s; load average %.1f -> %.1f%n", machine.cores(),
-                    machine.cpu(), machine.os(), loadStart, loadEnd);
-            out.printf(Locale.ROOT, "java    : %s%n", machine.java());
-            out.printf(Locale.ROOT, "python  : %s; module %s imported by every worker%n", machine.python(),
-                    settings.module);
+            StartModes.printMachine(out, machine, loadStart, loadEnd, settings.module);
             out.printf(Locale.ROOT, "pools   : 1 worker each, zygote and spawn, side by side; restartBackoff %d ms"
                     + " (not applied to a worker that was ready)%n", BACKOFF.toMillis());
             out.printf(Locale.ROOT, "timed   : ProcessHandle.destroyForcibly() of the worker's pid -> first"

@@ -5,11 +5,13 @@ import dev.taipan.StartMode;
 import dev.taipan.TaipanPool;
 import dev.taipan.WorkerInfo;
 
+import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -25,6 +27,25 @@ final class StartModes {
     static final String DEFAULT_MODULE = "taipan_worker.dspy";
 
     private StartModes() {
+    }
+
+    /** The two start modes compared, in the reports' order. */
+    enum Mode {
+        ZYGOTE(StartMode.ZYGOTE, "zygote"),
+        SPAWN(StartMode.SPAWN, "spawn");
+
+        final StartMode startMode;
+        final String key;
+
+        Mode(StartMode startMode, String key) {
+            this.startMode = startMode;
+            this.key = key;
+        }
+
+        /** The order of round (or kill) {@code i}: zygote, spawn / spawn, zygote / ... */
+        static List<Mode> order(int i) {
+            return i % 2 == 0 ? List.of(ZYGOTE, SPAWN) : List.of(SPAWN, ZYGOTE);
+        }
     }
 
     /**
@@ -120,7 +141,10 @@ final class StartModes {
         closeAndAwait(List.of(pool));
     }
 
-    /** {@code "1,4,8"} -> [1, 4, 8] (sorted, distinct, each >= 1). */
+    /**
+     * {@code "1,4,8"} -> [1, 4, 8] (sorted, distinct, each 1..64); an {@link IllegalArgumentException}
+     * otherwise, its message fit to follow {@code "--workers: "}.
+     */
     static List<Integer> parseCounts(String list) {
         TreeSet<Integer> counts = new TreeSet<>();
         for (String part : list.split(",")) {
@@ -132,17 +156,26 @@ final class StartModes {
             try {
                 n = Integer.parseInt(s);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("not a number of workers: '" + s + "'");
+                throw new IllegalArgumentException("not a number: '" + s + "'");
             }
             if (n < 1 || n > 64) {
-                throw new IllegalArgumentException("a number of workers must be 1..64, got " + n);
+                throw new IllegalArgumentException("each must be 1..64, got " + n);
             }
             counts.add(n);
         }
         if (counts.isEmpty()) {
-            throw new IllegalArgumentException("no number of workers in '" + list + "'");
+            throw new IllegalArgumentException("no number in '" + list + "'");
         }
         return new ArrayList<>(counts);
+    }
+
+    /** The lines under a start-mode report's title: machine, load average, Java, Python and the module. */
+    static void printMachine(PrintStream out, OverheadBenchmark.Machine machine, double loadStart,
+                             double loadEnd, String module) {
+        out.printf(Locale.ROOT, "machine : %d cores, %s, %s; load average %.1f -> %.1f%n", machine.cores(),
+                machine.cpu(), machine.os(), loadStart, loadEnd);
+        out.printf(Locale.ROOT, "java    : %s%n", machine.java());
+        out.printf(Locale.ROOT, "python  : %s; module %s imported by every worker%n", machine.python(), module);
     }
 
     static void sleep(long millis) {

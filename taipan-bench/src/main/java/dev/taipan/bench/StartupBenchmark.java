@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -100,13 +99,10 @@ public final class StartupBenchmark {
      */
     public static int run(String python, boolean json, Path plotDir, boolean quick, String module,
                           List<Integer> workers, PrintStream out) {
-        Objects.requireNonNull(out, "out");
-        if (python == null || python.isBlank()) {
-            System.err.println("taipan bench startup: no Python executable given");
+        if (!BenchReports.canRun("startup", python, out)) {
             return 1;
         }
-        boolean q = quick || "1".equals(System.getenv("TAIPAN_BENCH_QUICK"));
-        Settings settings = Settings.of(q, module, workers);
+        Settings settings = Settings.of(BenchReports.quick(quick), module, workers);
         return BenchReports.runAndPrint("startup", () -> new Runner(python, settings, System.err).run(), json,
                 plotDir, out);
     }
@@ -116,30 +112,20 @@ public final class StartupBenchmark {
      * [--module M] [--workers 1,4,8]}; Python as for the overhead benchmark.
      */
     public static void main(String[] args) {
-        boolean json = false;
-        boolean quick = false;
-        Path plot = null;
-        String module = StartModes.DEFAULT_MODULE;
-        List<Integer> workers = DEFAULT_WORKERS;
-        try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--json" -> json = true;
-                    case "--quick" -> quick = true;
-                    case "--plot" -> plot = i + 1 < args.length && !args[i + 1].startsWith("--") ? Path.of(args[++i])
-                            : Charts.defaultDir();
-                    case "--module" -> module = args[++i];
-                    case "--workers" -> workers = StartModes.parseCounts(args[++i]);
-                    default -> throw new IllegalArgumentException(args[i]);
-                }
-            }
-        } catch (RuntimeException e) {
-            System.err.println("usage: StartupBenchmark [--json] [--plot [DIR]] [--quick] [--module M] [--workers 1,4,8]"
-                    + "   (Python from $TAIPAN_PYTHON_EXEC or $TAIPAN_PYTHON)");
-            System.exit(2);
-        }
+        BenchArgs a = BenchArgs.parse(args, "StartupBenchmark [--json] [--plot [DIR]] [--quick] [--module M]"
+                + " [--workers 1,4,8]", List.of("--quick"), List.of("--module", "--workers"));
+        List<Integer> workers = a.option("--workers", DEFAULT_WORKERS, StartModes::parseCounts);
         String python = BenchReports.pythonForMain();
-        System.exit(run(python, json, plot, quick, module, workers, System.out));
+        System.exit(run(python, a.json(), a.plot(), a.flag("--quick"), a.option("--module", StartModes.DEFAULT_MODULE),
+                workers, System.out));
+    }
+
+    /**
+     * {@code "1,4,8"} -> [1, 4, 8] (sorted, distinct); an {@link IllegalArgumentException} unless
+     * each is 1..64, its message fit to follow {@code "--workers: "}.
+     */
+    public static List<Integer> parseWorkers(String list) {
+        return StartModes.parseCounts(list);
     }
 
     // ------------------------------------------------------------------ measuring
@@ -381,11 +367,7 @@ public final class StartupBenchmark {
 
         public void printTable(PrintStream out) {
             out.println("taipan bench startup: time until N workers are ready (TaipanPool.start, lazyStart off)");
-            out.printf(Locale.ROOT, "machine : %d cores, %s, %s; load average %.1f -> %.1f%n", machine.cores(),
-                    machine.cpu(), machine.os(), loadStart, loadEnd);
-            out.printf(Locale.ROOT, "java    : %s%n", machine.java());
-            out.printf(Locale.ROOT, "python  : %s; module %s imported by every worker%n", machine.python(),
-                    settings.module);
+            StartModes.printMachine(out, machine, loadStart, loadEnd, settings.module);
             for (Way w : Way.values()) {
                 out.printf(Locale.ROOT, "%-13s: %s%n", w.label, w.description);
             }

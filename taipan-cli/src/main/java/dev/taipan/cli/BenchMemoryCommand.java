@@ -18,20 +18,11 @@ final class BenchMemoryCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--json", description = "Print the report as JSON.")
-    boolean json;
-
-    @Option(names = "--plot", arity = "0..1", paramLabel = "DIR", fallbackValue = BenchCommand.PLOT_DEFAULT,
-            description = "Also write a PNG chart (memory.png) into DIR"
-                    + " (default: docs/bench under $TAIPAN_HOME, else under the current directory).")
-    String plot;
+    @CommandLine.Mixin
+    BenchStartModeOptions options;
 
     @Option(names = "--quick", description = "One round instead of 3; also TAIPAN_BENCH_QUICK=1.")
     boolean quick;
-
-    @Option(names = "--module", paramLabel = "MODULE", defaultValue = "taipan_worker.dspy",
-            description = "The module every worker imports (default ${DEFAULT-VALUE}).")
-    String module;
 
     @Option(names = "--workers", paramLabel = "N", defaultValue = "4",
             description = "Workers per pool (default ${DEFAULT-VALUE}).")
@@ -53,7 +44,7 @@ final class BenchMemoryCommand implements Callable<Integer> {
         if (!bench.cli.verbose) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
-        return MemoryBenchmark.run(bench.cli.python(), json, BenchCommand.plotDir(plot), quick, module, workers,
-                dspyRuns, System.out);
+        return MemoryBenchmark.run(bench.cli.python(), options.json, options.plotDir(), quick, options.module,
+                workers, dspyRuns, System.out);
     }
 }

@@ -18,23 +18,14 @@ final class BenchRecoveryCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--json", description = "Print the report as JSON.")
-    boolean json;
-
-    @Option(names = "--plot", arity = "0..1", paramLabel = "DIR", fallbackValue = BenchCommand.PLOT_DEFAULT,
-            description = "Also write a PNG chart (recovery.png) into DIR"
-                    + " (default: docs/bench under $TAIPAN_HOME, else under the current directory).")
-    String plot;
+    @CommandLine.Mixin
+    BenchStartModeOptions options;
 
     @Option(names = "--quick", description = "3 kills per mode instead of 10; also TAIPAN_BENCH_QUICK=1.")
     boolean quick;
 
     @Option(names = "--kills", paramLabel = "K", description = "Kills per mode (default 10, quick 3).")
     Integer kills;
-
-    @Option(names = "--module", paramLabel = "MODULE", defaultValue = "taipan_worker.dspy",
-            description = "The module every worker imports (default ${DEFAULT-VALUE}).")
-    String module;
 
     @Override
     public Integer call() {
@@ -45,7 +36,7 @@ final class BenchRecoveryCommand implements Callable<Integer> {
             // The pool logs every death at WARN: quieter than that, or the progress lines drown.
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
         }
-        return RecoveryBenchmark.run(bench.cli.python(), json, BenchCommand.plotDir(plot), quick, kills, module,
-                System.out);
+        return RecoveryBenchmark.run(bench.cli.python(), options.json, options.plotDir(), quick, kills,
+                options.module, System.out);
     }
 }

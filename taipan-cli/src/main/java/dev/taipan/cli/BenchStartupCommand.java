@@ -5,9 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 /** {@code taipan bench startup}: delegates to {@link StartupBenchmark} in taipan-bench. */
@@ -21,20 +19,11 @@ final class BenchStartupCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--json", description = "Print the report as JSON.")
-    boolean json;
-
-    @Option(names = "--plot", arity = "0..1", paramLabel = "DIR", fallbackValue = BenchCommand.PLOT_DEFAULT,
-            description = "Also write a PNG chart (startup.png) into DIR"
-                    + " (default: docs/bench under $TAIPAN_HOME, else under the current directory).")
-    String plot;
+    @CommandLine.Mixin
+    BenchStartModeOptions options;
 
     @Option(names = "--quick", description = "One round instead of 3; also TAIPAN_BENCH_QUICK=1.")
     boolean quick;
-
-    @Option(names = "--module", paramLabel = "MODULE", defaultValue = "taipan_worker.dspy",
-            description = "The module every worker imports (default ${DEFAULT-VALUE}).")
-    String module;
 
     @Option(names = "--workers", paramLabel = "LIST", defaultValue = "1,4,8",
             description = "Numbers of workers, comma-separated (default ${DEFAULT-VALUE}; 1 is always measured:"
@@ -48,32 +37,16 @@ final class BenchStartupCommand implements Callable<Integer> {
             // Pool start/stop lines at INFO would interleave with the progress lines (all on stderr).
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
-        return StartupBenchmark.run(bench.cli.python(), json, BenchCommand.plotDir(plot), quick, module, counts,
+        return StartupBenchmark.run(bench.cli.python(), options.json, options.plotDir(), quick, options.module, counts,
                 System.out);
     }
 
     /** {@code "1,4,8"} -> [1, 4, 8]; a usage error otherwise. */
     static List<Integer> parseCounts(CommandLine.Model.CommandSpec spec, String list) {
-        TreeSet<Integer> counts = new TreeSet<>();
-        for (String part : list.split(",")) {
-            String s = part.strip();
-            if (s.isEmpty()) {
-                continue;
-            }
-            int n;
-            try {
-                n = Integer.parseInt(s);
-            } catch (NumberFormatException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--workers: not a number: '" + s + "'");
-            }
-            if (n < 1 || n > 64) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--workers: each must be 1..64, got " + n);
-            }
-            counts.add(n);
+        try {
+            return StartupBenchmark.parseWorkers(list);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--workers: " + e.getMessage());
         }
-        if (counts.isEmpty()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--workers: no number in '" + list + "'");
-        }
-        return new ArrayList<>(counts);
     }
 }
