@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import platform
 import struct
 import sys
 from typing import Any, Dict, List
@@ -40,7 +41,10 @@ def test_asyncio_when_asked() -> None:
         loop.close()
 
 
-@pytest.mark.skipif(not HAS_UVLOOP, reason="uvloop is not installed")
+@pytest.mark.skipif(
+    sys.platform == "win32" or platform.python_implementation() != "CPython",
+    reason="uvloop is a worker dependency only on CPython outside Windows (python/pyproject.toml)",
+)
 def test_auto_and_uvloop_pick_uvloop_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(runtime.EVENT_LOOP_ENV, raising=False)
     for choice in (None, "auto", "uvloop", " UVLOOP "):
