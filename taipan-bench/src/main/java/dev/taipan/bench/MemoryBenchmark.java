@@ -427,10 +427,7 @@ public final class MemoryBenchmark {
             check.put("zygote_workers_all_forked", zygoteAllForked());
             check.put("spawned_workers_none_forked", modes.get(Mode.SPAWN).values().stream()
                     .allMatch(Summary::noneForked));
-            m.put("check", check);
-            m.put("load_average", Map.of("start", OverheadBenchmark.round1(loadStart), "end",
-                    OverheadBenchmark.round1(loadEnd)));
-            m.put("total_seconds", OverheadBenchmark.round1(totalSeconds));
+            StartModes.putRunFacts(m, check, loadStart, loadEnd, totalSeconds);
             return m;
         }
 

@@ -343,10 +343,7 @@ public final class RecoveryBenchmark {
             Map<String, Object> check = new LinkedHashMap<>();
             check.put("zygote_replacements_all_forked", modes.get(Mode.ZYGOTE).allForked());
             check.put("spawn_replacements_none_forked", modes.get(Mode.SPAWN).noneForked());
-            m.put("check", check);
-            m.put("load_average", Map.of("start", OverheadBenchmark.round1(loadStart), "end",
-                    OverheadBenchmark.round1(loadEnd)));
-            m.put("total_seconds", OverheadBenchmark.round1(totalSeconds));
+            StartModes.putRunFacts(m, check, loadStart, loadEnd, totalSeconds);
             return m;
         }
 

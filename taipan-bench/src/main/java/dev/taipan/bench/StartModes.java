@@ -170,6 +170,15 @@ final class StartModes {
     }
 
     /** The lines under a start-mode report's title: machine, load average, Java, Python and the module. */
+    /** The closing fields every start-mode report's JSON ends with. */
+    static void putRunFacts(java.util.Map<String, Object> m, Object check, double loadStart, double loadEnd,
+                            double totalSeconds) {
+        m.put("check", check);
+        m.put("load_average", java.util.Map.of("start", OverheadBenchmark.round1(loadStart), "end",
+                OverheadBenchmark.round1(loadEnd)));
+        m.put("total_seconds", OverheadBenchmark.round1(totalSeconds));
+    }
+
     static void printMachine(PrintStream out, OverheadBenchmark.Machine machine, double loadStart,
                              double loadEnd, String module) {
         out.printf(Locale.ROOT, "machine : %d cores, %s, %s; load average %.1f -> %.1f%n", machine.cores(),
