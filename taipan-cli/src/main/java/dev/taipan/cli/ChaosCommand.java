@@ -1,6 +1,7 @@
 package dev.taipan.cli;
 
 import dev.taipan.bench.chaos.ChaosRunner;
+import dev.taipan.bench.chaos.ChaosSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,12 +28,26 @@ final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the results as JSON.")
     boolean json;
 
+    @Option(names = "--soak-seconds", paramLabel = "S",
+            description = "Length of the soak (scenario 4) in seconds; default 600 (20 with --quick). "
+                    + "Levelling off is judged from 300 s.")
+    long soakSeconds;
+
+    @Option(names = "--inject-leak", paramLabel = "MIB",
+            description = "Keep MIB MiB of JVM heap per soak sample: a leak the levelling rule must catch.")
+    int injectLeakMib;
+
     @Override
     public Integer call() {
         if (scenario < 0 || scenario > ChaosRunner.SCENARIOS) {
             throw new CommandLine.ParameterException(new CommandLine(this),
                     "--scenario must be between 1 and " + ChaosRunner.SCENARIOS + ", got " + scenario);
         }
-        return ChaosRunner.run(cli.python(), quick, scenario, json, System.out);
+        if (soakSeconds < 0 || injectLeakMib < 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--soak-seconds and --inject-leak must be >= 0");
+        }
+        return ChaosRunner.run(new ChaosSettings(cli.python(), quick, soakSeconds, injectLeakMib), scenario, json,
+                System.out);
     }
 }

@@ -37,7 +37,13 @@ public final class ChaosRunner {
      * requirement held, 1 if one did not, 2 if a scenario could not run.
      */
     public static int run(String python, boolean quick, int scenario, boolean json, PrintStream out) {
-        ChaosSettings s = new ChaosSettings(python, quick);
+        return run(new ChaosSettings(python, quick), scenario, json, out);
+    }
+
+    /** Like {@link #run(String, boolean, int, boolean, PrintStream)} with every setting given. */
+    public static int run(ChaosSettings s, int scenario, boolean json, PrintStream out) {
+        String python = s.python();
+        boolean quick = s.quick();
         List<ScenarioResult> results = new ArrayList<>();
         boolean broken = false;
         List<Integer> which = scenario == 0 ? List.of(1, 2, 3, 4) : List.of(scenario);

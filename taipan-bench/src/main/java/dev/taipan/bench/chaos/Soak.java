@@ -26,10 +26,12 @@ import java.util.concurrent.atomic.LongAdder;
  * after 2 minutes. Samples JVM RSS, heap used after a GC, the workers' summed RSS, open file
  * descriptors and native threads of the JVM.
  *
- * <p><b>Levels off</b>: the value at the end is at most 10% above the value at one third of
- * the run (file descriptors and threads: at most max(10%, 8) above, as one recycling in
- * progress holds a second worker's pipes and threads for a moment). Heap after GC is the
- * leak figure for Java objects; JVM RSS also includes heap the GC has not given back.
+ * <p><b>Levels off</b> ({@link Levelling}): the peak of the last third of the samples is at
+ * most 10% above the peak of the middle third (file descriptors and threads: at most
+ * max(10%, 8) above, as one recycling in progress holds a second worker's pipes and threads
+ * for a moment). Heap after GC is the leak figure for Java objects; JVM RSS also includes heap
+ * the GC has not given back, which makes it a sawtooth. {@link ChaosSettings#injectLeakMib()}
+ * keeps that many MiB of heap per sample, to show the rule fails on a leak.
  */
 final class Soak {
     private Soak() {
@@ -53,6 +55,7 @@ final class Soak {
         List<Sample> samples = new ArrayList<>();
         MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
         String payload = "x".repeat(1024);
+        List<byte[]> injectedLeak = new ArrayList<>();
         try (TaipanPool pool = TaipanPool.start(config)) {
             Semaphore inFlight = new Semaphore(s.soakInFlight());
             AtomicBoolean running = new AtomicBoolean(true);
@@ -99,6 +102,9 @@ final class Soak {
                 if (sleep > 0) {
                     TimeUnit.NANOSECONDS.sleep(sleep);
                 }
+                for (int k = 0; k < s.injectLeakMib(); k++) {
+                    injectedLeak.add(touched(new byte[1 << 20]));
+                }
                 samples.add(sample(pool, mem, at));
                 if (at >= seconds) {
                     break;
@@ -121,23 +127,19 @@ final class Soak {
             if (!judged) {
                 notes.add("quick mode: the levelling-off rules are reported, not judged (run shorter than 5 min)");
             }
-            Sample first = samples.get(0);
-            Sample third = samples.get(samples.size() / 3);
-            Sample last = samples.get(samples.size() - 1);
+            if (s.injectLeakMib() > 0) {
+                notes.add("injected leak: " + s.injectLeakMib() + " MiB of heap kept per sample, "
+                        + injectedLeak.size() + " MiB in all");
+            }
             figures.add(Figure.info("calls completed", ok.sum()));
             figures.add(Figure.mustBeZero("calls failed", failed.sum()));
             figures.add(Figure.info("workers recycled", st.workersRecycled()));
             figures.add(Figure.mustBeZero("workers replaced after a crash", st.workersReplaced()));
-            figures.add(level(judged, "JVM RSS", first.jvmRss, third.jvmRss, last.jvmRss,
-                    max(samples, Sample::jvmRss), true, 0));
-            figures.add(level(judged, "JVM heap used after GC", first.heapUsed, third.heapUsed, last.heapUsed,
-                    max(samples, Sample::heapUsed), true, 0));
-            figures.add(level(judged, "workers' RSS (sum)", first.workersRss, third.workersRss, last.workersRss,
-                    max(samples, Sample::workersRss), true, 0));
-            figures.add(level(judged, "JVM open file descriptors", first.fds, third.fds, last.fds,
-                    max(samples, Sample::fds), false, 8));
-            figures.add(level(judged, "JVM native threads", first.threads, third.threads, last.threads,
-                    max(samples, Sample::threads), false, 8));
+            figures.add(level(judged, "JVM RSS", series(samples, Sample::jvmRss), true, 0));
+            figures.add(level(judged, "JVM heap used after GC", series(samples, Sample::heapUsed), true, 0));
+            figures.add(level(judged, "workers' RSS (sum)", series(samples, Sample::workersRss), true, 0));
+            figures.add(level(judged, "JVM open file descriptors", series(samples, Sample::fds), false, 8));
+            figures.add(level(judged, "JVM native threads", series(samples, Sample::threads), false, 8));
             if (!byType.isEmpty()) {
                 notes.add("failed calls by type: " + byType);
             }
@@ -152,8 +154,9 @@ final class Soak {
         }
         String settings = String.format(Locale.ROOT, "%d s at %d in flight (echo 1 KiB / slow_add 2 ms), "
                 + "4 workers x 8 slots, recycleAfterCalls(%d), recycleAfter(%s), sampled every %d s; levels off = "
-                + "end <= 1.10 x value at 1/3 of the run (fds, threads: + max(10%%, 8))",
-                seconds, s.soakInFlight(), recycleCalls, recycleAfter, s.soakSampleSeconds());
+                + "peak of the last third <= 1.10 x peak of the middle third (fds, threads: + max(10%%, 8))%s",
+                seconds, s.soakInFlight(), recycleCalls, recycleAfter, s.soakSampleSeconds(),
+                s.injectLeakMib() > 0 ? "; injected leak " + s.injectLeakMib() + " MiB per sample" : "");
         return new ScenarioResult(4, "Soak", settings, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
                 figures, notes);
     }
@@ -176,19 +179,33 @@ final class Soak {
                 ws.size(), st.callsCompleted(), st.workersRecycled());
     }
 
-    private static long max(List<Sample> samples, java.util.function.ToLongFunction<Sample> f) {
-        return samples.stream().mapToLong(f).max().orElse(-1);
+    private static long[] series(List<Sample> samples, java.util.function.ToLongFunction<Sample> f) {
+        return samples.stream().mapToLong(f).toArray();
     }
 
-    private static Figure level(boolean judged, String name, long start, long third, long end, long max, boolean bytes,
-                                long slack) {
-        long allowed = Math.max(third + third / 10, third + slack);
-        boolean ok = !judged || (end >= 0 && third >= 0 && end <= allowed);
-        String v = bytes
-                ? "start " + Procs.mib(start) + ", 1/3 " + Procs.mib(third) + ", end " + Procs.mib(end) + ", max "
-                        + Procs.mib(max)
-                : "start " + start + ", 1/3 " + third + ", end " + end + ", max " + max;
-        String rule = "levels off (end <= " + (bytes ? Procs.mib(allowed) : Long.toString(allowed)) + ")";
-        return judged ? Figure.rule(name, v, rule, ok) : Figure.info(name, v + " (not judged: run too short)");
+    /** Writes one byte per page, so the injected leak is resident, not only reserved. */
+    private static byte[] touched(byte[] b) {
+        for (int i = 0; i < b.length; i += 4096) {
+            b[i] = 1;
+        }
+        return b;
+    }
+
+    static Figure level(boolean judged, String name, long[] series, boolean bytes, long slack) {
+        long start = series[0];
+        long end = series[series.length - 1];
+        if (series.length < Levelling.MIN_SAMPLES) {
+            return Figure.info(name, "start " + show(start, bytes) + ", end " + show(end, bytes)
+                    + " (not judged: fewer than " + Levelling.MIN_SAMPLES + " samples)");
+        }
+        Levelling l = Levelling.of(series, slack);
+        String v = "start " + show(start, bytes) + ", end " + show(end, bytes) + "; peaks of each third "
+                + show(l.firstPeak(), bytes) + " / " + show(l.middlePeak(), bytes) + " / " + show(l.lastPeak(), bytes);
+        String rule = "levels off (last third's peak <= " + show(l.allowed(), bytes) + ")";
+        return judged ? Figure.rule(name, v, rule, l.levelsOff()) : Figure.info(name, v + " (not judged: run too short)");
+    }
+
+    private static String show(long v, boolean bytes) {
+        return bytes ? Procs.mib(v) : Long.toString(v);
     }
 }
