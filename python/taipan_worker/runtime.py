@@ -49,7 +49,7 @@ from .protocol import (
     new_packer,
 )
 from .registry import FunctionSpec, exposed, make_spec
-from .snapshots import AFTER_EACH_CALL, MODES, SNAPSHOT_FUNCTION, snapshot_problem
+from .snapshots import AFTER_EACH_CALL, MODES, SNAPSHOT_FUNCTION, find_problem, snapshot_problem
 
 try:  # imported here so that a zygote, which imports this module, forks workers that have it
     import uvloop as _uvloop  # type: ignore[import-not-found]  # noqa: F401
@@ -755,12 +755,13 @@ class Worker:
         """
         state = self.sessions.get(sid, {})
         last = self.snapshot_seqs.get(sid, 0)
-        error = snapshot_problem(state)
-        if error is None:
+        found = find_problem(state)
+        path: Optional[str] = None
+        if found is None:
             try:
                 frame = encode_frame(
                     {"v": 1, "type": "session_state", "id": cid, "session": sid, "seq": last + 1,
-                     "state": state, "error": None},
+                     "state": state, "error": None, "path": None},
                     self.config.max_frame_bytes,
                 )
             except FrameTooLarge as exc:
@@ -770,9 +771,11 @@ class Worker:
             else:
                 self.snapshot_seqs[sid] = last + 1
                 return frame
+        else:
+            path, error = found
         return encode_frame(
             {"v": 1, "type": "session_state", "id": cid, "session": sid, "seq": last, "state": None,
-             "error": _clean_text(error, 4000)},
+             "error": _clean_text(error, 4000), "path": None if path is None else _clean_text(path, 1000)},
             self.config.max_frame_bytes,
         )
 

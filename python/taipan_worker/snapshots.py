@@ -32,7 +32,13 @@ def _describe(value: Any) -> str:
 
 
 def snapshot_problem(state: Any, root: str = "session") -> Optional[str]:
-    """``None`` if ``state`` holds only snapshot values, else a sentence naming the first bad one.
+    """``None`` if ``state`` holds only snapshot values, else a sentence naming the first bad one."""
+    found = find_problem(state, root)
+    return None if found is None else found[1]
+
+
+def find_problem(state: Any, root: str = "session") -> Optional[Tuple[str, str]]:
+    """``None`` if ``state`` holds only snapshot values, else ``(path, sentence)`` for the first bad one.
 
     Walks the value iteratively (no recursion limit) and refuses a container that contains
     itself.
@@ -46,11 +52,11 @@ def snapshot_problem(state: Any, root: str = "session") -> Optional[str]:
         cls = value.__class__
         if cls is int:
             if not _INT_MIN <= value <= _INT_MAX:
-                return f"{path} is an int outside 64 bits ({value}); snapshots hold only {_ALLOWED}"
+                return path, f"{path} is an int outside 64 bits ({value}); snapshots hold only {_ALLOWED}"
             continue
         if cls is dict or cls is list:
             if id(value) in above:
-                return f"{path} contains itself; snapshots hold only trees of {_ALLOWED}"
+                return path, f"{path} contains itself; snapshots hold only trees of {_ALLOWED}"
             inner = above + (id(value),)
             if cls is list:
                 for i in range(len(value) - 1, -1, -1):
@@ -58,13 +64,13 @@ def snapshot_problem(state: Any, root: str = "session") -> Optional[str]:
             else:
                 for key, item in reversed(list(value.items())):
                     if key.__class__ is not str:
-                        return (f"{path} has key {key!r}, a {_describe(key)}: snapshot dicts need str keys; "
+                        return path, (f"{path} has key {key!r}, a {_describe(key)}: snapshot dicts need str keys; "
                                 f"snapshots hold only {_ALLOWED}")
                     stack.append((item, f"{path}[{key!r}]", inner))
             continue
         hint = " (it would come back as a list)" if isinstance(value, tuple) else ""
-        return f"{path} is a {_describe(value)}{hint}; snapshots hold only {_ALLOWED}"
+        return path, f"{path} is a {_describe(value)}{hint}; snapshots hold only {_ALLOWED}"
     return None
 
 
-__all__ = ["AFTER_EACH_CALL", "ON_REQUEST", "MODES", "SNAPSHOT_FUNCTION", "snapshot_problem"]
+__all__ = ["AFTER_EACH_CALL", "ON_REQUEST", "MODES", "SNAPSHOT_FUNCTION", "find_problem", "snapshot_problem"]

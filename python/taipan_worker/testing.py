@@ -142,6 +142,14 @@ def session_get(session: Dict[str, Any], key: str) -> Any:
 
 
 @function(session=True)
+def counter_then_block(session: Dict[str, Any], seconds: float) -> int:
+    """Increments the session's counter, then blocks (a call in flight when its worker dies)."""
+    session["n"] = session.get("n", 0) + 1
+    time.sleep(seconds)
+    return session["n"]
+
+
+@function(session=True)
 def session_put_unserializable(session: Dict[str, Any], key: str, kind: str = "set") -> None:
     """Puts a value no session snapshot can hold (snapshot tests)."""
     if kind == "set":

@@ -29,7 +29,7 @@ def test_hello_announces_snapshots(worker: Worker) -> None:
 def test_after_each_call_sends_the_state_before_the_result(worker: Worker) -> None:
     _open(worker, "s1", "after_each_call")
     state, result = _state_then_result(worker, worker.call(T + "counter", session="s1"))
-    assert list(state) == ["v", "type", "id", "session", "seq", "state", "error"]
+    assert list(state) == ["v", "type", "id", "session", "seq", "state", "error", "path"]
     assert state["session"] == "s1" and state["seq"] == 1 and state["state"] == {"n": 1}
     assert state["error"] is None
     assert result == {"v": 1, "type": "result", "id": result["id"], "value": 1}
@@ -82,6 +82,7 @@ def test_an_unserializable_value_fails_the_snapshot_naming_its_path(worker: Work
     # Nested, and types that would not come back as themselves (a tuple comes back a list).
     failed = _failed_snapshot(worker, "s", "bad", "nested_tuple")
     assert "session['bad']['items'][1]" in failed["error"] and "tuple" in failed["error"], failed["error"]
+    assert failed["path"] == "session['bad']['items'][1]"
     failed = _failed_snapshot(worker, "s", "bad", "int_key")
     assert "session['bad']" in failed["error"] and "key 7" in failed["error"], failed["error"]
     failed = _failed_snapshot(worker, "s", "bad", "huge_int")
@@ -100,7 +101,7 @@ def test_frame_too_large_state_fails_the_snapshot(host: Any) -> None:
     worker.value(T + "session_put", ["b", b"x" * 60_000], session="s")
     state, result = _state_then_result(worker, worker.call("session_snapshot", session="s"))
     assert state["state"] is None and "maximum frame size" in state["error"], state
-    assert state["seq"] == 0 and result["type"] == "result"
+    assert state["seq"] == 0 and state["path"] is None and result["type"] == "result"
 
 
 def test_restore_replaces_the_state_and_continues_the_numbering(worker: Worker) -> None:
