@@ -49,7 +49,7 @@ from .protocol import (
     new_packer,
 )
 from .registry import FunctionSpec, exposed, make_spec
-from .snapshots import AFTER_EACH_CALL, MODES, SNAPSHOT_FUNCTION, find_problem, snapshot_problem
+from .snapshots import AFTER_EACH_CALL, MODES, RESTORE_HEADROOM, SNAPSHOT_FUNCTION, find_problem, snapshot_problem
 
 try:  # imported here so that a zygote, which imports this module, forks workers that have it
     import uvloop as _uvloop  # type: ignore[import-not-found]  # noqa: F401
@@ -762,10 +762,11 @@ class Worker:
                 frame = encode_frame(
                     {"v": 1, "type": "session_state", "id": cid, "session": sid, "seq": last + 1,
                      "state": state, "error": None, "path": None},
-                    self.config.max_frame_bytes,
+                    self.config.max_frame_bytes - RESTORE_HEADROOM,
                 )
             except FrameTooLarge as exc:
-                error = f"the session's state does not fit in a frame: {exc}"
+                error = (f"the session's state does not fit in a frame with room for its restore "
+                         f"({RESTORE_HEADROOM} bytes): {exc}")
             except Exception as exc:  # changed by a thread since it was checked
                 error = f"the session's state cannot be encoded: {type(exc).__name__}: {exc}"
             else:

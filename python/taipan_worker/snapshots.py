@@ -20,6 +20,11 @@ MODES = frozenset({AFTER_EACH_CALL, ON_REQUEST})
 #: The built-in, session-aware function the host calls for an on-request snapshot.
 SNAPSHOT_FUNCTION = "session_snapshot"
 
+#: Bytes of the maximum frame size a ``session_state`` frame leaves unused, so that the
+#: ``session_restore`` carrying the same state (a slightly larger envelope) always fits: a
+#: snapshot the host keeps can always be restored.
+RESTORE_HEADROOM = 64
+
 _INT_MIN = -(2**63)
 _INT_MAX = 2**64 - 1
 _SCALARS = (str, bytes, float)
@@ -73,4 +78,4 @@ def find_problem(state: Any, root: str = "session") -> Optional[Tuple[str, str]]
     return None
 
 
-__all__ = ["AFTER_EACH_CALL", "ON_REQUEST", "MODES", "SNAPSHOT_FUNCTION", "find_problem", "snapshot_problem"]
+__all__ = ["AFTER_EACH_CALL", "ON_REQUEST", "MODES", "RESTORE_HEADROOM", "SNAPSHOT_FUNCTION", "find_problem", "snapshot_problem"]

@@ -132,3 +132,29 @@ def test_unknown_snapshot_mode_is_a_protocol_error(worker: Worker) -> None:
     assert worker.wait() == 3
     text: Optional[str] = worker.stderr.wait_closed()
     assert text is not None and "sometimes" in text
+
+
+def test_a_snapshot_leaves_room_for_its_restore(host: Any) -> None:
+    """A snapshot the host keeps must always fit in a ``session_restore``: one that fits in
+    its own frame but would not leave that room fails as too large."""
+    from taipan_worker.protocol import encode_frame
+    from taipan_worker.snapshots import RESTORE_HEADROOM
+
+    limit = 100_000
+    worker = host.start(max_frame_bytes=limit)
+    _open(worker, "s", "on_request")
+
+    def state_frame_size(blob: int) -> int:
+        return len(encode_frame({"v": 1, "type": "session_state", "id": 1000, "session": "s", "seq": 1,
+                                 "state": {"blob": b"x" * blob}, "error": None, "path": None}))
+
+    blob = 99_000
+    while state_frame_size(blob) < limit - RESTORE_HEADROOM // 2:
+        blob += 1
+    assert state_frame_size(blob) <= limit  # fits its own frame...
+    worker.value(T + "session_put", ["blob", b"x" * blob], session="s")
+    state, _ = _state_then_result(worker, worker.call("session_snapshot", session="s"))
+    assert state["state"] is None and "restore" in state["error"], state  # ...but not with room to spare
+    worker.value(T + "session_put", ["blob", b"x" * (blob - RESTORE_HEADROOM)], session="s")
+    state, _ = _state_then_result(worker, worker.call("session_snapshot", session="s"))
+    assert state["error"] is None and state["seq"] == 1
