@@ -3,7 +3,10 @@ package dev.taipan;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -94,6 +97,24 @@ class SessionSnapshotsTest {
     }
 
     @Test
+    void aRestoredSessionIsStillEvictedWhenIdle() throws Exception {
+        try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(2)
+                .sessionIdleTimeout(Duration.ofMillis(1_000)).build());
+             Session s = pool.openSession(AFTER_EACH_CALL)) {
+            s.call(T + "counter");
+            CompletableFuture<Object> running = s.callAsync(T + "counter_then_block", List.of(30));
+            ProcessHandle.of(pidOf(pool, s.workerId())).orElseThrow().destroyForcibly();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> running.get(20, TimeUnit.SECONDS));
+            assertInstanceOf(SessionRestoredException.class, e.getCause());
+            // The call that died with the worker no longer counts as in flight.
+            assertTrue(TestPools.eventually(Duration.ofSeconds(15), () -> !s.isOpen()));
+            SessionClosedException closed = assertThrows(SessionClosedException.class, () -> s.call(T + "counter"));
+            assertTrue(closed.getMessage().contains("idle"), closed.getMessage());
+            assertEquals(0, pool.stats().sessions());
+        }
+    }
+
+    @Test
     void onRequestSnapshotsAreTakenOnlyWhenAsked() {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(2).build());
              Session s = pool.openSession(ON_REQUEST)) {
@@ -169,16 +190,32 @@ class SessionSnapshotsTest {
     }
 
     @Test
-    void closingARestoredSessionFreesItsStateOnTheNewWorker() {
+    void closingARestoredSessionFreesItsStateOnTheNewWorker() throws Exception {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).build())) {
             Session s = pool.openSession(AFTER_EACH_CALL);
             assertEquals(1L, s.call(T + "counter"));
             String old = s.workerId();
-            ProcessHandle.of(pidOf(pool, old)).orElseThrow().destroyForcibly();
-            // The only worker is gone: the call waits for its replacement, which gets the snapshot first.
+            long oldPid = pidOf(pool, old);
+            ProcessHandle.of(oldPid).orElseThrow().destroyForcibly();
+            assertTrue(TestPools.eventually(Duration.ofSeconds(20), () -> TestPools.isGone(oldPid)));
+            // The only worker is gone: calls wait for its replacement, which gets the snapshot first.
+            List<CompletableFuture<Object>> queued = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                queued.add(s.callAsync(T + "counter", Map.of()));
+            }
+            Set<Object> seen = new HashSet<>();
+            for (CompletableFuture<Object> f : queued) {
+                try {
+                    seen.add(f.get(20, TimeUnit.SECONDS));
+                } catch (ExecutionException e) {
+                    // Sent before the pool saw the death: that call was in flight and is told so.
+                    assertInstanceOf(SessionRestoredException.class, e.getCause());
+                }
+            }
             assertTrue(TestPools.eventually(Duration.ofSeconds(20), () -> !old.equals(s.workerId())));
-            assertEquals(2L, s.call(T + "counter"));
             assertEquals(1, s.restores());
+            long n = (Long) s.call(T + "counter");
+            assertEquals(n - 1, seen.size() + 1L, "results " + seen + ", then " + n);
             assertEquals(1L, ((Map<?, ?>) pool.call("info")).get("sessions"));
             s.close();
             assertFalse(s.isOpen());

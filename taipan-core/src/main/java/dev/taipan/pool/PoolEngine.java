@@ -666,6 +666,7 @@ public final class PoolEngine implements AutoCloseable {
             for (SessionImpl s : movingSessions) {
                 // It moves with its last snapshot; its waiting calls stay in line for the new worker.
                 s.moving = true;
+                s.inFlight = 0; // all its calls were on w: they end with it
                 s.movedFrom = w;
                 s.moveSnapshot = s.last();
                 s.forgetFailures();

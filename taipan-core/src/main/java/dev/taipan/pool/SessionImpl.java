@@ -111,7 +111,8 @@ final class SessionImpl implements Session {
         Map<String, Object> frozen = (Map<String, Object>) frozen(state);
         synchronized (this) {
             SessionSnapshot current = last;
-            if (worker == from && (current == null || seq > current.seq())) {
+            // Not from a worker already declared dead: the session may be moving with an older snapshot.
+            if (worker == from && !from.dead && (current == null || seq > current.seq())) {
                 last = new SessionSnapshot(seq, frozen, from.id, Instant.now());
             }
         }
