@@ -239,6 +239,29 @@ def good_vectors() -> List[Tuple[str, Dict[str, Any]]]:
     v.append(("heartbeat", {"v": 1, "type": "heartbeat", "seq": 7}))
     v.append(("heartbeat_large_seq", {"v": 1, "type": "heartbeat", "seq": 4294967296}))
     v.append(("session_close", {"v": 1, "type": "session_close", "session": "sess-1"}))
+    v.append(("session_open", {"v": 1, "type": "session_open", "session": "sess-2", "snapshots": "after_each_call"}))
+    v.append(
+        (
+            "session_restore",
+            {"v": 1, "type": "session_restore", "session": "sess-2", "seq": 7,
+             "state": {"n": 41, "tags": ["a", b"\x00"], "last": None}, "snapshots": "on_request"},
+        )
+    )
+    v.append(
+        (
+            "session_state",
+            {"v": 1, "type": "session_state", "id": 21, "session": "sess-2", "seq": 8,
+             "state": {"n": 42, "ratio": 0.5}, "error": None, "path": None},
+        )
+    )
+    v.append(
+        (
+            "session_state_failed",
+            {"v": 1, "type": "session_state", "id": 22, "session": "sess-2", "seq": 8, "state": None,
+             "error": "session['m'] is a set; snapshots hold only None, bool, int, float, str, bytes, list and "
+                      "dict with str keys", "path": "session['m']"},
+        )
+    )
     v.append(("chunk", {"v": 1, "type": "chunk", "id": 18, "seq": 0, "data": {"token": "Par", "field": "answer"}}))
     v.append(
         (

@@ -41,13 +41,17 @@ MESSAGE_FIELDS: Dict[str, Tuple[str, ...]] = {
     "cancel": (),
     "heartbeat": ("seq",),
     "session_close": ("session",),
+    "session_open": ("session", "snapshots"),
+    "session_restore": ("session", "seq", "state", "snapshots"),
+    "session_state": ("session", "seq", "state", "error", "path"),
     "chunk": ("seq", "data"),
     "callback": ("callback_id", "name", "args"),
     "callback_result": ("callback_id", "value", "error"),
 }
 
 #: Message types that carry ``id``.
-ID_TYPES = frozenset({"call", "result", "error", "cancel", "chunk", "callback", "callback_result"})
+ID_TYPES = frozenset({"call", "result", "error", "cancel", "chunk", "callback", "callback_result",
+                      "session_state"})
 
 # Validation schema: field -> (accepted python types, nullable). ``id`` is included here.
 _ANY = object()
@@ -86,6 +90,11 @@ _SCHEMA: Dict[str, Dict[str, Tuple[Any, bool]]] = {
     "cancel": {"id": (_INT, False)},
     "heartbeat": {"seq": (_INT, False), "overrun": (_INT, True)},
     "session_close": {"session": (_STR, False)},
+    "session_open": {"session": (_STR, False), "snapshots": (_STR, False)},
+    "session_restore": {"session": (_STR, False), "seq": (_INT, False), "state": ((dict,), False),
+                        "snapshots": (_STR, False)},
+    "session_state": {"id": (_INT, False), "session": (_STR, False), "seq": (_INT, False),
+                      "state": ((dict,), True), "error": (_STR, True), "path": (_STR, True)},
     "chunk": {"id": (_INT, False), "seq": (_INT, False), "data": (_ANY, True)},
     "callback": {"id": (_INT, False), "callback_id": (_INT, False), "name": (_STR, False), "args": (_ANY, True)},
     "callback_result": {"id": (_INT, False), "callback_id": (_INT, False), "value": (_ANY, True),

@@ -49,6 +49,7 @@ from .protocol import (
     new_packer,
 )
 from .registry import FunctionSpec, exposed, make_spec
+from .snapshots import AFTER_EACH_CALL, MODES, RESTORE_HEADROOM, SNAPSHOT_FUNCTION, find_problem, snapshot_problem
 
 try:  # imported here so that a zygote, which imports this module, forks workers that have it
     import uvloop as _uvloop  # type: ignore[import-not-found]  # noqa: F401
@@ -58,7 +59,7 @@ except ImportError:  # optional: event_loop_factory falls back to asyncio's own 
 TOKEN_ENV = "TAIPAN_WORKER_TOKEN"
 #: ``auto`` (default: uvloop if installed), ``uvloop`` or ``asyncio``; see event_loop_factory.
 EVENT_LOOP_ENV = "TAIPAN_EVENT_LOOP"
-CAPABILITIES = ["cancel", "sessions", "heartbeat", "stream", "callback"]
+CAPABILITIES = ["cancel", "sessions", "heartbeat", "stream", "callback", "snapshots"]
 #: A plain call's thread still running this long after its call ended counts as overrun.
 OVERRUN_GRACE_S = 2.0
 
@@ -114,7 +115,7 @@ class _Call:
     """A call in flight. ``task`` is the asyncio task of a suspended async call or the
     executor future of a plain one (``None`` while an eager call runs its first step)."""
 
-    __slots__ = ("id", "function", "task", "timer", "stopped", "callbacks", "next_callback")
+    __slots__ = ("id", "function", "task", "timer", "stopped", "callbacks", "next_callback", "snapshot")
 
     def __init__(self, cid: int, function: str) -> None:
         self.id = cid
@@ -127,6 +128,8 @@ class _Call:
         #: Callbacks to Java waiting for their ``callback_result``, by callback id.
         self.callbacks: Optional[Dict[int, Any]] = None
         self.next_callback = 0
+        #: The session whose snapshot goes out (as ``session_state``) just before this call's end.
+        self.snapshot: Optional[str] = None
 
 
 class CallbackError(Exception):
@@ -346,6 +349,9 @@ class Worker:
         self._batch: Optional[List[bytes]] = None
         self.functions: Dict[str, FunctionSpec] = {}
         self.sessions: Dict[str, Dict[str, Any]] = {}
+        #: Sessions opened with snapshots: their mode (snapshots.MODES) and last snapshot's seq.
+        self.snapshot_modes: Dict[str, str] = {}
+        self.snapshot_seqs: Dict[str, int] = {}
         self.inflight: Dict[int, _Call] = {}
         self.overrunning: Dict[int, float] = {}  # call id -> loop time it was stopped
         self.draining = False
@@ -430,10 +436,16 @@ class Worker:
             await asyncio.sleep(seconds)
             return seconds
 
-        return {
+        def session_snapshot(session: Dict[str, Any]) -> None:
+            return None  # the snapshot itself goes out just before the result (see _finish)
+
+        specs = {
             name: make_spec(fn, name, "taipan_worker.builtins")
             for name, fn in (("ping", ping), ("info", info), ("echo", echo), ("sleep", sleep))
         }
+        specs[SNAPSHOT_FUNCTION] = make_spec(session_snapshot, SNAPSHOT_FUNCTION, "taipan_worker.builtins",
+                                             session=True)
+        return specs
 
     def _import_modules(self) -> None:
         for module in self.config.modules:
@@ -543,7 +555,12 @@ class Worker:
                 reply["overrun"] = overrun
             self._write(encode_ordered_frame(reply, self.config.max_frame_bytes, self._pack))
         elif mtype == "session_close":
-            self.sessions.pop(msg["session"], None)
+            sid = msg["session"]
+            self.sessions.pop(sid, None)
+            self.snapshot_modes.pop(sid, None)
+            self.snapshot_seqs.pop(sid, None)
+        elif mtype == "session_open" or mtype == "session_restore":
+            self._on_session_open(msg)
         elif mtype == "callback_result":
             self._on_callback_result(msg)
         else:
@@ -617,6 +634,8 @@ class Worker:
             # A trivial built-in (ping, info, echo): run it here, on the loop, and answer at
             # once (no task, no thread, no deadline timer).
             call = _Call(cid, name)
+            if spec.session:
+                call.snapshot = self._snapshot_after(name, msg.get("session"))
             inflight[cid] = call
             try:
                 value = spec.func(*args, **kwargs) if kwargs else spec.func(*args)
@@ -630,6 +649,8 @@ class Worker:
         assert loop is not None
         received = loop.time() if timeout_ms is not None else 0.0
         call = _Call(cid, name)
+        if spec.session:
+            call.snapshot = self._snapshot_after(name, msg.get("session"))
         inflight[cid] = call
         if spec.streams == "async":
             call.task = loop.create_task(self._run_async_stream(call, spec, args, kwargs))
@@ -697,6 +718,67 @@ class Worker:
             except TypeError as exc:
                 raise _BadArguments(f"{spec.name}: {exc}") from None
         return args, kwargs
+
+    # ------------------------------------------------------------------ session snapshots
+
+    def _on_session_open(self, msg: Dict[str, Any]) -> None:
+        """``session_open`` (a new session with snapshots) or ``session_restore`` (a session
+        moved here from a dead worker, with its last snapshot)."""
+        sid: str = msg["session"]
+        mode = msg["snapshots"]
+        if mode not in MODES:
+            raise ProtocolError(f"{msg['type']}: unknown snapshots mode {mode!r} (expected one of {sorted(MODES)})")
+        state = self.sessions.setdefault(sid, {})
+        if msg["type"] == "session_restore":
+            restored = msg["state"]
+            problem = snapshot_problem(restored, "state")
+            if problem is not None:
+                raise ProtocolError(f"session_restore for {sid!r}: {problem}")
+            state.clear()  # the same dict object: nothing of an older state survives
+            state.update(restored)
+            self.snapshot_seqs[sid] = msg["seq"]
+        else:
+            self.snapshot_seqs.setdefault(sid, 0)
+        self.snapshot_modes[sid] = mode
+
+    def _snapshot_after(self, name: str, sid: Optional[str]) -> Optional[str]:
+        """The session to snapshot when this session-aware call ends, or None."""
+        if sid is not None and (name == SNAPSHOT_FUNCTION or self.snapshot_modes.get(sid) == AFTER_EACH_CALL):
+            return sid
+        return None
+
+    def _session_state_frame(self, cid: int, sid: str) -> bytes:
+        """On the loop: the session's snapshot, or why it cannot be taken (the last one stands).
+
+        Encoded on the loop thread in one ``msgpack`` call, which holds the GIL throughout, so
+        a call of the same session running on a thread cannot change the state halfway.
+        """
+        state = self.sessions.get(sid, {})
+        last = self.snapshot_seqs.get(sid, 0)
+        found = find_problem(state)
+        path: Optional[str] = None
+        if found is None:
+            try:
+                frame = encode_frame(
+                    {"v": 1, "type": "session_state", "id": cid, "session": sid, "seq": last + 1,
+                     "state": state, "error": None, "path": None},
+                    self.config.max_frame_bytes - RESTORE_HEADROOM,
+                )
+            except FrameTooLarge as exc:
+                error = (f"the session's state does not fit in a frame with room for its restore "
+                         f"({RESTORE_HEADROOM} bytes): {exc}")
+            except Exception as exc:  # changed by a thread since it was checked
+                error = f"the session's state cannot be encoded: {type(exc).__name__}: {exc}"
+            else:
+                self.snapshot_seqs[sid] = last + 1
+                return frame
+        else:
+            path, error = found
+        return encode_frame(
+            {"v": 1, "type": "session_state", "id": cid, "session": sid, "seq": last, "state": None,
+             "error": _clean_text(error, 4000), "path": None if path is None else _clean_text(path, 1000)},
+            self.config.max_frame_bytes,
+        )
 
     # ------------------------------------------------------------------ running calls
 
@@ -852,6 +934,8 @@ class Worker:
                 if not future.done():
                     future.set_exception(CallbackError("the call ended before Java answered"))
             call.callbacks = None
+        if call.snapshot is not None:
+            self._write(self._session_state_frame(cid, call.snapshot))
         self._write(frame)
         if self.draining and not inflight:
             self._schedule_exit(EXIT_OK, "drained; exiting")
@@ -860,6 +944,7 @@ class Worker:
         call = self.inflight.get(cid)
         if call is None:
             return  # unknown or finished id: the race is normal
+        call.snapshot = None  # a plain call's thread may still be changing the state
         self._finish(call, self._error_frame(cid, kind, "", message, "", False))
         if call.task is not None:
             # A task is cancelled for real; a queued plain call never starts; a running plain

@@ -141,6 +141,33 @@ def session_get(session: Dict[str, Any], key: str) -> Any:
     return session.get(key)
 
 
+@function(session=True)
+def counter_then_block(session: Dict[str, Any], seconds: float) -> int:
+    """Increments the session's counter, then blocks (a call in flight when its worker dies)."""
+    session["n"] = session.get("n", 0) + 1
+    time.sleep(seconds)
+    return session["n"]
+
+
+@function(session=True)
+def session_put_unserializable(session: Dict[str, Any], key: str, kind: str = "set") -> None:
+    """Puts a value no session snapshot can hold (snapshot tests)."""
+    if kind == "set":
+        value: Any = {1, 2}
+    elif kind == "nested_tuple":
+        value = {"items": [1, (2, 3)]}
+    elif kind == "int_key":
+        value = {7: "seven"}
+    elif kind == "huge_int":
+        value = 2**70
+    elif kind == "cycle":
+        value = []
+        value.append(value)
+    else:
+        raise ValueError(f"unknown kind {kind!r}")
+    session[key] = value
+
+
 @function
 async def slow_add(a: Any, b: Any, seconds: float) -> Any:
     await asyncio.sleep(seconds)

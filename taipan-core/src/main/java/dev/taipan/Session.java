@@ -1,20 +1,48 @@
 package dev.taipan;
 
+import java.util.Optional;
+
 /**
  * Calls pinned to one worker, sharing a per-session namespace in Python: functions
  * declared with {@code @function(session=True)} receive it as their {@code session}
  * argument (a dict). Close it to free the Python-side state; idle sessions are closed after
- * {@link PoolConfig#sessionIdleTimeout()}. If the worker dies, calls fail with
- * {@link SessionLostException}; open a new session to start over.
+ * {@link PoolConfig#sessionIdleTimeout()}.
+ *
+ * <p>If the worker dies, a session opened without snapshots is lost: its calls fail with
+ * {@link SessionLostException}; open a new session to start over. A session opened with
+ * {@link SessionOptions.Builder#snapshots snapshots} that has one moves to another worker with
+ * its last snapshot: the calls in flight fail with {@link SessionRestoredException}, later
+ * calls run normally, and {@link #restores()} / {@link #lastRestored()} say it happened.
  */
 public interface Session extends PythonCaller, AutoCloseable {
     String id();
 
-    /** The worker holding this session's state. */
+    /** The worker holding this session's state (while the session moves: the one it left). */
     String workerId();
 
     /** False once closed, evicted or lost. */
     boolean isOpen();
+
+    /** How the session was opened. */
+    SessionOptions options();
+
+    /**
+     * Takes a snapshot of the session's state now and returns it (the pool keeps it as the
+     * last one).
+     *
+     * @throws SnapshotFailedException if the state holds a value a snapshot cannot carry
+     * @throws IllegalStateException   if the session was opened without snapshots
+     */
+    SessionSnapshot snapshot();
+
+    /** The last snapshot the pool keeps, if any was taken. */
+    Optional<SessionSnapshot> lastSnapshot();
+
+    /** How many times the session moved to another worker with its last snapshot. */
+    int restores();
+
+    /** The snapshot the session's state was last restored to, if it ever moved. */
+    Optional<SessionSnapshot> lastRestored();
 
     /** Frees the session's Python-side state. Idempotent. */
     @Override

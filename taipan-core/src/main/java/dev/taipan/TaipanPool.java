@@ -50,7 +50,15 @@ public final class TaipanPool implements PythonCaller, AutoCloseable {
 
     /** A session pinned to the least-loaded ready worker. */
     public Session openSession() {
-        return engine.openSession();
+        return engine.openSession(SessionOptions.DEFAULT);
+    }
+
+    /**
+     * A session pinned to the least-loaded ready worker, opened with {@code options}: with
+     * {@link SnapshotPolicy snapshots} it survives the loss of its worker.
+     */
+    public Session openSession(SessionOptions options) {
+        return engine.openSession(java.util.Objects.requireNonNull(options, "options"));
     }
 
     public PoolStats stats() {

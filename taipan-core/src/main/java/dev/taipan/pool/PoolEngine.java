@@ -16,6 +16,8 @@ import dev.taipan.SerializationException;
 import dev.taipan.Session;
 import dev.taipan.SessionClosedException;
 import dev.taipan.SessionLostException;
+import dev.taipan.SessionRestoredException;
+import dev.taipan.SessionSnapshot;
 import dev.taipan.TaipanException;
 import dev.taipan.WaitQueueFullException;
 import dev.taipan.WorkerInfo;
@@ -475,6 +477,7 @@ public final class PoolEngine implements AutoCloseable {
             events.workerReplaced(w.replacing, w.id);
         }
         toSend.forEach(c -> send(w, c));
+        moveWaitingSessions();
     }
 
     private void onMessage(Worker w, Map<String, Object> msg) {
@@ -485,7 +488,13 @@ public final class PoolEngine implements AutoCloseable {
                 if (call != null) {
                     // Free the slot first: a caller that sees its result also sees it counted out.
                     release(w, call);
-                    finish(call, msg.get("value"), null, Outcome.SUCCESS);
+                    TaipanException snapshotFailed = call.session == null ? null
+                            : call.session.snapshotFailure(call, msg.get("value"));
+                    if (snapshotFailed != null) {
+                        finish(call, null, snapshotFailed, Outcome.PYTHON_ERROR);
+                    } else {
+                        finish(call, msg.get("value"), null, Outcome.SUCCESS);
+                    }
                 }
                 break;
             }
@@ -499,6 +508,9 @@ public final class PoolEngine implements AutoCloseable {
                 PendingCall call = w.pending.remove(Messages.integer(msg, "id"));
                 if (call == null) {
                     break;
+                }
+                if (call.session != null) {
+                    call.session.forgetFailure(call.id); // the call's own error says more
                 }
                 String kind = String.valueOf(msg.get("kind"));
                 if ("draining".equals(kind)) {
@@ -535,6 +547,14 @@ public final class PoolEngine implements AutoCloseable {
             case Messages.CALLBACK:
                 onCallback(w, msg);
                 break;
+            case Messages.SESSION_STATE: {
+                // Sent just before the result of the call it follows.
+                PendingCall call = w.pending.get(Messages.integer(msg, "id"));
+                if (call != null && call.session != null && call.session.id.equals(Messages.string(msg, "session"))) {
+                    call.session.onState(w, call.id, msg);
+                }
+                break;
+            }
             default:
                 throw new dev.taipan.protocol.ProtocolException("a worker may not send '" + type + "'");
         }
@@ -616,6 +636,7 @@ public final class PoolEngine implements AutoCloseable {
         boolean wasReady;
         List<PendingCall> strandedWaiters = new ArrayList<>();
         List<SessionImpl> lostSessions = new ArrayList<>();
+        List<SessionImpl> movingSessions = new ArrayList<>();
         boolean respawn;
         boolean closing;
         long delayMillis = 0;
@@ -633,16 +654,26 @@ public final class PoolEngine implements AutoCloseable {
             w.inFlight = 0;
             for (SessionImpl s : sessions.values()) {
                 if (s.worker == w) {
-                    lostSessions.add(s);
+                    (s.snapshots() && s.last() != null ? movingSessions : lostSessions).add(s);
                 }
             }
             for (SessionImpl s : lostSessions) {
                 s.state = SessionImpl.State.LOST;
+                s.lostMessage = "session " + s.id + " was lost: its worker " + w.id + " died"
+                        + (s.snapshots() ? " and it had no snapshot to restore yet" : "");
                 sessions.remove(s.id);
+            }
+            for (SessionImpl s : movingSessions) {
+                // It moves with its last snapshot; its waiting calls stay in line for the new worker.
+                s.moving = true;
+                s.inFlight = 0; // all its calls were on w: they end with it
+                s.movedFrom = w;
+                s.moveSnapshot = s.last();
+                s.forgetFailures();
             }
             for (Iterator<PendingCall> it = waiters.iterator(); it.hasNext(); ) {
                 PendingCall c = it.next();
-                if (c.session != null && c.session.worker == w) {
+                if (c.session != null && c.session.worker == w && !c.session.moving) {
                     it.remove();
                     c.waiting = false;
                     strandedWaiters.add(c);
@@ -680,6 +711,11 @@ public final class PoolEngine implements AutoCloseable {
             idle.signalAll();
         } finally {
             lock.unlock();
+        }
+        // Before the calls in flight fail: they must be told whether the session lives on.
+        for (SessionImpl s : movingSessions) {
+            prepareRestore(s);
+            tryMove(s);
         }
         final boolean ready = wasReady;
         final boolean stopping = closing;
@@ -857,10 +893,23 @@ public final class PoolEngine implements AutoCloseable {
         return sb.toString();
     }
 
-    private static TaipanException lostFor(PendingCall c, WorkerLostException lost) {
-        if (c.session != null) {
-            return new SessionLostException("session " + c.session.id + " was lost: its worker "
-                    + lost.workerId() + " died", lost);
+    private TaipanException lostFor(PendingCall c, WorkerLostException lost) {
+        SessionImpl s = c.session;
+        if (s != null) {
+            lock.lock();
+            try {
+                if (s.state != SessionImpl.State.LOST && s.moveSnapshot != null && s.movedFrom != null
+                        && s.movedFrom.id.equals(lost.workerId())) {
+                    return new SessionRestoredException("the worker " + lost.workerId() + " of session " + s.id
+                            + " died during " + c.function + "; the session moves to another worker with its snapshot "
+                            + s.moveSnapshot.seq() + ", so its state is back to that snapshot; the call was not retried",
+                            s.id, s.moveSnapshot.seq(), lost);
+                }
+                return new SessionLostException(s.lostMessage != null ? s.lostMessage : "session " + s.id
+                        + " was lost: its worker " + lost.workerId() + " died", lost);
+            } finally {
+                lock.unlock();
+            }
         }
         return lost;
     }
@@ -910,8 +959,8 @@ public final class PoolEngine implements AutoCloseable {
             } else if (call.session != null) {
                 SessionImpl s = call.session;
                 if (s.state == SessionImpl.State.LOST) {
-                    rejection = new SessionLostException("session " + s.id + " was lost: its worker "
-                            + s.worker.id + " died", s.lostCause);
+                    rejection = new SessionLostException(s.lostMessage != null ? s.lostMessage : "session " + s.id
+                            + " was lost: its worker " + s.worker.id + " died", s.lostCause);
                 } else if (s.state != SessionImpl.State.OPEN) {
                     rejection = new SessionClosedException("session " + s.id + " is "
                             + (s.state == SessionImpl.State.EVICTED ? "evicted after being idle for "
@@ -1380,13 +1429,14 @@ public final class PoolEngine implements AutoCloseable {
 
     // ---------------------------------------------------------------- sessions
 
-    public Session openSession() {
+    public Session openSession(dev.taipan.SessionOptions options) {
+        SessionImpl s;
+        Worker best = null;
         lock.lock();
         try {
             if (closed) {
                 throw new PoolClosedException("pool " + config.name() + " is closed");
             }
-            Worker best = null;
             for (Worker w : workers) {
                 if (w.state.takesCalls() && !w.recycling && (best == null || w.sessions < best.sessions
                         || (w.sessions == best.sessions && w.inFlight < best.inFlight))) {
@@ -1396,14 +1446,167 @@ public final class PoolEngine implements AutoCloseable {
             if (best == null) {
                 throw new PoolUnavailableException("no ready worker to hold a session", statsLocked());
             }
-            SessionImpl s = new SessionImpl(UUID.randomUUID().toString(), best, this);
+            if (options.snapshots() != dev.taipan.SnapshotPolicy.NONE
+                    && !Messages.list(best.hello, "capabilities").contains("snapshots")) {
+                throw new TaipanException("worker " + best.id + " cannot snapshot sessions (no 'snapshots' capability "
+                        + "in its hello): its taipan_worker package is older than this pool");
+            }
+            s = new SessionImpl(UUID.randomUUID().toString(), best, this, options);
             best.sessions++;
             sessions.put(s.id, s);
             ensureSessionSweeper();
-            return s;
         } finally {
             lock.unlock();
         }
+        if (s.snapshots()) {
+            // Before any call of the session (frames to a worker keep their order).
+            Connection c = best.connection;
+            try {
+                c.write(Messages.sessionOpen(s.id, s.wireMode()));
+            } catch (IOException e) {
+                workerDied(best, e, false); // the session is lost with it: no snapshot yet
+            }
+        }
+        return s;
+    }
+
+    /**
+     * Encodes the {@code session_restore} a moving session's new worker gets. A snapshot that
+     * cannot be sent (too large with its envelope) cannot be restored: the session is lost.
+     */
+    private void prepareRestore(SessionImpl s) {
+        SessionSnapshot snap = s.moveSnapshot;
+        try {
+            byte[] frame = FrameCodec.encode(Messages.sessionRestore(s.id, snap.seq(), snap.state(), s.wireMode()),
+                    config.maxFrameBytes());
+            lock.lock();
+            try {
+                s.restoreFrame = frame;
+            } finally {
+                lock.unlock();
+            }
+        } catch (TaipanException e) {
+            loseMovingSession(s, "its snapshot " + snap.seq() + " cannot be restored: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Restores a moving session on the ready worker holding the fewest sessions: writes its
+     * snapshot there, and only then lets its calls go to that worker, so the restore always
+     * arrives before them. With no ready worker it waits for the next one ({@link #onReady}).
+     */
+    private void tryMove(SessionImpl s) {
+        Worker target = null;
+        lock.lock();
+        try {
+            if (s.state != SessionImpl.State.OPEN || !s.moving || s.moveTarget != null || s.restoreFrame == null) {
+                return;
+            }
+            for (Worker w : workers) {
+                if (w.state.takesCalls() && !w.recycling && w.connection != null
+                        && (target == null || w.sessions < target.sessions)) {
+                    target = w;
+                }
+            }
+            if (target == null) {
+                return;
+            }
+            s.moveTarget = target;
+        } finally {
+            lock.unlock();
+        }
+        IOException failed = null;
+        try {
+            target.connection.write(s.restoreFrame);
+        } catch (IOException e) {
+            failed = e;
+        }
+        if (failed != null) {
+            workerDied(target, failed, false); // so that the next try picks another worker
+        }
+        List<PendingCall> toSend = List.of();
+        boolean closeThere = false;
+        boolean again = false;
+        boolean moved = false;
+        SessionSnapshot snap;
+        lock.lock();
+        try {
+            s.moveTarget = null;
+            snap = s.moveSnapshot;
+            if (s.state != SessionImpl.State.OPEN) {
+                closeThere = failed == null; // closed meanwhile: free what was just restored
+            } else if (failed != null || target.dead) {
+                again = true;
+            } else {
+                s.moving = false;
+                s.restoreFrame = null;
+                target.sessions++;
+                s.restored(target, snap);
+                toSend = assignWaiters(target);
+                moved = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (closeThere) {
+            try {
+                target.connection.write(Messages.sessionClose(s.id));
+            } catch (IOException e) {
+                // The worker is going away and the state with it.
+            }
+        } else if (again) {
+            tryMove(s);
+        } else if (moved) {
+            LOG.info("pool {} session {} restored on worker {} from snapshot {} (worker {} died)", config.name(), s.id,
+                    target.id, snap.seq(), snap.workerId());
+            Worker to = target;
+            toSend.forEach(c -> send(to, c));
+        }
+    }
+
+    /** A worker became ready: sessions waiting for one move there. */
+    private void moveWaitingSessions() {
+        List<SessionImpl> waiting = new ArrayList<>();
+        lock.lock();
+        try {
+            for (SessionImpl s : sessions.values()) {
+                if (s.moving && s.moveTarget == null) {
+                    waiting.add(s);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        waiting.forEach(this::tryMove);
+    }
+
+    private void loseMovingSession(SessionImpl s, String why, TaipanException cause) {
+        List<PendingCall> stranded = new ArrayList<>();
+        String message;
+        lock.lock();
+        try {
+            if (s.state != SessionImpl.State.OPEN) {
+                return;
+            }
+            s.state = SessionImpl.State.LOST;
+            s.moving = false;
+            sessions.remove(s.id);
+            message = "session " + s.id + " was lost: its worker " + s.worker.id + " died and " + why;
+            s.lostMessage = message;
+            s.lostCause = cause;
+            for (Iterator<PendingCall> it = waiters.iterator(); it.hasNext(); ) {
+                PendingCall c = it.next();
+                if (c.session == s) {
+                    it.remove();
+                    c.waiting = false;
+                    stranded.add(c);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        LOG.warn("pool {} {}", config.name(), message);
+        stranded.forEach(c -> finish(c, null, new SessionLostException(message, cause), Outcome.REJECTED));
     }
 
     private boolean sweeperStarted;

@@ -20,12 +20,15 @@ public final class Messages {
     public static final String CANCEL = "cancel";
     public static final String HEARTBEAT = "heartbeat";
     public static final String SESSION_CLOSE = "session_close";
+    public static final String SESSION_OPEN = "session_open";
+    public static final String SESSION_RESTORE = "session_restore";
+    public static final String SESSION_STATE = "session_state";
     public static final String CHUNK = "chunk";
     public static final String CALLBACK = "callback";
     public static final String CALLBACK_RESULT = "callback_result";
 
     private static final Set<String> KNOWN_TYPES = Set.of(AUTH, HELLO, CALL, RESULT, ERROR, CANCEL, HEARTBEAT,
-            SESSION_CLOSE, CHUNK, CALLBACK, CALLBACK_RESULT);
+            SESSION_CLOSE, CHUNK, CALLBACK, CALLBACK_RESULT, SESSION_OPEN, SESSION_RESTORE, SESSION_STATE);
 
     private Messages() {
     }
@@ -79,6 +82,25 @@ public final class Messages {
     public static Map<String, Object> sessionClose(String session) {
         Map<String, Object> m = envelope(SESSION_CLOSE, null);
         m.put("session", session);
+        return m;
+    }
+
+    /** A new session with snapshots; {@code snapshots} is {@code after_each_call} or {@code on_request}. */
+    public static Map<String, Object> sessionOpen(String session, String snapshots) {
+        Map<String, Object> m = envelope(SESSION_OPEN, null);
+        m.put("session", session);
+        m.put("snapshots", snapshots);
+        return m;
+    }
+
+    /** A session moved to this worker: its state is {@code state}, the snapshot numbered {@code seq}. */
+    public static Map<String, Object> sessionRestore(String session, long seq, Map<String, Object> state,
+                                                     String snapshots) {
+        Map<String, Object> m = envelope(SESSION_RESTORE, null);
+        m.put("session", session);
+        m.put("seq", seq);
+        m.put("state", state);
+        m.put("snapshots", snapshots);
         return m;
     }
 

@@ -1,0 +1,51 @@
+package dev.taipan;
+
+import java.util.Objects;
+
+/**
+ * How a session is opened ({@link TaipanPool#openSession(SessionOptions)}). Immutable;
+ * {@link #DEFAULT} is what {@link TaipanPool#openSession()} uses: no snapshots.
+ *
+ * <pre>{@code
+ * Session s = pool.openSession(SessionOptions.builder().snapshots(SnapshotPolicy.AFTER_EACH_CALL).build());
+ * }</pre>
+ */
+public final class SessionOptions {
+    public static final SessionOptions DEFAULT = builder().build();
+
+    private final SnapshotPolicy snapshots;
+
+    private SessionOptions(Builder b) {
+        this.snapshots = b.snapshots;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** When the session's state is snapshotted; see {@link SnapshotPolicy}. */
+    public SnapshotPolicy snapshots() {
+        return snapshots;
+    }
+
+    @Override
+    public String toString() {
+        return "SessionOptions{snapshots=" + snapshots + "}";
+    }
+
+    public static final class Builder {
+        private SnapshotPolicy snapshots = SnapshotPolicy.NONE;
+
+        private Builder() {
+        }
+
+        public Builder snapshots(SnapshotPolicy policy) {
+            this.snapshots = Objects.requireNonNull(policy, "snapshots");
+            return this;
+        }
+
+        public SessionOptions build() {
+            return new SessionOptions(this);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package dev.taipan;
+
+/**
+ * The session's worker died during this call; the session lives on, moved to another worker
+ * with its last snapshot, so its state is back to {@link #snapshotSeq()}. The call itself was
+ * not retried (it may have run, and what it did to the state after that snapshot is gone):
+ * call it again if that is safe. Later calls run normally. The cause says how the worker ended.
+ */
+public class SessionRestoredException extends TaipanException {
+    private final String sessionId;
+    private final long snapshotSeq;
+
+    public SessionRestoredException(String message, String sessionId, long snapshotSeq, Throwable cause) {
+        super(message, cause);
+        this.sessionId = sessionId;
+        this.snapshotSeq = snapshotSeq;
+    }
+
+    public String sessionId() {
+        return sessionId;
+    }
+
+    /** The snapshot the session's state was restored to. */
+    public long snapshotSeq() {
+        return snapshotSeq;
+    }
+}
