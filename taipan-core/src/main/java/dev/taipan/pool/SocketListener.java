@@ -268,7 +268,9 @@ final class SocketListener implements AutoCloseable {
         Expected exp = expected.get(workerId);
         if (exp == null || !MessageDigest.isEqual(exp.token, token)) {
             // Never log the token itself.
-            drop(w, "claimed worker '" + workerId + "': " + (exp == null ? "no such worker is starting"
+            // The id is the client's text: shown, but no longer than an id can be.
+            String shown = workerId.length() > 64 ? workerId.substring(0, 64) + "..." : workerId;
+            drop(w, "claimed worker '" + shown + "': " + (exp == null ? "no such worker is starting"
                     : "wrong secret"));
             return;
         }
