@@ -13,12 +13,13 @@ set_parent_death_signal()
 exit_if_parent_is_not(parent_pid_argument(sys.argv[1:]))
 own_process_group()
 
-from taipan_worker.options import line_buffered_stdio, module_list, parse_args  # noqa: E402
+from taipan_worker.options import line_buffered_stdio, module_list, parse_args, read_start  # noqa: E402
 
 
 def main(argv: "list[str] | None" = None) -> None:
     line_buffered_stdio()
     ns = parse_args(sys.argv[1:] if argv is None else argv)
+    token = read_start(ns.worker_id)  # before anything imports user code: it sets the secrets
     from .runtime import Config, main as run
 
     run(
@@ -30,7 +31,8 @@ def main(argv: "list[str] | None" = None) -> None:
             max_frame_bytes=ns.max_frame_bytes,
             pool_name=ns.pool_name,
             run_id=ns.run_id,
-        )
+        ),
+        token,
     )
 
 

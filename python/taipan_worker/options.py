@@ -4,7 +4,16 @@
 from __future__ import annotations
 
 import argparse
-from typing import List
+import os
+import struct
+import sys
+from typing import Any, Dict, List, Optional
+
+import msgpack
+
+#: The start frame and the zygote's ``env`` request carry a token and a few secrets; a bigger
+#: length means the pipe carries something else.
+MAX_PIPE_FRAME_BYTES = 1 << 20
 
 
 def _positive_int(text: str) -> int:
@@ -52,3 +61,73 @@ def line_buffered_stdio() -> None:
             stream.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
         except Exception:
             pass
+
+
+# ---------------------------------------------------------------- token and secrets, over a pipe
+#
+# Secrets and tokens never travel in the environment: /proc/PID/environ shows any process of
+# the same user the environment a process was started with, for its whole life. The pool
+# writes them to the process's stdin instead (see docs/PROTOCOL.md, "Transport"), and they
+# are set in ``os.environ`` here. CPython's os.environ calls setenv(), which builds a new
+# environment array and never writes into the original block /proc shows.
+
+
+def read_pipe_frame(fd: int, limit: int = MAX_PIPE_FRAME_BYTES) -> Optional[Dict[str, Any]]:
+    """Read exactly one frame (4-byte big-endian length, one MessagePack map) from ``fd``,
+    never a byte past its end (more requests may follow on the same pipe). None at an end
+    of stream before the frame; ValueError for anything else that is not a whole frame."""
+    header = _read_exactly(fd, 4)
+    if not header:
+        return None
+    if len(header) < 4:
+        raise ValueError("the pipe ended inside a frame header")
+    (length,) = struct.unpack(">I", header)
+    if length == 0 or length > limit:
+        raise ValueError(f"bad frame length {length}")
+    body = _read_exactly(fd, length)
+    if len(body) < length:
+        raise ValueError("the pipe ended inside a frame")
+    message = msgpack.unpackb(body, raw=False)
+    if not isinstance(message, dict):
+        raise ValueError("the frame is not a map")
+    return message
+
+
+def _read_exactly(fd: int, n: int) -> bytes:
+    data = bytearray()
+    while len(data) < n:
+        chunk = os.read(fd, n - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
+
+
+def set_secrets(env: Any) -> None:
+    """Set the pool's secret variables in ``os.environ`` (user code, DSPy and LiteLLM read them there)."""
+    if not isinstance(env, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
+        raise ValueError("'env' must map names to strings")
+    for name, value in env.items():
+        os.environ[name] = value
+
+
+def read_start(worker_id: str) -> str:
+    """A spawned worker's first step: read the ``start`` frame the pool wrote to stdin, set its
+    secrets, point stdin at /dev/null, and return the worker's token. Exits with status 2 if
+    there is no valid start frame (stdin is not the pool's pipe)."""
+    try:
+        message = read_pipe_frame(0)
+        if message is None:
+            raise ValueError("stdin ended before it")
+        token = message.get("token")
+        if message.get("type") != "start" or not isinstance(token, str) or not token:
+            raise ValueError("it is not a 'start' frame with a token")
+        set_secrets(message.get("env", {}))
+    except (OSError, ValueError, msgpack.UnpackException) as exc:
+        print(f"taipan-worker {worker_id}: no valid start frame (token and secrets) on stdin: {exc}; "
+              "exiting with status 2", file=sys.stderr, flush=True)
+        sys.exit(2)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    return token

@@ -56,7 +56,6 @@ try:  # imported here so that a zygote, which imports this module, forks workers
 except ImportError:  # optional: event_loop_factory falls back to asyncio's own loop
     pass
 
-TOKEN_ENV = "TAIPAN_WORKER_TOKEN"
 #: ``auto`` (default: uvloop if installed), ``uvloop`` or ``asyncio``; see event_loop_factory.
 EVENT_LOOP_ENV = "TAIPAN_EVENT_LOOP"
 CAPABILITIES = ["cancel", "sessions", "heartbeat", "stream", "callback", "snapshots"]
@@ -1086,15 +1085,12 @@ def event_loop_factory(choice: Optional[str] = None) -> Tuple[str, Callable[[], 
     return "asyncio", asyncio.new_event_loop
 
 
-def main(config: Config) -> None:
-    """Run the worker; never returns (the process exits with its status)."""
-    token = os.environ.pop(TOKEN_ENV, None)
-    if token is None:
-        print(
-            f"taipan-worker {config.worker_id}: {TOKEN_ENV} is not set; exiting with status {EXIT_IMPORT}",
-            file=sys.stderr,
-            flush=True,
-        )
+def main(config: Config, token: str) -> None:
+    """Run the worker with its secret ``token`` (from its start frame or its fork request,
+    never the environment); never returns (the process exits with its status)."""
+    if not token:
+        print(f"taipan-worker {config.worker_id}: no token; exiting with status {EXIT_IMPORT}",
+              file=sys.stderr, flush=True)
         hard_exit(EXIT_IMPORT)
     worker = Worker(config)
     try:

@@ -101,6 +101,11 @@ def env_has(name: str) -> bool:
 
 
 @function
+def env_get(name: str) -> "str | None":
+    return os.environ.get(name)
+
+
+@function
 def read_file(path: str) -> str:
     """Read a whole file; with a FIFO this blocks until a writer opens, writes and closes it."""
     with open(path, "r", encoding="utf-8") as f:

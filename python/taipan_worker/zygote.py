@@ -10,7 +10,9 @@ with its own secret and says hello.
 Control channel: the zygote's stdin (requests) and stdout (reports) carry frames framed like
 the pool protocol (4-byte big-endian length, then one MessagePack map) with their own types:
 
-* JVM → zygote: ``{"type": "fork", "worker_id": str, "token": str}``
+* JVM → zygote: first and once ``{"type": "env", "env": {name: value}}`` (the pool's secrets,
+  set in ``os.environ`` before anything is imported; they are not in the process environment),
+  then ``{"type": "fork", "worker_id": str, "token": str}`` per worker
 * zygote → JVM: ``ready`` (``pid``, ``imported``, ``failed``, ``threads``, ``ms``) once;
   ``forked`` (``worker_id``, ``pid``) or ``fork_failed`` (``worker_id``, ``error``) per
   request; ``output`` (``pid``, ``stream``, ``lines``) and ``closed`` (``pid``, ``stream``) as
@@ -56,7 +58,13 @@ from typing import Any, Dict, List, Optional, Tuple  # noqa: E402
 
 import msgpack  # noqa: E402
 
-from taipan_worker.options import line_buffered_stdio, module_list, parse_args  # noqa: E402
+from taipan_worker.options import (  # noqa: E402
+    line_buffered_stdio,
+    module_list,
+    parse_args,
+    read_pipe_frame,
+    set_secrets,
+)
 
 _HEADER = struct.Struct(">I")
 #: Control requests are tiny; anything bigger is a broken channel.
@@ -187,7 +195,6 @@ class Zygote:
             os.dup2(err_w, 2)
             os.close(out_w)
             os.close(err_w)
-            os.environ["TAIPAN_WORKER_TOKEN"] = token
         except BaseException:
             traceback.print_exc()
             os._exit(70)
@@ -201,7 +208,7 @@ class Zygote:
             max_frame_bytes=self.ns.max_frame_bytes,
             pool_name=self.ns.pool_name,
             run_id=self.ns.run_id,
-        ))
+        ), token)
 
     # ---------------------------------------------------------------- workers' output and exits
 
@@ -275,6 +282,18 @@ def main(argv: Optional[List[str]] = None) -> None:
     os.close(null)
     sys.stdout.flush()
     os.dup2(2, 1)
+    # The pool's secrets come first, in an "env" request, and are set before anything is
+    # imported (modules may read os.environ at import); they are not in this process's
+    # environment, and so not in any forked worker's either.
+    try:
+        first = read_pipe_frame(control_in, _MAX_REQUEST_BYTES)
+        if first is None:
+            os._exit(0)  # the pool is gone
+        if first.get("type") != "env":
+            raise ValueError(f"the first request must be 'env', got {first.get('type')!r:.40}")
+        set_secrets(first.get("env"))
+    except (OSError, ValueError, msgpack.UnpackException) as exc:
+        raise SystemExit(f"taipan-zygote: bad first control request: {exc}") from None
     zygote = Zygote(ns, control_in, control_out)
     zygote.warm_up()
     try:

@@ -6,12 +6,14 @@ import itertools
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
 from typing import Any, Dict, Iterator, List, Optional
 
+import msgpack
 import pytest
 
 from taipan_worker.protocol import DEFAULT_MAX_FRAME_BYTES, encode_frame, read_frame
@@ -128,6 +130,18 @@ class Worker:
         return self.proc.wait(timeout=timeout)
 
 
+def start_frame(token: str, secrets: Dict[str, str]) -> bytes:
+    """The frame the pool writes to a spawned worker's stdin."""
+    body = msgpack.packb({"type": "start", "token": token, "env": secrets}, use_bin_type=True)
+    return struct.pack(">I", len(body)) + body
+
+
+def environ_of(pid: int) -> bytes:
+    """The environment block another process sees in /proc/PID/environ."""
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        return f.read()
+
+
 class FakeHost:
     def __init__(self) -> None:
         self.dir = tempfile.mkdtemp(prefix="tpw-", dir="/tmp")
@@ -140,17 +154,20 @@ class FakeHost:
 
     def start(self, modules: str = "taipan_worker.testing", *, slots: int = 8, worker_id: str = "w-1",
               max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES, extra_env: Optional[Dict[str, str]] = None,
-              handshake: bool = True) -> Worker:
+              handshake: bool = True, secrets: Optional[Dict[str, str]] = None) -> Worker:
         env = dict(os.environ)
-        env["TAIPAN_WORKER_TOKEN"] = TOKEN
         env.update(extra_env or {})
         cmd = [sys.executable, "-m", "taipan_worker", "--socket", self.path, "--worker-id", worker_id,
                "--slots", str(slots), "--max-frame-bytes", str(max_frame_bytes),
                "--pool-name", "test", "--run-id", "r-1", "--parent-pid", str(os.getpid())]
         if modules:
             cmd += ["--modules", modules]
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env=env)
+        # What the pool does: the token and the secrets arrive on stdin, never in the environment.
+        assert proc.stdin is not None
+        proc.stdin.write(start_frame(TOKEN, secrets or {}))
+        proc.stdin.close()
         worker = Worker(self, proc, worker_id, max_frame_bytes)
         self.workers.append(worker)
         worker.accept()

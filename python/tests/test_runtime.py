@@ -16,7 +16,7 @@ import pytest
 import taipan_worker
 from taipan_worker.protocol import ProtocolError
 
-from conftest import TOKEN, FakeHost, Worker
+from conftest import TOKEN, FakeHost, Worker, environ_of, start_frame
 
 T = "taipan_worker.testing:"
 
@@ -371,17 +371,59 @@ def test_crash_is_visible_as_exit(worker: Worker) -> None:
     assert worker.wait() == 7
 
 
-def test_missing_token_exits_2(host: FakeHost) -> None:
+@pytest.mark.parametrize("stdin", [b"", b"\x00\x00", b"\x00\x00\x00\x03abc", start_frame("", {})])
+def test_no_valid_start_frame_exits_2(host: FakeHost, stdin: bytes) -> None:
     import subprocess
     import sys
 
-    env = {k: v for k, v in os.environ.items() if k != "TAIPAN_WORKER_TOKEN"}
+    # A token in the environment is not taken any more: it would show in /proc/PID/environ.
     proc = subprocess.run(
         [sys.executable, "-m", "taipan_worker", "--socket", host.path, "--worker-id", "w-9"],
-        env=env, capture_output=True, timeout=10, stdin=subprocess.DEVNULL,
+        env=dict(os.environ, TAIPAN_WORKER_TOKEN=TOKEN), capture_output=True, timeout=10, input=stdin,
     )
-    assert proc.returncode == 2
-    assert b"TAIPAN_WORKER_TOKEN" in proc.stderr
+    assert proc.returncode == 2, proc.stderr
+    assert b"no valid start frame" in proc.stderr
+
+
+def test_the_token_and_secrets_come_over_stdin_and_stay_out_of_proc_environ(host: FakeHost) -> None:
+    secret = "sk-spawned-secret-7d1e"
+    worker = host.start(secrets={"MY_API_KEY": secret, "SHORT": "q"}, extra_env={"PLAIN_ONE": "plain"})
+    assert worker.auth["token"] == TOKEN
+    assert worker.value(T + "env_get", ["MY_API_KEY"]) == secret
+    assert worker.value(T + "env_get", ["SHORT"]) == "q"
+    assert worker.value(T + "env_get", ["PLAIN_ONE"]) == "plain"
+    block = environ_of(worker.proc.pid)
+    assert b"PLAIN_ONE=plain" in block
+    assert secret.encode() not in block and b"SHORT=" not in block
+    assert TOKEN.encode() not in block
+
+
+def test_setenv_leaves_the_environ_block_other_processes_see_untouched() -> None:
+    """What the secrets design relies on: os.environ[...] = ... (glibc setenv) builds a new
+    environment array and never writes into the block /proc/PID/environ shows."""
+    import subprocess
+    import sys
+
+    code = textwrap.dedent("""
+        import os, sys
+        os.environ["ADDED"] = "added-secret-1"
+        os.environ["CHANGED"] = "changed-secret-2"
+        del os.environ["REMOVED"]
+        print(os.environ["ADDED"], os.getenv("CHANGED"), flush=True)
+        sys.stdin.readline()
+    """)
+    env = dict(os.environ, CHANGED="original-value", REMOVED="removed-value")
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None and proc.stdin is not None
+        assert proc.stdout.readline().split() == [b"added-secret-1", b"changed-secret-2"]
+        block = environ_of(proc.pid)
+        assert b"added-secret-1" not in block and b"changed-secret-2" not in block
+        assert b"CHANGED=original-value" in block
+    finally:
+        if proc.stdin is not None:
+            proc.stdin.close()
+        proc.wait(timeout=10)
 
 
 def test_bad_cli_arguments_exit_2() -> None:
@@ -402,10 +444,11 @@ def test_parent_death_kills_worker(host: FakeHost) -> None:
         pytest.skip("parent-death signal is Linux-only")
     launcher = textwrap.dedent(f"""
         import os, subprocess, sys
-        env = dict(os.environ, TAIPAN_WORKER_TOKEN="t")
         p = subprocess.Popen([sys.executable, "-m", "taipan_worker", "--socket", {host.path!r},
                               "--worker-id", "orphan", "--parent-pid", str(os.getpid())],
-                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        p.stdin.write({start_frame("t", {})!r})
+        p.stdin.close()
         print(p.pid, flush=True)
         sys.stdin.readline()
         os._exit(0)

@@ -23,7 +23,8 @@ TIMEOUT = 20.0
 class ZygoteHost:
     """A listening socket, a zygote subprocess and its control channel."""
 
-    def __init__(self, tmp: str, modules: str = "taipan_worker.testing", extra_path: str = "") -> None:
+    def __init__(self, tmp: str, modules: str = "taipan_worker.testing", extra_path: str = "",
+                 secrets: "Dict[str, str] | None" = None, send_env: bool = True) -> None:
         self.socket_path = os.path.join(tmp, "pool.sock")
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.server.bind(self.socket_path)
@@ -38,6 +39,9 @@ class ZygoteHost:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
         )
         self.backlog: List[Dict[str, Any]] = []
+        if send_env:
+            # What the pool sends first: its secrets, which are not in the zygote's environment.
+            self.send({"type": "env", "env": secrets or {}})
 
     def read(self) -> Dict[str, Any]:
         assert self.proc.stdout is not None
@@ -211,5 +215,44 @@ def test_printing_at_import_does_not_corrupt_the_control_channel() -> None:
             h.proc.stdin.close()  # type: ignore[union-attr]
             assert h.proc.wait(TIMEOUT) == 0
             assert b"raw fd 1" in h.proc.stderr.read()
+        finally:
+            h.close()
+
+
+def test_secrets_arrive_before_the_imports_and_no_environ_block_shows_them_or_a_token() -> None:
+    secret = "sk-zygote-secret-5b2a"
+    with tempfile.TemporaryDirectory(prefix="taipan-z-") as tmp:
+        Path(tmp, "env_mod.py").write_text(
+            "import os\nfrom taipan_worker import function\nAT_IMPORT = os.environ.get('MY_API_KEY')\n\n"
+            "@function\ndef seen() -> list:\n    return [AT_IMPORT, os.environ.get('MY_API_KEY')]\n")
+        h = ZygoteHost(tmp, modules="env_mod", extra_path=tmp, secrets={"MY_API_KEY": secret})
+        try:
+            assert h.expect("ready")["imported"] == ["env_mod"]
+            pid = h.fork("w-1", token="tok-zygote-0c9f")
+            conn = h.accept()
+            got = _hello(conn)
+            assert got["auth"]["token"] == "tok-zygote-0c9f"
+            conn.sendall(encode_frame({"v": 1, "type": "call", "id": 1, "function": "env_mod:seen", "args": []}))
+            result = read_frame(got["stream"])
+            assert result is not None and result["value"] == [secret, secret], result
+            for proc_pid in (h.proc.pid, pid):
+                with open(f"/proc/{proc_pid}/environ", "rb") as f:
+                    block = f.read()
+                assert secret.encode() not in block and b"MY_API_KEY=" not in block
+                assert b"tok-zygote-0c9f" not in block and b"TAIPAN_WORKER_TOKEN" not in block
+            got["stream"].close()
+            conn.close()
+        finally:
+            h.close()
+
+
+def test_a_first_request_other_than_env_ends_the_zygote() -> None:
+    with tempfile.TemporaryDirectory(prefix="taipan-z-") as tmp:
+        h = ZygoteHost(tmp, send_env=False)
+        try:
+            h.send({"type": "fork", "worker_id": "w-1", "token": "t"})
+            assert h.proc.wait(TIMEOUT) != 0
+            assert h.proc.stderr is not None
+            assert b"bad first control request" in h.proc.stderr.read()
         finally:
             h.close()

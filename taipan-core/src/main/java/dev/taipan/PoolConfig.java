@@ -248,7 +248,14 @@ public final class PoolConfig {
         public Builder modules(List<String> modules) { this.modules.addAll(modules); return this; }
         public Builder pythonPath(Path... dirs) { this.pythonPath.addAll(List.of(dirs)); return this; }
         public Builder env(String name, String value) { this.environment.put(name, value); return this; }
-        /** An environment variable for the workers whose value is a secret (an API key): never shown. */
+        /**
+         * A variable for the workers whose value is a secret (an API key): never shown, and
+         * never in any process's environment (which other processes of the user can read): it
+         * reaches Python over a pipe and is set in {@code os.environ} before any module is
+         * imported. Every secret is redacted, whatever its length; one shorter than 6
+         * characters also hides that text where it is ordinary, and the pool warns about it
+         * at start.
+         */
         public Builder secret(String name, String value) {
             this.environment.put(name, value);
             this.secretNames.add(name);
@@ -308,6 +315,7 @@ public final class PoolConfig {
                 check(e.getKey() != null && !e.getKey().isEmpty() && e.getKey().indexOf('=') < 0,
                         "env: invalid variable name '" + e.getKey() + "'");
                 check(e.getValue() != null, "env: variable " + e.getKey() + " has a null value");
+                check(e.getValue().indexOf('\0') < 0, "env: variable " + e.getKey() + " contains a NUL character");
                 check(!e.getKey().startsWith("TAIPAN_"), "env: TAIPAN_* variables are reserved, got " + e.getKey());
             }
             check(socketParent != null, "socketParent must not be null");

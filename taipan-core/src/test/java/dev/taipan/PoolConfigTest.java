@@ -38,6 +38,9 @@ class PoolConfigTest {
         assertTrue(rejection(PoolConfig.builder().maxWaiting(-1)).contains("maxWaiting"));
         assertTrue(rejection(PoolConfig.builder().python(" ")).contains("python"));
         assertTrue(rejection(PoolConfig.builder().env("TAIPAN_WORKER_TOKEN", "x")).contains("reserved"));
+        // Secrets reach Python over a pipe, not execve: a NUL (which no environment can hold) is refused up front.
+        assertTrue(rejection(PoolConfig.builder().secret("API_KEY", "sk-a\0b")).contains("NUL"));
+        assertFalse(rejection(PoolConfig.builder().secret("API_KEY", "sk-a\0b")).contains("sk-a"));
         assertTrue(rejection(PoolConfig.builder().restartBackoff(Duration.ofSeconds(5), Duration.ofSeconds(1)))
                 .contains("maxRestartBackoff"));
         assertThrows(IllegalArgumentException.class, () -> CallOptions.timeout(Duration.ZERO));

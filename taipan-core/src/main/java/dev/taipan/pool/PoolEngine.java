@@ -111,7 +111,7 @@ public final class PoolEngine implements AutoCloseable {
         s.setRemoveOnCancelPolicy(true);
         this.scheduler = s;
         this.listener = new SocketListener(threads, config.socketParent(), config.name(), config.maxFrameBytes(),
-                config.startTimeout().toMillis(), scheduler);
+                config.startTimeout().toMillis());
         this.redactor = Redactor.of(config.environment(), config.secretNames());
         this.launcher = new WorkerLauncher(config, runId, listener.socketPath(), threads, redactor);
         this.heartbeats = Executors.newSingleThreadExecutor(r -> {

@@ -6,10 +6,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.File;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -36,6 +39,8 @@ final class WorkerLauncher implements AutoCloseable {
     private final ExecutorService spawner;
     private final SecureRandom random = new SecureRandom();
     private final Redactor redactor;
+    /** The secret variables: sent over a pipe, never put in a process's environment (other processes may read it). */
+    private final Map<String, String> secrets;
     // Touched only on the spawner thread (and by close()).
     private volatile Zygote zygote;
     private int zygoteFailures;
@@ -45,6 +50,11 @@ final class WorkerLauncher implements AutoCloseable {
     WorkerLauncher(PoolConfig config, String runId, Path socketPath, PoolThreads threads, Redactor redactor) {
         this.config = config;
         this.redactor = redactor;
+        Map<String, String> s = new LinkedHashMap<>();
+        for (String name : config.secretNames()) {
+            s.put(name, config.environment().get(name));
+        }
+        this.secrets = Collections.unmodifiableMap(s);
         this.runId = runId;
         this.socketPath = socketPath;
         this.threads = threads;
@@ -139,7 +149,7 @@ final class WorkerLauncher implements AutoCloseable {
             z.close(0);
         }
         try {
-            z = new Zygote(config.name(), start(command(null), null), redactor, threads);
+            z = new Zygote(config.name(), start(command(null), null), secrets, redactor, threads);
         } catch (java.io.UncheckedIOException e) {
             forking = false;
             LOG.warn("pool {}: cannot start the zygote ({}); spawning workers instead", config.name(), e.getMessage());
@@ -198,14 +208,19 @@ final class WorkerLauncher implements AutoCloseable {
         return sp;
     }
 
-    /** Starts a worker ({@code token} set) or the zygote ({@code token} null; its stdin is the control channel). */
+    /**
+     * Starts a worker ({@code token} set) or the zygote ({@code token} null; its stdin is the
+     * control channel). Neither the token nor any secret is put in the process's environment,
+     * which any process of the same user can read in /proc/PID/environ for the process's whole
+     * life: a worker reads them from a {@code start} frame on its stdin, which is then closed
+     * (the zygote gets the secrets in its first control request, and each token in a fork request).
+     */
     private Process start(List<String> command, String token) {
         ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> env = pb.environment();
         env.putAll(config.environment());
-        if (token != null) {
-            env.put("TAIPAN_WORKER_TOKEN", token);
-        }
+        // Also when this JVM's own environment has a variable of that name (System.getenv passed on).
+        env.keySet().removeAll(secrets.keySet());
         env.put("PYTHONUNBUFFERED", "1");
         if (!config.pythonPath().isEmpty()) {
             String extra = config.pythonPath().stream().map(p -> p.toAbsolutePath().toString())
@@ -217,14 +232,22 @@ final class WorkerLauncher implements AutoCloseable {
         if (config.workingDirectory() != null) {
             pb.directory(config.workingDirectory().toFile());
         }
-        if (token != null) {
-            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        }
+        Process p;
         try {
-            return pb.start();
+            p = pb.start();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot run " + config.python() + ": " + e.getMessage(), e);
         }
+        if (token != null) {
+            // A few hundred bytes: the pipe takes them at once, whether or not the worker reads yet.
+            try (OutputStream stdin = p.getOutputStream()) {
+                PipeFrames.write(stdin, Map.of("type", "start", "token", token, "env", secrets));
+            } catch (java.io.IOException e) {
+                // It died at once: its exit status and stderr say why.
+                LOG.debug("pool {}: cannot write to a new worker's stdin: {}", config.name(), e.toString());
+            }
+        }
+        return p;
     }
 
     /** Stops starting processes and ends the zygote (its remaining workers die with it). */

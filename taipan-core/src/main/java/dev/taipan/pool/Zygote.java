@@ -2,7 +2,6 @@ package dev.taipan.pool;
 
 import dev.taipan.protocol.Values;
 import org.msgpack.core.MessagePack;
-import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessageUnpacker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,8 +46,12 @@ final class Zygote implements AutoCloseable {
     private final Map<Long, ForkedProcess> children = new ConcurrentHashMap<>();
     private volatile boolean dead;
 
-    /** Takes over a started zygote process and starts reading its reports. */
-    Zygote(String poolName, Process process, Redactor redactor, PoolThreads threads) {
+    /**
+     * Takes over a started zygote process, sends it the pool's secrets (its first request: it
+     * sets them in {@code os.environ} before importing anything; they are not in its process
+     * environment) and starts reading its reports.
+     */
+    Zygote(String poolName, Process process, Map<String, String> secrets, Redactor redactor, PoolThreads threads) {
         this.poolName = poolName;
         this.process = process;
         this.redactor = redactor;
@@ -56,6 +59,12 @@ final class Zygote implements AutoCloseable {
         this.stderr = new OutputPump(process.getErrorStream(), "zygote", "stderr", redactor);
         threads.start(poolName + "-zygote-stderr", stderr);
         threads.start(poolName + "-zygote-reader", this::readReports);
+        try {
+            send(Map.of("type", "env", "env", secrets));
+        } catch (IOException e) {
+            // It died at once: the reader reports why, and awaitReady fails with that.
+            LOG.debug("pool {}: cannot write to the zygote: {}", poolName, e.toString());
+        }
     }
 
     long pid() {
@@ -104,15 +113,8 @@ final class Zygote implements AutoCloseable {
         }
     }
 
-    private synchronized void send(Map<String, Object> message) throws IOException {
-        MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
-        Values.pack(packer, message);
-        byte[] body = packer.toByteArray();
-        byte[] header = {(byte) (body.length >>> 24), (byte) (body.length >>> 16), (byte) (body.length >>> 8),
-                (byte) body.length};
-        control.write(header);
-        control.write(body);
-        control.flush();
+    private synchronized void send(Map<String, ?> message) throws IOException {
+        PipeFrames.write(control, message);
     }
 
     // ---------------------------------------------------------------- reports
