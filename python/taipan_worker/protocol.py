@@ -348,17 +348,17 @@ def decode_body(body: Any) -> Dict[str, Any]:
         # msgpack fails the whole body at once: find out, slowly, whether only a value is bad.
         return _decode_leniently(body)
     validate_message(msg)
-    # The value domain, at the cost of a look at each value's containers (none for scalars).
-    fields = _VALUE_FIELDS.get(msg["type"])
+    # The value domain, at the cost of a look at each field's containers (none for scalars).
+    if not set(map(type, msg)) <= _KEY_TYPES:
+        return _decode_leniently(body)  # envelope keys are str or int too
     maps = False
-    if fields is not None:
-        for key, start in fields:
-            value = msg.get(key)
-            if value.__class__ not in _LEAF_TYPES:
-                found = _walk(value, start)
-                if found is None:
-                    return _decode_leniently(body)
-                maps = maps or found
+    call = msg["type"] == "call"
+    for key, value in msg.items():
+        if value.__class__ not in _LEAF_TYPES:
+            found = _walk(value, 0 if call and key == "args" else 1)
+            if found is None:
+                return _decode_leniently(body)
+            maps = maps or found
     # A duplicate key leaves fewer entries than the wire said: the envelope's count is in its
     # header; inside values, only re-encoding (the canonical bytes) tells, and only maps can.
     if len(msg) != _map_header_count(body) or (maps and len(_default_pack(msg)) != len(body)):
@@ -494,17 +494,6 @@ def error_type_name(exc_type: type) -> str:
 _LEAF_TYPES = frozenset({type(None), bool, int, float, str, bytes, bytearray, memoryview})
 _KEY_TYPES = frozenset({str, int})
 
-#: Fields holding values, per message type: (key, level of the value's root container). A
-#: call's ``args`` list or map holds the roots, its arguments: its own level is 0, not 1.
-_VALUE_FIELDS: Dict[str, Tuple[Tuple[str, int], ...]] = {
-    "call": (("args", 0),),
-    "result": (("value", 1),),
-    "chunk": (("data", 1),),
-    "callback": (("args", 1),),
-    "callback_result": (("value", 1),),
-}
-
-
 def _walk(value: Any, level: int) -> Optional[bool]:
     """Fast structural check of a value's containers: ``None`` if some container is nested
     past :data:`MAX_DEPTH` or has a key that is not a plain str or int (or anything the fast
@@ -547,13 +536,12 @@ def check_value(value: Any, root: str, level: int = 1) -> None:
 
 
 def check_message_values(msg: Dict[str, Any]) -> None:
-    """:func:`check_value` for every value field of a message about to be encoded."""
-    fields = _VALUE_FIELDS.get(msg.get("type"))  # type: ignore[arg-type]
-    if fields is not None:
-        for key, level in fields:
-            value = msg.get(key)
-            if value.__class__ not in _LEAF_TYPES:
-                check_value(value, key, level)
+    """:func:`check_value` for every field of a message about to be encoded (each its own root;
+    a call's ``args`` holds the roots)."""
+    call = msg.get("type") == "call"
+    for key, value in msg.items():
+        if value.__class__ not in _LEAF_TYPES:
+            check_value(value, key, 0 if call and key == "args" else 1)
 
 
 def _domain_error(msg: Dict[str, Any], exc: BaseException) -> ValueDomainError:
@@ -813,6 +801,8 @@ def _decode_leniently(body: Any) -> Dict[str, Any]:
     bad: Optional[Tuple[str, str]] = None
     for _ in range(n):
         key_end = _skip(body, pos)
+        if _key_type(body, pos) not in ("str", "int"):
+            raise ProtocolError(f"a message key of type {_key_type(body, pos)}: message keys are str or int")
         try:
             key = _unpackb(bytes(body[pos:key_end]), raw=False, strict_map_key=False)
         except Exception as exc:

@@ -149,7 +149,7 @@ public final class FrameCodec {
             }
             int keys = 0;
             for (int i = 0; i < n; i++) {
-                Object key = Values.unpackField(u, length - pos, false);
+                Object key = Values.unpackKey(u, length - pos); // str or int, like any map's
                 long start = pos + u.getTotalReadBytes();
                 Object value;
                 try {

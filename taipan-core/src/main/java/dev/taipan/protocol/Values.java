@@ -280,6 +280,11 @@ public final class Values {
         return unpack(u, len, argumentList ? 0 : 1);
     }
 
+    /** A map key, str or int; anything else unwinds as {@link BadValue}. */
+    static Object unpackKey(MessageUnpacker u, long len) throws IOException {
+        return readKey(u, len);
+    }
+
     /** {@code depth}: the level a container read here would be at (a value's root is 1). */
     private static Object unpack(MessageUnpacker u, long len, int depth) throws IOException {
         MessageFormat f = u.getNextFormat();
