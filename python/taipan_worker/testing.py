@@ -297,8 +297,16 @@ def nested(depth: int) -> Any:
 @function
 def map_with_key(kind: str) -> Any:
     """A map whose only key is of ``kind`` (bool, float, none, bytes, tuple): outside the value domain."""
-    keys = {"bool": True, "float": 1.5, "none": None, "bytes": b"k", "tuple": (1, 2)}
-    return {keys[kind]: "x"}
+    return {_ODD_KEYS[kind]: "x"}
+
+
+_ODD_KEYS: Dict[str, Any] = {"bool": True, "float": 1.5, "none": None, "bytes": b"k", "tuple": (1, 2)}
+
+
+@function
+def ask_java_with_key(name: str, kind: str) -> Any:
+    """Calls the Java callback ``name`` with a map whose key is of ``kind`` (see map_with_key)."""
+    return call_java(name, {_ODD_KEYS[kind]: "x"})
 
 
 #: Result values no conforming encoder writes, as raw MessagePack: each must fail only its own call.
@@ -338,3 +346,9 @@ def _pack_int(n: int) -> bytes:
     import msgpack
 
     return msgpack.packb(n)
+
+
+@function
+def lone_surrogate() -> List[str]:
+    """A result with a lone surrogate in a string: outside the value domain."""
+    return ["ok", "a\ud800"]
