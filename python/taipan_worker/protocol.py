@@ -349,19 +349,37 @@ def decode_body(body: Any) -> Dict[str, Any]:
         return _decode_leniently(body)
     validate_message(msg)
     # The value domain, at the cost of a look at each field's containers (none for scalars).
-    if not set(map(type, msg)) <= _KEY_TYPES:
-        return _decode_leniently(body)  # envelope keys are str or int too
-    maps = False
-    call = msg["type"] == "call"
-    for key, value in msg.items():
-        if value.__class__ not in _LEAF_TYPES:
-            found = _walk(value, 0 if call and key == "args" else 1)
+    leaf = _LEAF_TYPES
+    header = _map_header_count(body)
+    if header == 7 and len(msg) == 7 and msg["type"] == "call":
+        # The hot path: validate_message typed every field of a call but its args.
+        args = msg["args"]
+        cls = args.__class__
+        if args is None or (cls is list and set(map(type, args)) <= leaf):
+            return msg
+        if cls is dict and set(map(type, args)) <= _KEY_TYPES and set(map(type, args.values())) <= leaf:
+            found: Optional[bool] = True  # flat keyword arguments
+        else:
+            found = _walk(args, 0)
             if found is None:
                 return _decode_leniently(body)
-            maps = maps or found
+        if found and len(_default_pack(msg)) != len(body):
+            return _decode_leniently(body)
+        return msg
+    maps = False
+    for key, value in msg.items():
+        if key.__class__ is not str:
+            return _decode_leniently(body)  # envelope keys are str (or int: decided there)
+        cls = value.__class__
+        if cls in leaf or (cls is list and set(map(type, value)) <= leaf):
+            continue  # a scalar, or a flat list (a call's usual args): nothing to look into
+        found = _walk(value, 0 if key == "args" and msg["type"] == "call" else 1)
+        if found is None:
+            return _decode_leniently(body)
+        maps = maps or found
     # A duplicate key leaves fewer entries than the wire said: the envelope's count is in its
     # header; inside values, only re-encoding (the canonical bytes) tells, and only maps can.
-    if len(msg) != _map_header_count(body) or (maps and len(_default_pack(msg)) != len(body)):
+    if len(msg) != header or (maps and len(_default_pack(msg)) != len(body)):
         return _decode_leniently(body)
     return msg
 
@@ -528,7 +546,10 @@ def _walk(value: Any, level: int) -> Optional[bool]:
 def check_value(value: Any, root: str, level: int = 1) -> None:
     """Raise :class:`ValueDomainError` if ``value`` (named ``root``) cannot be sent: the
     structure is checked here, the scalars by the packer (see :func:`find_problem`)."""
-    if value.__class__ in _LEAF_TYPES or _walk(value, level) is not None:
+    cls = value.__class__
+    if cls in _LEAF_TYPES or ((cls is list or cls is tuple) and set(map(type, value)) <= _LEAF_TYPES):
+        return  # a flat list: no container inside, nothing past the limits
+    if _walk(value, level) is not None:
         return
     problem = find_problem(value, root, level)
     if problem is not None:

@@ -86,6 +86,8 @@ BAD_ARGS = [
     ("far_too_deep", b"\x91" + b"\x91" * 3000 + b"\xc0", "args[0]"),
     ("ext", b"\x91\xd4\x05\x00", "args[0]"),
     ("kwarg_bad_utf8", b"\x81\xa5value\xa2\xff\xfe", 'args["value"]'),
+    ("kwarg_duplicate", b"\x82\xa5value\x01\xa5value\x02", 'args: duplicate map key ["value"]'),
+    ("kwarg_bool_key", b"\x81\xc3\x01", "args: a map key of type bool"),
 ]
 
 
