@@ -327,17 +327,20 @@ _RAW_VALUES = {
 
 @function
 def raw_result(kind: str, field: str = "value") -> str:
-    """Write, for this very call, a ``result`` (or a ``chunk``: ``field="data"``) frame whose
-    value is ``_RAW_VALUES[kind]``, then return normally (the host ignores that second answer)."""
+    """Write, for this very call, a ``result`` (or a ``chunk``: ``field="data"``, or a
+    ``callback``: ``field="args"``) frame whose value is ``_RAW_VALUES[kind]``, then return
+    normally (the host ignores a second answer)."""
     from .runtime import raw_writer_for_testing
 
     cid = current_call().call_id
-    head = b"\xa1v\x01\xa4type" + (b"\xa6result" if field == "value" else b"\xa5chunk")
-    body = head + b"\xa2id" + _pack_int(cid)
+    mtype = {"value": b"\xa6result", "data": b"\xa5chunk", "args": b"\xa8callback"}[field]
+    body = b"\xa1v\x01\xa4type" + mtype + b"\xa2id" + _pack_int(cid)
     if field == "value":
         body = b"\x84" + body + b"\xa5value" + _RAW_VALUES[kind]
-    else:
+    elif field == "data":
         body = b"\x85" + body + b"\xa3seq\x00\xa4data" + _RAW_VALUES[kind]
+    else:  # a callback to the Java function "tool" (callback id 1000, never awaited)
+        body = b"\x86" + body + b"\xabcallback_id\xcd\x03\xe8\xa4name\xa4tool\xa4args" + _RAW_VALUES[kind]
     raw_writer_for_testing()(struct.pack(">I", len(body)) + body)
     return kind
 

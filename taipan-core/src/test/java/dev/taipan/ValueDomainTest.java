@@ -189,4 +189,32 @@ class ValueDomainTest {
             assertSameWorkerServes(pool, pid);
         }
     }
+
+    @Test
+    void anUndecodableCallbackNeverReachesJavaAndTheCallGoesOn() {
+        try (TaipanPool pool = onePool()) {
+            long pid = pid(pool);
+            java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+            CallOptions tool = CallOptions.DEFAULT.withCallback("tool", args -> calls.incrementAndGet());
+            for (String kind : List.of("bad_utf8", "list_key", "too_deep", "duplicate_key")) {
+                assertEquals(kind, pool.call(T + "raw_result", List.of(kind, "args"), tool), kind);
+            }
+            assertEquals(0, calls.get(), "the tool ran with an undecodable argument");
+            assertSameWorkerServes(pool, pid);
+        }
+    }
+
+    @Test
+    void aCallbackResultPythonCannotTakeFailsInPythonNotTheWorker() {
+        try (TaipanPool pool = onePool()) {
+            long pid = pid(pool);
+            Map<Object, Object> listKey = new HashMap<>();
+            listKey.put(List.of(1), "x");
+            CallOptions tool = CallOptions.DEFAULT.withCallback("tool", args -> listKey);
+            PythonException e = assertThrows(PythonException.class,
+                    () -> pool.call(T + "ask_java", List.of("tool", 1), tool));
+            assertTrue(e.getMessage().contains("value: a map key of type java.util."), e.getMessage());
+            assertSameWorkerServes(pool, pid);
+        }
+    }
 }
