@@ -810,14 +810,7 @@ def _decode_leniently(body: Any) -> Dict[str, Any]:
     and only a frame that is not one well-formed MessagePack map is a :class:`ProtocolError`."""
     kind, n, pos = _header(body, 0)
     if kind != "map":
-        if kind == "scalar" or kind in ("str", "bin", "array", "ext"):
-            try:
-                value = _unpackb(body, raw=False, strict_map_key=False, ext_hook=_reject_ext)
-                raise ProtocolError(f"frame body is a {type(value).__name__}, not a map")
-            except ProtocolError:
-                raise
-            except Exception as exc:
-                raise ProtocolError(f"invalid MessagePack body: {type(exc).__name__}: {exc}") from None
+        raise ProtocolError(f"frame body is a {kind} value, not a map")
     msg: Dict[str, Any] = {}
     bad: Optional[Tuple[str, str]] = None
     for _ in range(n):
