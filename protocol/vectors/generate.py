@@ -10,8 +10,15 @@ Writes ``NAME.bin`` (whole frame: 4-byte big-endian length + MessagePack map) an
 ``bad/`` with ``bad/bad.json`` (list of {"name", "error"}).
 
 JSON conventions in vectors.json: bytes are {"$bin": "<base64>"}; a JSON number with a
-'.' or an exponent is a float (encoded float64), any other number is an int.
+'.' or an exponent is a float (encoded float64), any other number is an int; a float JSON
+cannot write is {"$float": "NaN" | "Infinity" | "-Infinity"}; a map with a key that is not
+a string is {"$map": [[key, value], ...]}.
 Every message is written with its keys already in wire order (v, type, id, fields).
+
+Bad frames have an expected ``outcome``: ``connection`` (a protocol error: the connection
+ends) or ``value`` (a call's frame with a field outside the value domain: only that call
+fails; the entry gives the message ``type``, its ``id``, the bad ``field`` and the ``path``
+the decoder's problem starts with).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import struct
 from typing import Any, Dict, List, Tuple
 
@@ -29,6 +37,16 @@ BAD = os.path.join(HERE, "bad")
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+UINT64_MAX = 2**64 - 1
+DOMAIN = json.load(open(os.path.join(HERE, "..", "value-domain.json"), encoding="utf-8"))
+MAX_DEPTH = DOMAIN["max_depth"]
+
+
+def nested(depth: int, leaf: Any = 0) -> Any:
+    """``leaf`` inside ``depth`` lists: a value of depth ``depth``."""
+    for _ in range(depth):
+        leaf = [leaf]
+    return leaf
 
 
 def pack(value: Any) -> bytes:
@@ -42,7 +60,11 @@ def frame(body: bytes) -> bytes:
 def to_json(value: Any) -> Any:
     if isinstance(value, (bytes, bytearray)):
         return {"$bin": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return {"$float": "NaN" if value != value else "Infinity" if value > 0 else "-Infinity"}
     if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            return {"$map": [[to_json(k), to_json(v)] for k, v in value.items()]}
         return {k: to_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_json(v) for v in value]
@@ -284,7 +306,121 @@ def good_vectors() -> List[Tuple[str, Dict[str, Any]]]:
              "error": "IllegalStateException: no such order"},
         )
     )
+    # The value domain's edges (protocol/value-domain.json), inside it: both sides take them.
+    v.append(
+        (
+            "result_domain_edges",
+            {
+                "v": 1,
+                "type": "result",
+                "id": 20,
+                "value": [
+                    INT64_MIN, INT64_MAX, INT64_MAX + 1, UINT64_MAX, "", b"", [], {},
+                    "\u0000", "\ufffd", "\uffff", "\U0010ffff", "\U0001f40d",
+                    float("nan"), float("inf"), float("-inf"), 5e-324,
+                    {1: "int key", -1: "negative", INT64_MIN: "min", UINT64_MAX: "max", "1": "str key"},
+                ],
+            },
+        )
+    )
+    v.append(("result_depth_limit", {"v": 1, "type": "result", "id": 21, "value": nested(MAX_DEPTH)}))
+    v.append(
+        (
+            "call_arg_depth_limit",
+            {
+                "v": 1,
+                "type": "call",
+                "id": 22,
+                "function": "echo",
+                "args": [nested(MAX_DEPTH)],
+                "session": None,
+                "timeout_ms": None,
+            },
+        )
+    )
     return v
+
+
+def raw_message(fields: List[Tuple[str, bytes]]) -> bytes:
+    """A map body from (key, already packed value) pairs: for values no encoder writes."""
+    out = bytearray()
+    n = len(fields)
+    out += bytes([0x80 | n]) if n < 16 else b"\xde" + struct.pack(">H", n)
+    for key, packed in fields:
+        out += pack(key) + packed
+    return bytes(out)
+
+
+#: Values outside the domain, as raw MessagePack, with the path a decoder names (below the field).
+BAD_VALUES: List[Tuple[str, bytes, str]] = [
+    ("bad_utf8", b"\xa2\xff\xfe", ""),
+    ("encoded_surrogate", b"\x91\xa3\xed\xa0\x80", "[0]"),
+    ("overlong_utf8", b"\x81\xa1k\xa2\xc0\xaf", '["k"]'),
+    ("list_key", b"\x81\x91\x01\xa1x", ""),
+    ("map_key", b"\x81\x81\xa1a\x01\xa1x", ""),
+    ("bool_key", b"\x81\xc3\xa1x", ""),
+    ("nil_key", b"\x81\xc0\xa1x", ""),
+    ("float_key", b"\x81\xcb\x3f\xf8\x00\x00\x00\x00\x00\x00\xa1x", ""),
+    ("bin_key", b"\x82\xa1a\x01\xc4\x01k\xa1x", ""),
+    ("bad_utf8_key", b"\x81\xa2\xff\xfe\x01", ""),
+    ("duplicate_key", b"\x92\x01\x82\xa1a\x01\xa1a\x02", "[1]"),
+    ("duplicate_int_key", b"\x82\x01\xa1a\x01\xa1b", ""),
+    ("too_deep", b"\x91" * (MAX_DEPTH + 1) + b"\xc0", "[0]" * MAX_DEPTH),
+    ("far_too_deep", b"\x81\xa1d" + b"\x91" * 5000 + b"\xc0", '["d"]' + "[0]" * (MAX_DEPTH - 1)),
+    ("ext", b"\x92\x01\xd4\x05\x00", "[1]"),
+    ("ext_timestamp", b"\xd6\xff\x00\x00\x00\x01", ""),
+]
+
+
+def short_path(path: str) -> str:
+    """A path as decoders write it: past 24 segments, the first 12, "...(N levels)...", the last 8."""
+    root = path.split("[", 1)[0]
+    segments = re.findall(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]', path[len(root):])
+    n = len(segments)
+    if n > 24:
+        segments = segments[:12] + [f"...({n - 20} levels)..."] + segments[n - 8:]
+    return root + "".join(segments)
+
+
+def bad_value_vectors() -> List[Tuple[str, str, bytes, Dict[str, Any]]]:
+    """Frames of a call with one field outside the value domain: that call fails, nothing else."""
+    out: List[Tuple[str, str, bytes, Dict[str, Any]]] = []
+    for kind, raw, below in BAD_VALUES:
+        body = raw_message([("v", pack(1)), ("type", pack("result")), ("id", pack(30)), ("value", raw)])
+        out.append((f"value_{kind}", kind, frame(body), {"type": "result", "id": 30, "field": "value",
+                                                          "path": "value" + below}))
+    arg = raw_message([("v", pack(1)), ("type", pack("call")), ("id", pack(31)), ("function", pack("echo")),
+                       ("args", b"\x92\x01" + BAD_VALUES[0][1]), ("session", pack(None)),
+                       ("timeout_ms", pack(None))])
+    out.append(("call_arg_bad_utf8", "bad_utf8", frame(arg), {"type": "call", "id": 31, "field": "args",
+                                                              "path": "args[1]"}))
+    deep = raw_message([("v", pack(1)), ("type", pack("call")), ("id", pack(32)), ("function", pack("echo")),
+                        ("args", b"\x91" + b"\x91" * (MAX_DEPTH + 1) + b"\xc0"), ("session", pack(None)),
+                        ("timeout_ms", pack(None))])
+    out.append(("call_arg_too_deep", "too_deep", frame(deep), {"type": "call", "id": 32, "field": "args",
+                                                               "path": "args[0]" + "[0]" * MAX_DEPTH}))
+    kwargs = raw_message([("v", pack(1)), ("type", pack("call")), ("id", pack(33)), ("function", pack("echo")),
+                          ("args", b"\x81\xa3val\xa3\xed\xbf\xbf"), ("session", pack(None)),
+                          ("timeout_ms", pack(None))])
+    out.append(("call_kwarg_encoded_surrogate", "encoded_surrogate", frame(kwargs),
+                {"type": "call", "id": 33, "field": "args", "path": 'args["val"]'}))
+    name = raw_message([("v", pack(1)), ("type", pack("call")), ("id", pack(34)), ("function", b"\xa2\xff\xfe"),
+                        ("args", pack([])), ("session", pack(None)), ("timeout_ms", pack(None))])
+    out.append(("call_function_bad_utf8", "bad_utf8", frame(name), {"type": "call", "id": 34, "field": "function",
+                                                                    "path": "function"}))
+    chunk = raw_message([("v", pack(1)), ("type", pack("chunk")), ("id", pack(35)), ("seq", pack(0)),
+                         ("data", b"\x81\xc3\xa1x")])
+    out.append(("chunk_bool_key", "bool_key", frame(chunk), {"type": "chunk", "id": 35, "field": "data",
+                                                             "path": "data"}))
+    callback = raw_message([("v", pack(1)), ("type", pack("callback")), ("id", pack(36)), ("callback_id", pack(1)),
+                            ("name", pack("tool")), ("args", b"\x81\x91\x01\xa1x")])
+    out.append(("callback_list_key", "list_key", frame(callback), {"type": "callback", "id": 36, "field": "args",
+                                                                   "path": "args"}))
+    answer = raw_message([("v", pack(1)), ("type", pack("callback_result")), ("id", pack(37)),
+                          ("callback_id", pack(1)), ("value", b"\x81\xa1k\xa2\xff\xfe"), ("error", pack(None))])
+    out.append(("callback_result_bad_utf8", "bad_utf8", frame(answer),
+                {"type": "callback_result", "id": 37, "field": "value", "path": 'value["k"]'}))
+    return out
 
 
 def bad_vectors() -> List[Tuple[str, str, bytes]]:
@@ -310,17 +446,25 @@ def bad_vectors() -> List[Tuple[str, str, bytes]]:
     b.append(("type_not_str", "unknown_type", frame(pack({"v": 1, "type": 3, "seq": 1}))))
     b.append(("trailing_bytes", "trailing_bytes", frame(pack(hb) + b"\xc0")))
     b.append(("trailing_map", "trailing_bytes", frame(pack(hb) + pack(hb))))
-    ext = msgpack.packb({"v": 1, "type": "result", "id": 1, "value": msgpack.ExtType(5, b"\x01\x02\x03\x04")})
+    # An ext value outside a call (a heartbeat's seq): no call to fail, so the connection ends.
+    ext = msgpack.packb({"v": 1, "type": "heartbeat", "seq": msgpack.ExtType(5, b"\x01\x02\x03\x04")})
     b.append(("ext_type", "ext_type", frame(ext)))
-    # timestamp extension (type -1), fixext4 with seconds = 1
-    ts = b"\x84" + pack("v") + pack(1) + pack("type") + pack("result") + pack("id") + pack(1) + pack("value") + b"\xd6\xff\x00\x00\x00\x01"
-    b.append(("ext_timestamp", "ext_type", frame(ts)))
     b.append(("invalid_msgpack", "invalid_msgpack", frame(b"\xc1\xc1\xc1\xc1")))
     # map announcing 3 entries but holding 2 inside the declared length
     short = b"\x83" + pack("v") + pack(1) + pack("type") + pack("heartbeat")
     b.append(("truncated_value", "invalid_msgpack", frame(short)))
     bad_utf8 = b"\x83" + pack("v") + pack(1) + pack("type") + pack("heartbeat") + pack("seq") + b"\xa2\xff\xfe"
     b.append(("invalid_utf8", "invalid_msgpack", frame(bad_utf8)))
+    # A bad value where the message has no meaning without it, or no call to fail.
+    bad_type = b"\x83" + pack("v") + pack(1) + pack("type") + b"\xa2\xff\xfe" + pack("seq") + pack(1)
+    b.append(("type_bad_utf8", "invalid_msgpack", frame(bad_type)))
+    bad_id = raw_message([("v", pack(1)), ("type", pack("result")), ("id", b"\x81\x91\x01\x01"), ("value", pack(1))])
+    b.append(("id_list_key", "invalid_msgpack", frame(bad_id)))
+    hb_deep = raw_message([("v", pack(1)), ("type", pack("heartbeat")), ("seq", pack(1)),
+                           ("extra", b"\x91" * (MAX_DEPTH + 1) + b"\xc0")])
+    b.append(("heartbeat_too_deep_extra", "invalid_msgpack", frame(hb_deep)))
+    dup = raw_message([("v", pack(1)), ("type", pack("heartbeat")), ("seq", pack(1)), ("seq", pack(2))])
+    b.append(("duplicate_envelope_key", "duplicate_key", frame(dup)))
     return b
 
 
@@ -342,11 +486,16 @@ def main() -> None:
         json.dump(entries, f, indent=2, ensure_ascii=False)
         f.write("\n")
 
-    bad_entries = []
+    bad_entries: List[Dict[str, Any]] = []
     for name, error, data in bad_vectors():
         with open(os.path.join(BAD, name + ".bin"), "wb") as f:
             f.write(data)
-        bad_entries.append({"name": name, "error": error})
+        bad_entries.append({"name": name, "error": error, "outcome": "connection"})
+    for name, error, data, expected in bad_value_vectors():
+        with open(os.path.join(BAD, name + ".bin"), "wb") as f:
+            f.write(data)
+        expected["path"] = short_path(expected["path"])
+        bad_entries.append({"name": name, "error": error, "outcome": "value", **expected})
     with open(os.path.join(BAD, "bad.json"), "w", encoding="utf-8") as f:
         json.dump(bad_entries, f, indent=2)
         f.write("\n")

@@ -8,13 +8,20 @@ for the small blocking helper :func:`read_frame` used by tests and the benchmark
 from __future__ import annotations
 
 import struct
-from typing import Any, BinaryIO, Callable, Dict, Optional, Tuple
+from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple
 
 import msgpack
 
 VERSION = 1
 HEADER_SIZE = 4
 DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024  # 67,108,864
+
+#: The value domain (docs/PROTOCOL.md, "Values"; protocol/value-domain.json): containers nest at
+#: most MAX_DEPTH levels, counted from each value's own root; integers lie in [INT_MIN, INT_MAX];
+#: map keys are str or int (never bool); strings are Unicode scalar values.
+MAX_DEPTH = 256
+INT_MIN = -(2**63)
+INT_MAX = 2**64 - 1
 
 _HEADER = struct.Struct(">I")
 _pack_header = _HEADER.pack
@@ -119,6 +126,26 @@ class ProtocolError(Exception):
     """A malformed frame or message; fatal for the connection."""
 
 
+class BadValue(ProtocolError):
+    """A well-framed message of a call with a field outside the value domain.
+
+    Not fatal: the receiver fails that one call. ``message`` holds the envelope and every
+    field that decoded (``v``, ``type`` and ``id`` always); ``field`` is the bad one and
+    ``problem`` says where and what, e.g. ``args[0]["a"]: string is not valid UTF-8``.
+    """
+
+    def __init__(self, message: Dict[str, Any], field: str, problem: str) -> None:
+        super().__init__(f"{message.get('type')} message {message.get('id')}: {problem}")
+        self.message = message
+        self.field = field
+        self.problem = problem
+
+
+class ValueDomainError(TypeError, ValueError):
+    """A value to send is outside the value domain; the message starts with its path. A
+    ``TypeError`` and a ``ValueError``, as msgpack's own refusals were."""
+
+
 class FrameTooLarge(Exception):
     """An encoded frame would exceed the maximum frame size; nothing was sent."""
 
@@ -146,10 +173,16 @@ def _ordered(msg: Dict[str, Any]) -> Dict[str, Any]:
 def encode_body(msg: Dict[str, Any]) -> bytes:
     """Encode one message as a MessagePack map (no header).
 
-    Raises ``TypeError``/``OverflowError``/``ValueError`` for values MessagePack cannot hold
-    (sets, arbitrary objects, ints outside 64 bits, recursion, lone surrogates...).
+    Raises :class:`ValueDomainError` (a ``ValueError``) naming the path of a value outside the
+    value domain (sets, arbitrary objects, ints outside 64 bits, lone surrogates, bool or
+    tuple keys, nesting past :data:`MAX_DEPTH`...).
     """
-    return msgpack.packb(_ordered(msg), use_bin_type=True, use_single_float=False)
+    msg = _ordered(msg)
+    check_message_values(msg)
+    try:
+        return msgpack.packb(msg, use_bin_type=True, use_single_float=False)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise _domain_error(msg, exc) from None
 
 
 def encode_frame(msg: Dict[str, Any], max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> bytes:
@@ -184,7 +217,11 @@ def encode_ordered_frame(
     as given, without the reordering copy :func:`encode_frame` makes. ``pack`` is an
     optional function from :func:`new_packer`.
     """
-    body = pack(msg) if pack is not None else msgpack.packb(msg, use_bin_type=True, use_single_float=False)
+    check_message_values(msg)
+    try:
+        body = pack(msg) if pack is not None else msgpack.packb(msg, use_bin_type=True, use_single_float=False)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise _domain_error(msg, exc) from None
     size = len(body)
     if size > max_frame_bytes:
         raise FrameTooLarge(size, max_frame_bytes)
@@ -207,7 +244,12 @@ def encode_result_frame(
     """
     if pack is None:
         pack = _default_pack
-    packed_value = pack(value)
+    if value.__class__ not in _LEAF_TYPES:
+        check_value(value, "value")
+    try:
+        packed_value = pack(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueDomainError(find_problem(value, "value") or f"value: {exc}") from None
     packed_id = pack(cid)
     size = len(_RESULT_HEAD) + len(packed_id) + len(_VALUE_KEY) + len(packed_value)
     if size > max_frame_bytes:
@@ -311,9 +353,44 @@ def decode_body(body: Any) -> Dict[str, Any]:
         )
     except msgpack.ExtraData:
         raise ProtocolError("trailing bytes after the message in the frame body") from None
-    except Exception as exc:  # OutOfData, FormatError, ValueError, TypeError (unhashable key)...
-        raise ProtocolError(f"invalid MessagePack body: {type(exc).__name__}: {exc}") from None
-    return validate_message(msg)
+    except Exception:  # OutOfData, FormatError, bad UTF-8, unhashable key, too deep, ext...
+        # msgpack fails the whole body at once: find out, slowly, whether only a value is bad.
+        return _decode_leniently(body)
+    validate_message(msg)
+    # The value domain, at the cost of a look at each field's containers (none for scalars).
+    leaf = _LEAF_TYPES
+    header = _map_header_count(body)
+    if header == 7 and len(msg) == 7 and msg["type"] == "call":
+        # The hot path: validate_message typed every field of a call but its args.
+        args = msg["args"]
+        cls = args.__class__
+        if args is None or (cls is list and set(map(type, args)) <= leaf):
+            return msg
+        if cls is dict and set(map(type, args)) <= _KEY_TYPES and set(map(type, args.values())) <= leaf:
+            found: Optional[bool] = True  # flat keyword arguments
+        else:
+            found = _walk(args, 0)
+            if found is None:
+                return _decode_leniently(body)
+        if found and len(_default_pack(msg)) != len(body):
+            return _decode_leniently(body)
+        return msg
+    maps = False
+    for key, value in msg.items():
+        if key.__class__ is not str:
+            return _decode_leniently(body)  # envelope keys are str (or int: decided there)
+        cls = value.__class__
+        if cls in leaf or (cls is list and set(map(type, value)) <= leaf):
+            continue  # a scalar, or a flat list (a call's usual args): nothing to look into
+        found = _walk(value, 0 if key == "args" and msg["type"] == "call" else 1)
+        if found is None:
+            return _decode_leniently(body)
+        maps = maps or found
+    # A duplicate key leaves fewer entries than the wire said: the envelope's count is in its
+    # header; inside values, only re-encoding (the canonical bytes) tells, and only maps can.
+    if len(msg) != header or (maps and len(_default_pack(msg)) != len(body)):
+        return _decode_leniently(body)
+    return msg
 
 
 _unpackb = msgpack.unpackb
@@ -327,17 +404,24 @@ class FrameParser:
     is checked as soon as its 4 bytes are in, so an oversize or zero length is rejected
     before any of its body is buffered. Errors raise :class:`ProtocolError`; after one the
     parser must not be used again. :meth:`eof` says whether the stream ended cleanly at a
-    frame boundary. A message whose handler raises is not delivered twice.
+    frame boundary. A message whose handler raises is not delivered twice. A frame of a call
+    whose value is outside the value domain goes to ``on_bad_value`` (see :class:`BadValue`).
     """
 
-    __slots__ = ("_buf", "_max", "_on_message")
+    __slots__ = ("_buf", "_max", "_on_message", "_on_bad_value")
 
     def __init__(
-        self, on_message: Callable[[Dict[str, Any]], None], max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
+        self,
+        on_message: Callable[[Dict[str, Any]], None],
+        max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+        on_bad_value: Optional[Callable[[BadValue], None]] = None,
     ) -> None:
         self._buf = bytearray()
         self._max = max_frame_bytes
         self._on_message = on_message
+        #: Called with a call's frame whose value is outside the domain (the stream goes on);
+        #: without it, that raises like any protocol error.
+        self._on_bad_value = on_bad_value
 
     @property
     def buffered(self) -> int:
@@ -361,7 +445,14 @@ class FrameParser:
                 end = pos + HEADER_SIZE + length
                 if end > size:
                     break
-                msg = decode_body(data[pos + HEADER_SIZE : end])
+                try:
+                    msg = decode_body(data[pos + HEADER_SIZE : end])
+                except BadValue as bad:
+                    if self._on_bad_value is None:
+                        raise
+                    pos = end
+                    self._on_bad_value(bad)
+                    continue
                 pos = end
                 on_message(msg)
         finally:
@@ -421,3 +512,352 @@ def error_type_name(exc_type: type) -> str:
     if module in (None, "builtins"):
         return qualname
     return f"{module}.{qualname}"
+
+
+# ---------------------------------------------------------------- the value domain
+
+#: Types that are values with no containers inside (their own checks are msgpack's: ints in
+#: range, strings without lone surrogates, valid UTF-8 on decode).
+_LEAF_TYPES = frozenset({type(None), bool, int, float, str, bytes, bytearray, memoryview})
+_KEY_TYPES = frozenset({str, int})
+
+def _walk(value: Any, level: int) -> Optional[bool]:
+    """Fast structural check of a value's containers: ``None`` if some container is nested
+    past :data:`MAX_DEPTH` or has a key that is not a plain str or int (or anything the fast
+    check does not know: :func:`find_problem` decides), else whether it holds any map.
+    ``level`` is the level of ``value`` itself if it is a container."""
+    maps = False
+    stack = [(value, level)]
+    pop, push = stack.pop, stack.append
+    leaf = _LEAF_TYPES
+    while stack:
+        v, lvl = pop()
+        if lvl > MAX_DEPTH:
+            return None
+        cls = v.__class__
+        if cls is dict:
+            maps = True
+            if not set(map(type, v)) <= _KEY_TYPES:
+                return None
+            items: Any = v.values()
+        elif cls is list or cls is tuple:
+            items = v
+        else:
+            return None
+        if set(map(type, items)) <= leaf:
+            continue
+        for x in items:
+            if x.__class__ not in leaf:
+                push((x, lvl + 1))
+    return maps
+
+
+def check_value(value: Any, root: str, level: int = 1) -> None:
+    """Raise :class:`ValueDomainError` if ``value`` (named ``root``) cannot be sent: the
+    structure is checked here, the scalars by the packer (see :func:`find_problem`)."""
+    cls = value.__class__
+    if cls in _LEAF_TYPES or ((cls is list or cls is tuple) and set(map(type, value)) <= _LEAF_TYPES):
+        return  # a flat list: no container inside, nothing past the limits
+    if _walk(value, level) is not None:
+        return
+    problem = find_problem(value, root, level)
+    if problem is not None:
+        raise ValueDomainError(problem)
+
+
+def check_message_values(msg: Dict[str, Any]) -> None:
+    """:func:`check_value` for every field of a message about to be encoded (each its own root;
+    a call's ``args`` holds the roots)."""
+    call = msg.get("type") == "call"
+    for key, value in msg.items():
+        if value.__class__ not in _LEAF_TYPES:
+            check_value(value, key, 0 if call and key == "args" else 1)
+
+
+def _domain_error(msg: Dict[str, Any], exc: BaseException) -> ValueDomainError:
+    """The packer refused a message: name the path of the bad part if a value holds it."""
+    for key, value in msg.items():
+        level = 0 if key == "args" and msg.get("type") == "call" else 1
+        problem = find_problem(value, key, level)
+        if problem is not None:
+            return ValueDomainError(problem)
+    return ValueDomainError(f"{type(exc).__name__}: {exc}")
+
+
+def segment(key: Any) -> str:
+    """The path segment of a map key, as the Java side writes it: ``["name"]`` or ``[3]``."""
+    if key.__class__ is not str and not isinstance(key, str):
+        return f"[{key}]"
+    out = []
+    for ch in key[:60]:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch < " " or "\ud800" <= ch <= "\udfff":
+            out.append(f"\\u{ord(ch):04x}")  # never a lone surrogate in a message
+        else:
+            out.append(ch)
+    return '["' + "".join(out) + ('..."]' if len(key) > 60 else '"]')
+
+
+def _join(root: str, segments: List[str]) -> str:
+    """A path; a very deep one is shortened in the middle, as the Java side does."""
+    n = len(segments)
+    if n > 24:
+        segments = segments[:12] + [f"...({n - 20} levels)..."] + segments[n - 8 :]
+    return root + "".join(segments)
+
+
+def find_problem(value: Any, root: str, level: int = 1) -> Optional[str]:
+    """The first part of ``value`` outside the value domain, as ``path: reason``, or None."""
+    return _problem(value, root, [], level, set())
+
+
+def _problem(v: Any, root: str, path: List[str], level: int, on_path: set) -> Optional[str]:
+    if v is None or isinstance(v, (bool, float, bytes, bytearray, memoryview)):
+        return None
+    if isinstance(v, int):
+        if INT_MIN <= v <= INT_MAX:
+            return None
+        return f"{_join(root, path)}: an integer of {v.bit_length()} bits is outside [-2^63, 2^64-1]"
+    if isinstance(v, str):
+        return _string_problem(v, root, path)
+    if isinstance(v, (list, tuple, dict)):
+        if id(v) in on_path:
+            return f"{_join(root, path)}: the value contains itself (a cycle)"
+        if level > MAX_DEPTH:
+            return f"{_join(root, path)}: nested deeper than {MAX_DEPTH} levels"
+        on_path.add(id(v))
+        try:
+            if isinstance(v, dict):
+                for k, x in v.items():
+                    if k.__class__ is bool or not isinstance(k, (str, int)):
+                        return (f"{_join(root, path)}: a map key of type {_type_name(k)} cannot be sent: "
+                                "map keys are str or int")
+                    problem = _problem(k, root, path, 1, on_path)
+                    if problem is not None:
+                        return problem.replace(": ", ": map key: ", 1)
+                    path.append(segment(k))
+                    problem = _problem(x, root, path, level + 1, on_path)
+                    path.pop()
+                    if problem is not None:
+                        return problem
+            else:
+                for i, x in enumerate(v):
+                    path.append(f"[{i}]")
+                    problem = _problem(x, root, path, level + 1, on_path)
+                    path.pop()
+                    if problem is not None:
+                        return problem
+        finally:
+            on_path.discard(id(v))
+        return None
+    return (f"{_join(root, path)}: cannot send a {_type_name(v)}: use dict, list, tuple, str, int, float, bool, "
+            "bytes or None")
+
+
+def _string_problem(s: str, root: str, path: List[str]) -> Optional[str]:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"{_join(root, path)}: string has a lone surrogate U+{ord(s[exc.start]):04X} at index {exc.start}"
+    return None
+
+
+def _type_name(v: Any) -> str:
+    cls = type(v)
+    module = cls.__module__
+    return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
+
+
+def _map_header_count(body: Any) -> int:
+    """The entry count in the map header at the start of ``body`` (a valid map)."""
+    first = body[0]
+    if first <= 0x8F:
+        return first & 0x0F
+    if first == 0xDE:
+        return (body[1] << 8) | body[2]
+    return int.from_bytes(bytes(body[1:5]), "big")
+
+
+# Sizes of the MessagePack formats that are not containers or strings: first byte -> bytes after it.
+_FIXED = {0xC0: 0, 0xC2: 0, 0xC3: 0, 0xCA: 4, 0xCB: 8, 0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8,
+          0xD0: 1, 0xD1: 2, 0xD2: 4, 0xD3: 8, 0xD4: 2, 0xD5: 3, 0xD6: 5, 0xD7: 9, 0xD8: 17}
+_LENGTH = {0xC4: 1, 0xC5: 2, 0xC6: 4, 0xD9: 1, 0xDA: 2, 0xDB: 4, 0xC7: 1, 0xC8: 2, 0xC9: 4}
+
+
+def _length(b: Any, pos: int, size: int) -> int:
+    if pos + size > len(b):
+        raise ProtocolError("frame body ends inside a value")
+    return int.from_bytes(bytes(b[pos : pos + size]), "big")
+
+
+def _header(b: Any, pos: int) -> Tuple[str, int, int]:
+    """(kind, count or byte length, position after the header) of the object at ``pos``;
+    kind is ``map``, ``array``, ``str``, ``bin``, ``ext`` or ``scalar``."""
+    if pos >= len(b):
+        raise ProtocolError("frame body ends inside a value")
+    t = b[pos]
+    if t <= 0x7F or t >= 0xE0:
+        return "scalar", 0, pos + 1
+    if t <= 0x8F:
+        return "map", t & 0x0F, pos + 1
+    if t <= 0x9F:
+        return "array", t & 0x0F, pos + 1
+    if t <= 0xBF:
+        return "str", t & 0x1F, pos + 1
+    if t in _FIXED:
+        if 0xD4 <= t <= 0xD8:
+            return "ext", _FIXED[t], pos + 1
+        return "scalar", _FIXED[t], pos + 1
+    if t in _LENGTH:
+        size = _LENGTH[t]
+        n = _length(b, pos + 1, size)
+        kind = "bin" if t <= 0xC6 else "str" if t >= 0xD9 else "ext"
+        return kind, n + (1 if kind == "ext" else 0), pos + 1 + size
+    if t in (0xDC, 0xDD):
+        size = 2 if t == 0xDC else 4
+        return "array", _length(b, pos + 1, size), pos + 1 + size
+    if t in (0xDE, 0xDF):
+        size = 2 if t == 0xDE else 4
+        return "map", _length(b, pos + 1, size), pos + 1 + size
+    raise ProtocolError(f"invalid MessagePack byte 0x{t:02x}")
+
+
+def _skip(b: Any, pos: int) -> int:
+    """The end of the object at ``pos``, iteratively (any depth); ProtocolError if it is cut."""
+    remaining = 1
+    end = len(b)
+    while remaining:
+        remaining -= 1
+        kind, n, pos = _header(b, pos)
+        if kind == "map":
+            remaining += 2 * n
+        elif kind == "array":
+            remaining += n
+        else:
+            pos += n
+        if pos > end:
+            raise ProtocolError("frame body ends inside a value")
+    return pos
+
+
+def _key_type(b: Any, pos: int) -> str:
+    kind, _, _ = _header(b, pos)
+    t = b[pos]
+    if kind == "scalar":
+        if t == 0xC0:
+            return "nil"
+        if t in (0xC2, 0xC3):
+            return "bool"
+        if t in (0xCA, 0xCB):
+            return "float"
+        return "int"
+    return kind
+
+
+def _scan(b: Any, pos: int, level: int, root: str, path: List[str], found: List[str]) -> int:
+    """Check the object at ``pos`` against the value domain; append the first problem (as
+    ``path: reason``) to ``found``; return its end. Recursion stops at the depth limit."""
+    if found:
+        return _skip(b, pos)
+    start = pos
+    kind, n, pos = _header(b, pos)
+    if kind == "str":
+        end = pos + n
+        if end > len(b):
+            raise ProtocolError("frame body ends inside a value")
+        try:
+            bytes(b[pos:end]).decode("utf-8")
+        except UnicodeDecodeError:
+            found.append(f"{_join(root, path)}: string is not valid UTF-8")
+        return end
+    if kind == "ext":
+        found.append(f"{_join(root, path)}: MessagePack extension types are not values of the protocol")
+        return _skip(b, start)
+    if kind in ("scalar", "bin"):
+        return _skip(b, start)
+    if level > MAX_DEPTH:
+        found.append(f"{_join(root, path)}: nested deeper than {MAX_DEPTH} levels")
+        return _skip(b, start)
+    if kind == "array":
+        for i in range(n):
+            path.append(f"[{i}]")
+            pos = _scan(b, pos, level + 1, root, path, found)
+            path.pop()
+        return pos
+    seen = set()
+    for _ in range(n):
+        key_end = _skip(b, pos)
+        if found:
+            pos = _skip(b, key_end)
+            continue
+        ktype = _key_type(b, pos)
+        if ktype not in ("str", "int"):
+            found.append(f"{_join(root, path)}: a map key of type {ktype} is not allowed: map keys are str or int")
+            pos = _skip(b, key_end)
+            continue
+        try:
+            key = _unpackb(bytes(b[pos:key_end]), raw=False)
+        except UnicodeDecodeError:
+            found.append(f"{_join(root, path)}: map key: string is not valid UTF-8")
+            pos = _skip(b, key_end)
+            continue
+        if key in seen:
+            found.append(f"{_join(root, path)}: duplicate map key {segment(key)}")
+            pos = _skip(b, key_end)
+            continue
+        seen.add(key)
+        path.append(segment(key))
+        pos = _scan(b, key_end, level + 1, root, path, found)
+        path.pop()
+    return pos
+
+
+def _decode_leniently(body: Any) -> Dict[str, Any]:
+    """The slow path, after the fast decode failed or found a value outside the domain: read
+    the envelope field by field so that a bad value fails only its call (:class:`BadValue`)
+    and only a frame that is not one well-formed MessagePack map is a :class:`ProtocolError`."""
+    kind, n, pos = _header(body, 0)
+    if kind != "map":
+        raise ProtocolError(f"frame body is a {kind} value, not a map")
+    msg: Dict[str, Any] = {}
+    bad: Optional[Tuple[str, str]] = None
+    for _ in range(n):
+        key_end = _skip(body, pos)
+        if _key_type(body, pos) not in ("str", "int"):
+            raise ProtocolError(f"a message key of type {_key_type(body, pos)}: message keys are str or int")
+        try:
+            key = _unpackb(bytes(body[pos:key_end]), raw=False, strict_map_key=False)
+        except Exception as exc:
+            raise ProtocolError(f"invalid message key: {type(exc).__name__}: {exc}") from None
+        end = _skip(body, key_end)
+        found: List[str] = []
+        name = key if isinstance(key, str) else str(key)
+        level = 0 if name == "args" and msg.get("type") == "call" else 1
+        _scan(body, key_end, level, name, [], found)
+        if key in msg or (bad is not None and bad[0] == key):
+            raise ProtocolError(f"envelope key {key!r} appears twice")
+        if found:
+            if key in ("v", "type", "id") or not isinstance(key, str):
+                raise ProtocolError(f"envelope field {key!r}: {found[0]}")
+            if bad is None:
+                bad = (key, found[0])
+            msg[key] = None
+        else:
+            try:
+                msg[key] = _unpackb(bytes(body[key_end:end]), raw=False, strict_map_key=False, use_list=True)
+            except Exception as exc:
+                raise ProtocolError(f"invalid MessagePack body: {type(exc).__name__}: {exc}") from None
+        pos = end
+    if pos != len(body):
+        raise ProtocolError("trailing bytes after the message in the frame body")
+    if bad is None:
+        return validate_message(msg)
+    v, mtype, cid = msg.get("v"), msg.get("type"), msg.get("id")
+    if v.__class__ is not int or v != VERSION:
+        raise ProtocolError(f"unsupported protocol version {v!r} (expected {VERSION})")
+    if mtype.__class__ is not str or mtype not in MESSAGE_TYPES:
+        raise ProtocolError(f"unknown message type {mtype!r}")
+    if mtype not in ID_TYPES or cid.__class__ is not int:
+        raise ProtocolError(f"{mtype} message: {bad[1]}")
+    raise BadValue(msg, bad[0], bad[1])

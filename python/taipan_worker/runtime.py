@@ -40,6 +40,7 @@ from . import __version__
 from .protocol import (
     DEFAULT_MAX_FRAME_BYTES,
     FrameParser,
+    BadValue,
     FrameTooLarge,
     ProtocolError,
     encode_frame,
@@ -250,7 +251,7 @@ class _HostProtocol(asyncio.Protocol):
 
     def __init__(self, worker: "Worker") -> None:
         self.worker = worker
-        self.parser = FrameParser(worker._dispatch, worker.config.max_frame_bytes)
+        self.parser = FrameParser(worker._dispatch, worker.config.max_frame_bytes, worker._on_bad_value)
         self.feed = self.parser.feed
         self.transport: Optional[asyncio.Transport] = None
         self.writing_paused = False
@@ -562,6 +563,23 @@ class Worker:
             self._on_session_open(msg)
         elif mtype == "callback_result":
             self._on_callback_result(msg)
+        else:
+            raise ProtocolError(f"unexpected message type {mtype!r} from the host")
+
+    def _on_bad_value(self, bad: BadValue) -> None:
+        """A call's frame holds a value outside the value domain: that call alone fails."""
+        msg = bad.message
+        mtype, cid = msg["type"], msg["id"]
+        if mtype == "call":
+            if cid <= 0 or cid in self.inflight:
+                raise ProtocolError(f"call id {cid} is not positive or already in flight")
+            self._write(self._error_frame(cid, "bad_value", "", f"the call cannot be decoded: {bad.problem}", "",
+                                          False))
+        elif mtype == "callback_result":
+            call = self.inflight.get(cid)
+            future = call.callbacks.pop(msg.get("callback_id"), None) if call and call.callbacks else None
+            if future is not None and not future.done():
+                future.set_exception(CallbackError(f"the answer of the Java callback cannot be decoded: {bad.problem}"))
         else:
             raise ProtocolError(f"unexpected message type {mtype!r} from the host")
 

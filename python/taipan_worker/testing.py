@@ -312,3 +312,78 @@ def close_socket() -> None:
         raise RuntimeError("no active Taipan worker connection")
     worker.loop.call_soon_threadsafe(worker.transport.abort)
     time.sleep(30)
+
+
+# ---------------------------------------------------------------- value domain (docs/PROTOCOL.md, "Values")
+
+
+@function
+def nested(depth: int) -> Any:
+    """A list nested ``depth`` levels deep around 0 (``nested(2) == [[0]]``)."""
+    value: Any = 0
+    for _ in range(int(depth)):
+        value = [value]
+    return value
+
+
+@function
+def map_with_key(kind: str) -> Any:
+    """A map whose only key is of ``kind`` (bool, float, none, bytes, tuple): outside the value domain."""
+    return {_ODD_KEYS[kind]: "x"}
+
+
+_ODD_KEYS: Dict[str, Any] = {"bool": True, "float": 1.5, "none": None, "bytes": b"k", "tuple": (1, 2)}
+
+
+@function
+def ask_java_with_key(name: str, kind: str) -> Any:
+    """Calls the Java callback ``name`` with a map whose key is of ``kind`` (see map_with_key)."""
+    return call_java(name, {_ODD_KEYS[kind]: "x"})
+
+
+#: Result values no conforming encoder writes, as raw MessagePack: each must fail only its own call.
+_RAW_VALUES = {
+    "bad_utf8": b"\xa2\xff\xfe",
+    "lone_surrogate": b"\xa3\xed\xa0\x80",
+    "list_key": b"\x81\x91\x01\xa1x",
+    "map_key": b"\x81\x81\xa1a\x01\xa1x",
+    "bool_key": b"\x81\xc3\xa1x",
+    "nil_key": b"\x81\xc0\xa1x",
+    "float_key": b"\x81\xcb\x3f\xf8\x00\x00\x00\x00\x00\x00\xa1x",
+    "bin_key": b"\x81\xc4\x01k\xa1x",
+    "duplicate_key": b"\x82\xa1a\x01\xa1a\x02",
+    "too_deep": b"\x91" * 257 + b"\xc0",
+    "ext": b"\xd4\x05\x00",
+}
+
+
+@function
+def raw_result(kind: str, field: str = "value") -> str:
+    """Write, for this very call, a ``result`` (or a ``chunk``: ``field="data"``, or a
+    ``callback``: ``field="args"``) frame whose value is ``_RAW_VALUES[kind]``, then return
+    normally (the host ignores a second answer)."""
+    from .runtime import raw_writer_for_testing
+
+    cid = current_call().call_id
+    mtype = {"value": b"\xa6result", "data": b"\xa5chunk", "args": b"\xa8callback"}[field]
+    body = b"\xa1v\x01\xa4type" + mtype + b"\xa2id" + _pack_int(cid)
+    if field == "value":
+        body = b"\x84" + body + b"\xa5value" + _RAW_VALUES[kind]
+    elif field == "data":
+        body = b"\x85" + body + b"\xa3seq\x00\xa4data" + _RAW_VALUES[kind]
+    else:  # a callback to the Java function "tool" (callback id 1000, never awaited)
+        body = b"\x86" + body + b"\xabcallback_id\xcd\x03\xe8\xa4name\xa4tool\xa4args" + _RAW_VALUES[kind]
+    raw_writer_for_testing()(struct.pack(">I", len(body)) + body)
+    return kind
+
+
+def _pack_int(n: int) -> bytes:
+    import msgpack
+
+    return msgpack.packb(n)
+
+
+@function
+def lone_surrogate() -> List[str]:
+    """A result with a lone surrogate in a string: outside the value domain."""
+    return ["ok", "a\ud800"]

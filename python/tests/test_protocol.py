@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from taipan_worker.protocol import (
     DEFAULT_MAX_FRAME_BYTES,
+    BadValue,
     FrameParser,
     FrameTooLarge,
     ProtocolError,
@@ -38,6 +39,10 @@ def from_json(value: Any) -> Any:
     if isinstance(value, dict):
         if set(value) == {"$bin"}:
             return base64.b64decode(value["$bin"])
+        if set(value) == {"$float"}:
+            return float(value["$float"].lower().replace("infinity", "inf"))
+        if set(value) == {"$map"}:
+            return {from_json(k): from_json(v) for k, v in value["$map"]}
         return {k: from_json(v) for k, v in value.items()}
     if isinstance(value, list):
         return [from_json(v) for v in value]
@@ -55,6 +60,8 @@ def assert_same(actual: Any, expected: Any, path: str = "$") -> None:
         assert len(actual) == len(expected), f"{path}: length"
         for i, (a, e) in enumerate(zip(actual, expected)):
             assert_same(a, e, f"{path}[{i}]")
+    elif isinstance(expected, float) and math.isnan(expected):
+        assert math.isnan(actual), path
     elif isinstance(expected, float):
         assert actual == expected and math.copysign(1, actual) == math.copysign(1, expected), path
     else:
@@ -97,8 +104,28 @@ def test_encode_golden_reorders_keys(entry: dict) -> None:
 @pytest.mark.parametrize("entry", BAD, ids=[e["name"] for e in BAD])
 def test_bad_vectors_rejected(entry: dict) -> None:
     data = (VECTORS / "bad" / f"{entry['name']}.bin").read_bytes()
-    with pytest.raises(ProtocolError):
+    with pytest.raises(ProtocolError) as caught:
         read_frame(io.BytesIO(data))
+    if entry["outcome"] == "connection":
+        assert not isinstance(caught.value, BadValue), caught.value
+        return
+    # A value error: only that call fails; the envelope was recovered.
+    bad = caught.value
+    assert isinstance(bad, BadValue), bad
+    assert bad.message["type"] == entry["type"] and bad.message["id"] == entry["id"]
+    assert bad.field == entry["field"]
+    assert bad.problem.startswith(entry["path"] + ": "), (bad.problem, entry["path"])
+
+
+def test_bad_value_vectors_cover_the_domain() -> None:
+    outcomes = {e["outcome"] for e in BAD}
+    assert outcomes == {"connection", "value"}
+    kinds = {e["error"] for e in BAD if e["outcome"] == "value"}
+    for needed in ("bad_utf8", "encoded_surrogate", "list_key", "map_key", "bool_key", "nil_key", "float_key",
+                   "bin_key", "duplicate_key", "too_deep", "ext"):
+        assert needed in kinds
+    types = {e["type"] for e in BAD if e["outcome"] == "value"}
+    assert types == {"call", "result", "chunk", "callback", "callback_result"}
 
 
 def test_bad_vector_categories() -> None:

@@ -481,6 +481,10 @@ public final class PoolEngine implements AutoCloseable {
     }
 
     private void onMessage(Worker w, Map<String, Object> msg) {
+        if (msg instanceof dev.taipan.protocol.PartialMessage) {
+            onUndecodableValue(w, (dev.taipan.protocol.PartialMessage) msg);
+            return;
+        }
         String type = Messages.type(msg);
         switch (type) {
             case Messages.RESULT: {
@@ -557,6 +561,44 @@ public final class PoolEngine implements AutoCloseable {
             }
             default:
                 throw new dev.taipan.protocol.ProtocolException("a worker may not send '" + type + "'");
+        }
+    }
+
+    /**
+     * A frame of a call carries a value outside the value domain (docs/PROTOCOL.md, "Values"):
+     * that call alone fails with a SerializationException; the connection and the worker are fine.
+     */
+    private void onUndecodableValue(Worker w, dev.taipan.protocol.PartialMessage msg) {
+        String type = Messages.type(msg);
+        long id = Messages.integer(msg, "id");
+        String problem = redactor.redact(msg.problem());
+        Object callbackId = msg.get("callback_id");
+        if (Messages.CALLBACK.equals(type) && callbackId instanceof Long) {
+            // Python's call_java raises; the call itself goes on.
+            Connection c = w.connection;
+            try {
+                if (c != null) {
+                    c.write(Messages.callbackResult(id, (Long) callbackId, null,
+                            "SerializationException: the callback's arguments cannot be decoded: " + problem));
+                }
+            } catch (IOException | TaipanException e) {
+                // The worker died meanwhile: its death handling fails the call.
+            }
+            return;
+        }
+        boolean ended = Messages.RESULT.equals(type) || Messages.ERROR.equals(type);
+        PendingCall call = ended ? w.pending.remove(id) : w.pending.get(id);
+        if (call == null) {
+            return;
+        }
+        SerializationException ex = new SerializationException("the " + (Messages.CHUNK.equals(type) ? "chunk"
+                : ended ? type : "message") + " of " + call.function + " from worker " + w.id
+                + " cannot be decoded: " + problem);
+        if (ended) {
+            release(w, call);
+            finish(call, null, ex, Outcome.PYTHON_ERROR);
+        } else if (finish(call, null, ex, Outcome.PYTHON_ERROR)) {
+            sendCancel(w, call); // still running in Python: stop it; its answer frees the slot
         }
     }
 

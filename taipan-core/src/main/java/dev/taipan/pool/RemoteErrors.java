@@ -40,6 +40,9 @@ final class RemoteErrors {
             case "unserializable_result":
                 return new SerializationException("the result of " + function + " cannot be sent from Python: "
                         + message);
+            case "bad_value":
+                return new SerializationException("the arguments of " + function + " cannot be decoded by the worker: "
+                        + message);
             case "frame_too_large":
                 return new FrameTooLargeException("the result of " + function + " is too large to send: " + message,
                         -1, maxFrameBytes);

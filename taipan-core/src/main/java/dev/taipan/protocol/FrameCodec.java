@@ -1,16 +1,21 @@
 package dev.taipan.protocol;
 
 import dev.taipan.FrameTooLargeException;
+import org.msgpack.core.MessageFormat;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePackException;
 import org.msgpack.core.MessagePacker;
 import org.msgpack.core.MessageUnpacker;
 
+import org.msgpack.value.ValueType;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The frame format of docs/PROTOCOL.md: a 4-byte unsigned big-endian length, then one
@@ -20,6 +25,8 @@ import java.util.Map;
 public final class FrameCodec {
     public static final int HEADER_BYTES = 4;
     public static final int DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+    /** A bad value in one of these ends the connection: without them the message has no meaning. */
+    private static final Set<String> ENVELOPE_KEYS = Set.of("v", "type", "id");
     private static final byte[] HEADER_PLACEHOLDER = new byte[HEADER_BYTES];
     /** Each thread's encoding buffer (see {@link FrameBuffer}). */
     private static final ThreadLocal<FrameBuffer> BUFFERS = ThreadLocal.withInitial(FrameBuffer::new);
@@ -43,7 +50,7 @@ public final class FrameCodec {
             MessagePacker packer = MessagePack.DEFAULT_PACKER_CONFIG.newPacker(out);
             // Reserve the header, fill it in once the body size is known.
             packer.writePayload(HEADER_PLACEHOLDER);
-            Values.pack(packer, message);
+            Values.packMessage(packer, message);
             packer.flush();
             long body = out.size() - HEADER_BYTES;
             if (body > maxFrameBytes) {
@@ -117,36 +124,99 @@ public final class FrameCodec {
         return decodeBody(body, 0, body.length);
     }
 
-    /** {@link #decodeBody(byte[])} of the {@code length} bytes at {@code buf[off]}, without copying them. */
+    /**
+     * {@link #decodeBody(byte[])} of the {@code length} bytes at {@code buf[off]}, without copying them.
+     * A call's message with a field outside the value domain comes back as a {@link PartialMessage}
+     * (the call fails, the connection is fine); everything else wrong is a {@link ProtocolException}.
+     */
     public static Map<String, Object> decodeBody(byte[] buf, int off, int length) {
-        Object value;
-        try (MessageUnpacker u = MessagePack.newDefaultUnpacker(buf, off, length)) {
+        Map<String, Object> message = new LinkedHashMap<>(16);
+        String badField = null;
+        String problem = null;
+        int pos = 0; // where the current unpacker started, relative to off
+        MessageUnpacker u = MessagePack.newDefaultUnpacker(buf, off, length);
+        try {
             if (!u.hasNext()) {
                 throw new ProtocolException("empty frame body");
             }
-            value = Values.unpack(u, length);
+            MessageFormat f = u.getNextFormat();
+            if (f.getValueType() != ValueType.MAP) {
+                throw new ProtocolException("frame body is a " + describe(f.getValueType()) + ", not a map");
+            }
+            int n = u.unpackMapHeader();
+            if (n < 0 || n > length) {
+                throw new ProtocolException("envelope declares " + Integer.toUnsignedString(n) + " keys");
+            }
+            int keys = 0;
+            for (int i = 0; i < n; i++) {
+                Object key = Values.unpackKey(u, length - pos); // str or int, like any map's
+                long start = pos + u.getTotalReadBytes();
+                Object value;
+                try {
+                    value = Values.unpackField(u, length - pos,
+                            "args".equals(key) && Messages.CALL.equals(message.get("type")));
+                } catch (Values.BadValue b) {
+                    String name = String.valueOf(key);
+                    if (!(key instanceof String) || ENVELOPE_KEYS.contains(name)) {
+                        throw new ProtocolException("envelope field " + name + ": " + b.describe(name));
+                    }
+                    keys++;
+                    if (message.containsKey(name) || name.equals(badField)) {
+                        throw new ProtocolException("envelope key " + name + " appears twice");
+                    }
+                    message.put(name, null); // nil: the call fails anyway (see PartialMessage)
+                    if (badField == null) {
+                        badField = name;
+                        problem = b.describe(name);
+                    }
+                    // Skip the bad value whole (iteratively, whatever its depth) and go on after it.
+                    u.close();
+                    MessageUnpacker skip = MessagePack.newDefaultUnpacker(buf, off + (int) start, length - (int) start);
+                    skip.skipValue();
+                    pos = (int) (start + skip.getTotalReadBytes());
+                    skip.close();
+                    u = MessagePack.newDefaultUnpacker(buf, off + pos, length - pos);
+                    continue;
+                }
+                if (key instanceof String) { // other keys are unknown keys: ignored
+                    message.put((String) key, value);
+                    if (message.size() != ++keys) {
+                        throw new ProtocolException("envelope key " + key + " appears twice");
+                    }
+                }
+            }
             if (u.hasNext()) {
-                throw new ProtocolException("frame body has " + (length - u.getTotalReadBytes())
+                throw new ProtocolException("frame body has " + (length - pos - u.getTotalReadBytes())
                         + " trailing bytes after its message");
             }
         } catch (ProtocolException e) {
             throw e;
+        } catch (Values.BadValue b) {
+            throw new ProtocolException("message key: " + b.reason);
         } catch (EOFException e) {
             throw new ProtocolException("frame body ends inside a value", e);
         } catch (IOException | MessagePackException | IllegalArgumentException e) {
             throw new ProtocolException("frame body is not valid MessagePack: " + e.getMessage(), e);
+        } finally {
+            try {
+                u.close();
+            } catch (IOException ignored) {
+                // in-memory
+            }
         }
-        if (!(value instanceof Map)) {
-            throw new ProtocolException("frame body is a " + describe(value) + ", not a map");
-        }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> message = (Map<String, Object>) value;
         Messages.validateEnvelope(message);
-        return message;
+        if (badField == null) {
+            return message;
+        }
+        Object id = message.get("id");
+        if (!(id instanceof Long) || !Messages.belongsToCall(Messages.type(message))) {
+            throw new ValueException("'" + Messages.type(message) + "' message: " + problem);
+        }
+        return new PartialMessage(message, badField, problem);
     }
 
-    private static String describe(Object v) {
-        return v == null ? "nil" : v.getClass().getSimpleName();
+    private static String describe(ValueType t) {
+        return t.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static int readFully(InputStream in, byte[] buf) throws IOException {

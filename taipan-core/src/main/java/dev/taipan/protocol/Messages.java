@@ -30,7 +30,16 @@ public final class Messages {
     private static final Set<String> KNOWN_TYPES = Set.of(AUTH, HELLO, CALL, RESULT, ERROR, CANCEL, HEARTBEAT,
             SESSION_CLOSE, CHUNK, CALLBACK, CALLBACK_RESULT, SESSION_OPEN, SESSION_RESTORE, SESSION_STATE);
 
+    /** Types whose messages carry a call's {@code id}. */
+    private static final Set<String> CALL_TYPES = Set.of(CALL, RESULT, ERROR, CANCEL, CHUNK, CALLBACK,
+            CALLBACK_RESULT);
+
     private Messages() {
+    }
+
+    /** Whether messages of this type belong to a call (and so carry its id). */
+    public static boolean belongsToCall(String type) {
+        return CALL_TYPES.contains(type);
     }
 
     static void validateEnvelope(Map<String, Object> m) {

@@ -15,35 +15,77 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Maps Java values to MessagePack and back, following the table in docs/PROTOCOL.md.
- * Strings are always written with the smallest header so both sides' encoders agree byte
- * for byte (the golden vectors check it).
+ * Maps Java values to MessagePack and back, within the one value domain of docs/PROTOCOL.md
+ * ("Values", and protocol/value-domain.json): what this encoder writes, the Python decoder
+ * takes, and the other way round. Strings are always written with the smallest header so
+ * both sides' encoders agree byte for byte (the golden vectors check it).
+ *
+ * <p>Paths of bad parts ({@code args[0]["items"][3]}) are built only on failure, as the error
+ * unwinds, so a good value pays nothing for them.
  */
 public final class Values {
-    /** Deeper than this is almost certainly a cycle or hostile input; both are refused. */
-    static final int MAX_DEPTH = 512;
-    private static final BigInteger UINT64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+    /** Containers nested deeper than this, counted from a value's own root, are refused. */
+    public static final int MAX_DEPTH = 256;
+    public static final BigInteger INT_MIN = BigInteger.valueOf(Long.MIN_VALUE);
+    public static final BigInteger INT_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
     private Values() {
     }
 
+    // ------------------------------------------------------------------ encoding
+
+    /** Packs one value, named {@code value} in error paths. */
     public static void pack(MessagePacker packer, Object value) throws IOException {
-        pack(packer, value, 0, "args");
+        pack(packer, value, "value");
     }
 
-    private static void pack(MessagePacker p, Object v, int depth, String path) throws IOException {
-        if (depth > MAX_DEPTH) {
-            throw new SerializationException("value nested deeper than " + MAX_DEPTH + " levels at " + path
-                    + " (a cycle?)");
+    /**
+     * Packs one value; a part outside the value domain fails with a
+     * {@link SerializationException} naming its path from {@code root}, e.g. {@code args[0][2]}.
+     */
+    public static void pack(MessagePacker packer, Object value, String root) throws IOException {
+        pack(packer, value, root, 0);
+    }
+
+    private static void pack(MessagePacker packer, Object value, String root, int depth) throws IOException {
+        try {
+            packValue(packer, value, depth);
+        } catch (BadValue b) {
+            throw new SerializationException(b.describe(root));
         }
+    }
+
+    /**
+     * Packs a whole message: each field's value is its own root (the envelope adds no depth),
+     * and a call's {@code args} list or map holds the roots (each argument), so a value that
+     * came back from Python can always be passed to it again.
+     */
+    static void packMessage(MessagePacker p, Map<String, ?> message) throws IOException {
+        p.packMapHeader(message.size());
+        boolean call = Messages.CALL.equals(message.get("type"));
+        for (Map.Entry<String, ?> e : message.entrySet()) {
+            String key = e.getKey();
+            pack(p, key, "a message key", 0);
+            pack(p, e.getValue(), key, call && "args".equals(key) ? -1 : 0);
+        }
+    }
+
+    /** {@code depth}: containers around {@code v}. */
+    private static void packValue(MessagePacker p, Object v, int depth) throws IOException {
         if (v == null) {
             p.packNil();
         } else if (v instanceof String) {
@@ -53,40 +95,41 @@ public final class Values {
         } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
             p.packLong(((Number) v).longValue());
         } else if (v instanceof Double || v instanceof Float) {
-            p.packDouble(((Number) v).doubleValue());
+            p.packDouble(((Number) v).doubleValue()); // float64 always; NaN and infinities included
         } else if (v instanceof byte[]) {
             byte[] b = (byte[]) v;
             p.packBinaryHeader(b.length);
             p.writePayload(b);
         } else if (v instanceof Map) {
-            Map<?, ?> m = (Map<?, ?>) v;
-            p.packMapHeader(m.size());
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                pack(p, e.getKey(), depth + 1, path);
-                pack(p, e.getValue(), depth + 1, path + "." + e.getKey());
-            }
+            checkDepth(v, depth);
+            packMap(p, (Map<?, ?>) v, depth + 1);
         } else if (v instanceof Collection) {
+            checkDepth(v, depth);
             Collection<?> c = (Collection<?>) v;
             p.packArrayHeader(c.size());
             int i = 0;
-            for (Object o : c) {
-                pack(p, o, depth + 1, path + "[" + i++ + "]");
+            try {
+                for (Object o : c) {
+                    packValue(p, o, depth + 1);
+                    i++;
+                }
+            } catch (BadValue b) {
+                throw b.at("[" + i + "]", v);
             }
         } else if (v.getClass().isArray()) {
+            checkDepth(v, depth);
             int n = Array.getLength(v);
             p.packArrayHeader(n);
-            for (int i = 0; i < n; i++) {
-                pack(p, Array.get(v, i), depth + 1, path + "[" + i + "]");
+            int i = 0;
+            try {
+                for (; i < n; i++) {
+                    packValue(p, Array.get(v, i), depth + 1);
+                }
+            } catch (BadValue b) {
+                throw b.at("[" + i + "]", v);
             }
         } else if (v instanceof BigInteger) {
-            BigInteger b = (BigInteger) v;
-            if (b.bitLength() <= 63) {
-                p.packLong(b.longValue());
-            } else if (b.signum() > 0 && b.compareTo(UINT64_MAX) <= 0) {
-                p.packBigInteger(b);
-            } else {
-                throw new SerializationException("integer " + b + " at " + path + " does not fit in 64 bits");
-            }
+            packBigInteger(p, (BigInteger) v);
         } else if (v instanceof BigDecimal) {
             p.packDouble(((BigDecimal) v).doubleValue());
         } else if (v instanceof Number) {
@@ -102,32 +145,148 @@ public final class Values {
         } else if (v instanceof Enum) {
             packString(p, ((Enum<?>) v).name());
         } else if (v instanceof Optional) {
-            pack(p, ((Optional<?>) v).orElse(null), depth + 1, path);
+            packValue(p, ((Optional<?>) v).orElse(null), depth); // not on the wire: no level of its own
         } else {
-            throw new SerializationException("cannot send a " + v.getClass().getName() + " at " + path
+            throw new BadValue("cannot send a " + v.getClass().getName()
                     + ": use Map, List, String, numbers, Boolean, byte[] or null"
                     + " (records and POJOs are converted when passed as the whole argument)");
         }
     }
 
+    private static void checkDepth(Object container, int depth) {
+        if (depth >= MAX_DEPTH) {
+            throw new BadValue("nested deeper than " + MAX_DEPTH + " levels").deep(container);
+        }
+    }
+
+    private static void packMap(MessagePacker p, Map<?, ?> m, int depth) throws IOException {
+        p.packMapHeader(m.size());
+        // Distinct Java keys can be one wire key (Integer 1 and Long 1, "a" and a StringBuilder
+        // "a"); only maps with such keys pay for the check.
+        boolean onlyStrings = !(m instanceof IdentityHashMap);
+        if (onlyStrings) {
+            for (Object k : m.keySet()) {
+                if (!(k instanceof String)) {
+                    onlyStrings = false;
+                    break;
+                }
+            }
+        }
+        Set<Object> seen = onlyStrings ? null : new HashSet<>();
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            Object key = packKey(p, e.getKey());
+            if (seen != null && !seen.add(key)) {
+                throw new BadValue("duplicate map key " + segment(key)
+                        + " (distinct Java keys that are the same key on the wire)");
+            }
+            try {
+                packValue(p, e.getValue(), depth);
+            } catch (BadValue b) {
+                throw b.at(segment(key), m);
+            }
+        }
+    }
+
+    /** Packs a map key (str or int only) and returns it as it is on the wire: String, Long or BigInteger. */
+    private static Object packKey(MessagePacker p, Object k) throws IOException {
+        if (k instanceof String || k instanceof CharSequence || k instanceof Character || k instanceof Enum) {
+            String s = k instanceof Enum ? ((Enum<?>) k).name() : k.toString();
+            try {
+                packString(p, s);
+            } catch (BadValue b) {
+                throw new BadValue("map key: " + b.reason);
+            }
+            return s;
+        }
+        if (k instanceof Integer || k instanceof Long || k instanceof Short || k instanceof Byte
+                || k instanceof AtomicInteger || k instanceof AtomicLong) {
+            long n = ((Number) k).longValue();
+            p.packLong(n);
+            return n;
+        }
+        if (k instanceof BigInteger) {
+            BigInteger b = (BigInteger) k;
+            packBigInteger(p, b);
+            return b.bitLength() <= 63 ? (Object) b.longValue() : b;
+        }
+        throw new BadValue((k == null ? "a null map key" : "a map key of type " + k.getClass().getName())
+                + " cannot be sent: map keys are str or int");
+    }
+
+    private static void packBigInteger(MessagePacker p, BigInteger b) throws IOException {
+        if (b.bitLength() <= 63) {
+            p.packLong(b.longValue());
+        } else if (b.signum() > 0 && b.compareTo(INT_MAX) <= 0) {
+            p.packBigInteger(b);
+        } else {
+            throw new BadValue("integer " + b + " is outside [-2^63, 2^64-1]");
+        }
+    }
+
+    /**
+     * Strict: a lone surrogate is refused, never replaced ({@code String.getBytes} would write
+     * '?'). Only non-ASCII strings, or ASCII ones with a '?', are looked at char by char.
+     */
     private static void packString(MessagePacker p, String s) throws IOException {
         byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        // Every char is one UTF-8 byte only if it is ASCII or a lone surrogate (written as '?').
+        if (utf8.length != s.length() || indexOfQuestionMark(utf8) >= 0) {
+            checkScalarValues(s);
+        }
         p.packRawStringHeader(utf8.length);
         p.writePayload(utf8);
     }
 
-    /**
-     * Reads one value from a frame body of {@code bodyLength} bytes; maps decode to
-     * LinkedHashMap, arrays to ArrayList, integers to Long.
-     */
-    public static Object unpack(MessageUnpacker u, long bodyLength) throws IOException {
-        return unpack(u, bodyLength, 0);
+    private static int indexOfQuestionMark(byte[] b) {
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == '?') {
+                return i;
+            }
+        }
+        return -1;
     }
 
-    private static Object unpack(MessageUnpacker u, long len, int depth) throws IOException {
-        if (depth > MAX_DEPTH) {
-            throw new ProtocolException("message nested deeper than " + MAX_DEPTH + " levels");
+    private static void checkScalarValues(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new BadValue(String.format("string has a lone surrogate U+%04X at index %d", (int) c, i));
+            }
         }
+    }
+
+    // ------------------------------------------------------------------ decoding
+
+    /**
+     * Reads one value from a frame body of {@code bodyLength} bytes; maps decode to
+     * LinkedHashMap, arrays to ArrayList, integers to Long. A value outside the domain is a
+     * {@link ValueException}; a body that is not MessagePack a {@link ProtocolException}.
+     */
+    public static Object unpack(MessageUnpacker u, long bodyLength) throws IOException {
+        try {
+            return unpack(u, bodyLength, 1);
+        } catch (BadValue b) {
+            throw new ValueException(b.describe("value"));
+        }
+    }
+
+    /**
+     * Like {@link #unpack(MessageUnpacker, long)}; a bad value unwinds as {@link BadValue}.
+     * {@code argumentList}: the value is a call's args, whose elements are the roots.
+     */
+    static Object unpackField(MessageUnpacker u, long len, boolean argumentList) throws IOException {
+        return unpack(u, len, argumentList ? 0 : 1);
+    }
+
+    /** A map key, str or int; anything else unwinds as {@link BadValue}. */
+    static Object unpackKey(MessageUnpacker u, long len) throws IOException {
+        return readKey(u, len);
+    }
+
+    /** {@code depth}: the level a container read here would be at (a value's root is 1). */
+    private static Object unpack(MessageUnpacker u, long len, int depth) throws IOException {
         MessageFormat f = u.getNextFormat();
         ValueType t = f.getValueType();
         switch (t) {
@@ -137,52 +296,98 @@ public final class Values {
             case BOOLEAN:
                 return u.unpackBoolean();
             case INTEGER:
-                if (f == MessageFormat.UINT64) {
-                    BigInteger b = u.unpackBigInteger();
-                    return b.bitLength() <= 63 ? (Object) b.longValue() : b;
-                }
-                return u.unpackLong();
+                return readInteger(u, f);
             case FLOAT:
                 return u.unpackDouble();
-            case STRING: {
-                int n = u.unpackRawStringHeader();
-                checkRemaining(u, len, n);
-                MessageBuffer b = u.readPayloadAsReference(n); // no copy when the body is an array
-                return b.hasArray() ? decodeUtf8(b.array(), b.arrayOffset(), n) : decodeUtf8(b.toByteArray(), 0, n);
-            }
+            case STRING:
+                return readString(u, len);
             case BINARY: {
                 int n = u.unpackBinaryHeader();
                 checkRemaining(u, len, n);
                 return u.readPayload(n);
             }
             case ARRAY: {
+                if (depth > MAX_DEPTH) {
+                    throw new BadValue("nested deeper than " + MAX_DEPTH + " levels");
+                }
                 int n = u.unpackArrayHeader();
                 checkRemaining(u, len, n);
                 List<Object> list = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    list.add(unpack(u, len, depth + 1));
+                int i = 0;
+                try {
+                    for (; i < n; i++) {
+                        list.add(unpack(u, len, depth + 1));
+                    }
+                } catch (BadValue b) {
+                    throw b.at("[" + i + "]", null);
                 }
                 return list;
             }
             case MAP: {
+                if (depth > MAX_DEPTH) {
+                    throw new BadValue("nested deeper than " + MAX_DEPTH + " levels");
+                }
                 int n = u.unpackMapHeader();
                 checkRemaining(u, len, n);
                 Map<Object, Object> map = new LinkedHashMap<>(Math.max(4, n * 2));
                 for (int i = 0; i < n; i++) {
-                    Object k = unpack(u, len, depth + 1);
-                    map.put(k, unpack(u, len, depth + 1));
+                    Object k = readKey(u, len);
+                    try {
+                        map.put(k, unpack(u, len, depth + 1));
+                    } catch (BadValue b) {
+                        throw b.at(segment(k), null);
+                    }
+                    if (map.size() != i + 1) {
+                        throw new BadValue("duplicate map key " + segment(k));
+                    }
                 }
                 return map;
             }
             case EXTENSION:
-                throw new ProtocolException("MessagePack extension types are not part of the protocol");
+                throw new BadValue("MessagePack extension types are not values of the protocol");
             default:
                 throw new ProtocolException("unexpected MessagePack format " + f);
         }
     }
 
+    private static Object readKey(MessageUnpacker u, long len) throws IOException {
+        MessageFormat f = u.getNextFormat();
+        ValueType t = f.getValueType();
+        if (t == ValueType.STRING) {
+            try {
+                return readString(u, len);
+            } catch (BadValue b) {
+                throw new BadValue("map key: " + b.reason);
+            }
+        }
+        if (t == ValueType.INTEGER) {
+            return readInteger(u, f);
+        }
+        throw new BadValue("a map key of type " + t.name().toLowerCase(java.util.Locale.ROOT)
+                + " is not allowed: map keys are str or int");
+    }
+
+    private static Object readInteger(MessageUnpacker u, MessageFormat f) throws IOException {
+        if (f == MessageFormat.UINT64) {
+            BigInteger b = u.unpackBigInteger();
+            return b.bitLength() <= 63 ? (Object) b.longValue() : b;
+        }
+        return u.unpackLong();
+    }
+
+    private static String readString(MessageUnpacker u, long len) throws IOException {
+        int n = u.unpackRawStringHeader();
+        checkRemaining(u, len, n);
+        MessageBuffer b = u.readPayloadAsReference(n); // no copy when the body is an array
+        try {
+            return b.hasArray() ? decodeUtf8(b.array(), b.arrayOffset(), n) : decodeUtf8(b.toByteArray(), 0, n);
+        } catch (ProtocolException e) {
+            throw new BadValue("string is not valid UTF-8");
+        }
+    }
+
     /**
-     * Strict: invalid UTF-8 is a protocol error, never silently replaced. The JDK's own UTF-8
+     * Strict: invalid UTF-8 is refused, never silently replaced. The JDK's own UTF-8
      * decoding (fast, intrinsic for ASCII) replaces every malformed sequence with U+FFFD, so
      * only a string that contains U+FFFD needs the strict decoder to tell a real one from a
      * replacement.
@@ -211,6 +416,101 @@ public final class Values {
         if (declared < 0 || declared > left) {
             throw new ProtocolException("declared length " + Integer.toUnsignedString(declared)
                     + " exceeds the " + left + " bytes left in the frame");
+        }
+    }
+
+    // ------------------------------------------------------------------ paths
+
+    /** A path segment for a map key: {@code ["name"]} or {@code [3]}. */
+    static String segment(Object key) {
+        if (!(key instanceof String)) {
+            return "[" + key + "]";
+        }
+        String s = (String) key;
+        StringBuilder b = new StringBuilder(s.length() + 4).append("[\"");
+        int shown = Math.min(s.length(), 60);
+        for (int i = 0; i < shown; i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20 || Character.isSurrogate(c)) {
+                b.append(String.format("\\u%04x", (int) c)); // never a lone surrogate in a message
+            } else {
+                b.append(c);
+            }
+        }
+        if (shown < s.length()) {
+            b.append("...");
+        }
+        return b.append("\"]").toString();
+    }
+
+    /**
+     * A part of a value outside the domain, unwinding: each enclosing container adds its
+     * segment of the path. No stack trace: it is always caught and turned into a typed error.
+     */
+    static final class BadValue extends RuntimeException {
+        final String reason;
+        private final ArrayDeque<String> path = new ArrayDeque<>();
+        /** Containers from the innermost out, kept only when the depth limit was hit (cycle check). */
+        private List<Object> containers;
+
+        BadValue(String reason) {
+            super(reason, null, false, false);
+            this.reason = reason;
+        }
+
+        BadValue deep(Object container) {
+            containers = new ArrayList<>();
+            containers.add(container);
+            return this;
+        }
+
+        BadValue at(String segment, Object container) {
+            path.addFirst(segment);
+            if (containers != null && container != null) {
+                containers.add(container);
+            }
+            return this;
+        }
+
+        String path(String root) {
+            return pathTo(root, new ArrayList<>(path), path.size());
+        }
+
+        /** {@code <path>: <reason>}; a depth overflow that is really a cycle says so, where it closes. */
+        String describe(String root) {
+            if (containers != null) {
+                // containers: innermost first; segments: outermost first. Find the first container
+                // (from the root down) that appears again deeper: the value contains itself.
+                int levels = containers.size();
+                Map<Object, Integer> seenAt = new IdentityHashMap<>();
+                List<String> segments = new ArrayList<>(path);
+                for (int depth = 0; depth < levels; depth++) {
+                    Object c = containers.get(levels - 1 - depth);
+                    Integer first = seenAt.putIfAbsent(c, depth);
+                    if (first != null) {
+                        String at = pathTo(root, segments, depth);
+                        return at + ": the value contains itself (a cycle): " + at + " is the same object as "
+                                + pathTo(root, segments, first);
+                    }
+                }
+            }
+            return path(root) + ": " + reason;
+        }
+
+        /** The path through the first {@code depth} segments; a very deep one is shortened in the middle. */
+        private static String pathTo(String root, List<String> segments, int depth) {
+            int n = Math.min(depth, segments.size());
+            StringBuilder b = new StringBuilder(root);
+            for (int i = 0; i < n; i++) {
+                if (n > 24 && i == 12) {
+                    b.append("...(").append(n - 20).append(" levels)...");
+                    i = n - 8;
+                }
+                b.append(segments.get(i));
+            }
+            return b.toString();
         }
     }
 }

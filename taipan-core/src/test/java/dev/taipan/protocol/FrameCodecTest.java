@@ -152,7 +152,7 @@ class FrameCodecTest {
         SerializationException e = assertThrows(SerializationException.class,
                 () -> FrameCodec.encode(Messages.call(1, "f", Map.of("x", List.of(new Object())), null, null), MAX));
         assertTrue(e.getMessage().contains("java.lang.Object"), e.getMessage());
-        assertTrue(e.getMessage().contains("x[0]"), e.getMessage());
+        assertTrue(e.getMessage().contains("args[\"x\"][0]"), e.getMessage());
         assertThrows(SerializationException.class,
                 () -> FrameCodec.encode(Messages.result(1, BigInteger.TWO.pow(70)), MAX));
         List<Object> cycle = new ArrayList<>();
