@@ -53,6 +53,8 @@ public final class PoolConfig {
     private final long maxWorkerRssBytes;
     private final Set<String> secretNames;
     private final StartMode startMode;
+    private final int streamWindow;
+    private final int streamWindowBytes;
 
     private PoolConfig(Builder b) {
         this.name = b.name;
@@ -86,6 +88,8 @@ public final class PoolConfig {
         this.maxWorkerRssBytes = b.maxWorkerRssBytes;
         this.secretNames = Set.copyOf(b.secretNames);
         this.startMode = b.startMode;
+        this.streamWindow = b.streamWindow;
+        this.streamWindowBytes = b.streamWindowBytes;
     }
 
     public static Builder builder() {
@@ -126,6 +130,8 @@ public final class PoolConfig {
         b.maxWorkerRssBytes = maxWorkerRssBytes;
         b.secretNames.addAll(secretNames);
         b.startMode = startMode;
+        b.streamWindow = streamWindow;
+        b.streamWindowBytes = streamWindowBytes;
         return b;
     }
 
@@ -194,6 +200,17 @@ public final class PoolConfig {
     public Duration maxWorkerLifetime() { return maxWorkerLifetime; }
     /** Recycle a worker whose resident memory (read from the OS) exceeds this (0: never). */
     public long maxWorkerRssBytes() { return maxWorkerRssBytes; }
+    /**
+     * Back-pressure of a streaming call with a chunk consumer: how many chunks the worker may
+     * send ahead of the consumer. The generator pauses (in Python) until the consumer has
+     * taken some, so a slow consumer holds at most this many chunks in the JVM.
+     */
+    public int streamWindow() { return streamWindow; }
+    /**
+     * The same window in bytes of chunk frames: the worker also pauses once this many bytes
+     * are unconsumed (a single chunk larger than the window still goes, alone).
+     */
+    public int streamWindowBytes() { return streamWindowBytes; }
 
     @Override
     public String toString() {
@@ -237,6 +254,8 @@ public final class PoolConfig {
         private long maxWorkerRssBytes;
         private final Set<String> secretNames = new java.util.LinkedHashSet<>();
         private StartMode startMode;
+        private int streamWindow = 32;
+        private int streamWindowBytes = 8 * 1024 * 1024;
 
         private Builder() {
         }
@@ -290,6 +309,10 @@ public final class PoolConfig {
         public Builder recycleAfterCalls(long calls) { this.maxCallsPerWorker = calls; return this; }
         public Builder recycleAfter(Duration lifetime) { this.maxWorkerLifetime = lifetime; return this; }
         public Builder recycleAboveRss(long bytes) { this.maxWorkerRssBytes = bytes; return this; }
+        /** Chunks a stream may run ahead of its consumer (default 32); see {@link PoolConfig#streamWindow()}. */
+        public Builder streamWindow(int chunks) { this.streamWindow = chunks; return this; }
+        /** Bytes a stream may run ahead of its consumer (default 8 MiB); see {@link PoolConfig#streamWindowBytes()}. */
+        public Builder streamWindowBytes(int bytes) { this.streamWindowBytes = bytes; return this; }
 
         /** Validates and freezes the configuration. */
         public PoolConfig build() {

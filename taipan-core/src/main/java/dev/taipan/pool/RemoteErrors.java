@@ -64,6 +64,25 @@ final class RemoteErrors {
                 workerId, exitCode, signal, stderrTail, cause);
     }
 
+    /**
+     * The crash barrier's error: the last worker's loss, of the same type, saying that the
+     * call is not retried again and which workers it was running on when they died.
+     */
+    static WorkerLostException notRetriedAgain(WorkerLostException lost, java.util.List<String> crashed) {
+        String message = "not retried again: this call crashed " + crashed.size() + " workers ("
+                + String.join(", ", crashed) + "); the last one: " + lost.getMessage();
+        if (lost instanceof WorkerUnresponsiveException) {
+            return new WorkerUnresponsiveException(message, lost.workerId(), lost.exitCode(), lost.signal(),
+                    lost.stderrTail(), lost.getCause());
+        }
+        if (lost instanceof WorkerProtocolException) {
+            return new WorkerProtocolException(message, lost.workerId(), lost.exitCode(), lost.signal(),
+                    lost.stderrTail(), lost.getCause());
+        }
+        return new WorkerCrashedException(message, lost.workerId(), lost.exitCode(), lost.signal(),
+                lost.stderrTail(), lost.getCause());
+    }
+
     private static String str(Object o) {
         return o == null ? "" : o.toString();
     }

@@ -21,11 +21,12 @@ public final class Messages {
     public static final String HEARTBEAT = "heartbeat";
     public static final String SESSION_CLOSE = "session_close";
     public static final String CHUNK = "chunk";
+    public static final String CHUNK_ACK = "chunk_ack";
     public static final String CALLBACK = "callback";
     public static final String CALLBACK_RESULT = "callback_result";
 
     private static final Set<String> KNOWN_TYPES = Set.of(AUTH, HELLO, CALL, RESULT, ERROR, CANCEL, HEARTBEAT,
-            SESSION_CLOSE, CHUNK, CALLBACK, CALLBACK_RESULT);
+            SESSION_CLOSE, CHUNK, CHUNK_ACK, CALLBACK, CALLBACK_RESULT);
 
     private Messages() {
     }
@@ -63,6 +64,25 @@ public final class Messages {
         m.put("args", args);
         m.put("session", session);
         m.put("timeout_ms", timeoutMs);
+        return m;
+    }
+
+    /**
+     * A call whose chunks the host acknowledges: the worker runs at most {@code window}
+     * chunks, and about {@code windowBytes} bytes, ahead of the last {@code chunk_ack}.
+     */
+    public static Map<String, Object> call(long id, String function, Object args, String session, Long timeoutMs,
+                                           int window, int windowBytes) {
+        Map<String, Object> m = call(id, function, args, session, timeoutMs);
+        m.put("chunk_window", window);
+        m.put("chunk_window_bytes", windowBytes);
+        return m;
+    }
+
+    /** The host consumed every chunk of call {@code id} up to and including {@code seq}. */
+    public static Map<String, Object> chunkAck(long id, long seq) {
+        Map<String, Object> m = envelope(CHUNK_ACK, id);
+        m.put("seq", seq);
         return m;
     }
 
