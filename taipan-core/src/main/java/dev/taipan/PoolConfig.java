@@ -19,6 +19,16 @@ import java.util.regex.Pattern;
  * the setting, so a misconfigured pool never starts half-way.
  */
 public final class PoolConfig {
+    /**
+     * The longest duration any setting (and a per-call timeout) takes: 365 days. Far below
+     * what the pool's nanosecond arithmetic holds (about 292 years), so no deadline, backoff or
+     * timer computed from a setting can overflow.
+     */
+    public static final Duration MAX_DURATION = Duration.ofDays(365);
+    /** The shortest positive duration a setting takes: timers run at millisecond precision. */
+    public static final Duration MIN_DURATION = Duration.ofMillis(1);
+    /** The largest frame (and stream byte window): 1 GiB, well inside a Java array. */
+    public static final int MAX_FRAME_BYTES = 1 << 30;
     private static final Pattern MODULE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,40}");
 
@@ -334,10 +344,15 @@ public final class PoolConfig {
                 check(!e.getKey().startsWith("TAIPAN_"), "env: TAIPAN_* variables are reserved, got " + e.getKey());
             }
             check(socketParent != null, "socketParent must not be null");
-            check(workers >= 1 && workers <= 1024, "workers must be between 1 and 1024, got " + workers);
-            check(slots >= 1 && slots <= 10_000, "slots must be between 1 and 10000, got " + slots);
-            check(maxWaiting >= 0, "maxWaiting must be >= 0, got " + maxWaiting);
-            check(maxFrameBytes >= 1024, "maxFrameBytes must be at least 1024, got " + maxFrameBytes);
+            range(workers, 1, 1024, "workers");
+            range(slots, 1, 10_000, "slots");
+            range(maxWaiting, 0, 1_000_000, "maxWaiting");
+            range(maxFrameBytes, 1024, MAX_FRAME_BYTES, "maxFrameBytes");
+            range(maxConsecutiveStartFailures, 1, 10_000, "maxConsecutiveStartFailures");
+            range(streamWindow, 1, 65_536, "streamWindow");
+            range(streamWindowBytes, 1024, MAX_FRAME_BYTES, "streamWindowBytes");
+            range(maxCallsPerWorker, 0, Long.MAX_VALUE, "recycleAfterCalls");
+            range(maxWorkerRssBytes, 0, Long.MAX_VALUE, "recycleAboveRss");
             positive(startTimeout, "startTimeout");
             positive(callTimeout, "callTimeout");
             positive(acquireTimeout, "acquireTimeout");
@@ -346,15 +361,13 @@ public final class PoolConfig {
             positive(sessionIdleTimeout, "sessionIdleTimeout");
             notNegative(restartBackoff, "restartBackoff");
             positive(maxRestartBackoff, "maxRestartBackoff");
-            check(maxRestartBackoff.compareTo(restartBackoff) >= 0, "maxRestartBackoff must be >= restartBackoff");
-            check(maxConsecutiveStartFailures >= 1, "maxConsecutiveStartFailures must be >= 1");
+            check(maxRestartBackoff.compareTo(restartBackoff) >= 0, "maxRestartBackoff must be >= restartBackoff ("
+                    + restartBackoff + "), got " + maxRestartBackoff);
             positive(circuitRetryInterval, "circuitRetryInterval");
-            notNegative(heartbeatInterval, "heartbeatInterval");
-            check(maxCallsPerWorker >= 0, "recycleAfterCalls must be >= 0, got " + maxCallsPerWorker);
+            check(heartbeatInterval != null && (heartbeatInterval.isZero() || within(heartbeatInterval,
+                    Duration.ofMillis(10))), "heartbeatInterval must be zero (off) or between 10 ms and "
+                    + MAX_DURATION + ", got " + heartbeatInterval);
             notNegative(maxWorkerLifetime, "recycleAfter");
-            check(maxWorkerRssBytes >= 0, "recycleAboveRss must be >= 0, got " + maxWorkerRssBytes);
-            check(heartbeatInterval.isZero() || heartbeatInterval.toMillis() >= 10,
-                    "heartbeatInterval must be zero (off) or at least 10 ms, got " + heartbeatInterval);
             Objects.requireNonNull(listener, "listener");
             return new PoolConfig(this);
         }
@@ -365,12 +378,22 @@ public final class PoolConfig {
             }
         }
 
+        private static void range(long value, long min, long max, String name) {
+            check(value >= min && value <= max, name + " must be between " + min + " and " + max + ", got " + value);
+        }
+
+        private static boolean within(Duration d, Duration min) {
+            return d.compareTo(min) >= 0 && d.compareTo(MAX_DURATION) <= 0;
+        }
+
         private static void positive(Duration d, String name) {
-            check(d != null && !d.isNegative() && !d.isZero(), name + " must be a positive duration, got " + d);
+            check(d != null && within(d, MIN_DURATION), name + " must be between 1 ms and " + MAX_DURATION
+                    + ", got " + d);
         }
 
         private static void notNegative(Duration d, String name) {
-            check(d != null && !d.isNegative(), name + " must not be negative, got " + d);
+            check(d != null && within(d, Duration.ZERO), name + " must be between 0 and " + MAX_DURATION
+                    + ", got " + d);
         }
     }
 }
