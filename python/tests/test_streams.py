@@ -95,8 +95,9 @@ def test_a_paused_stream_is_cancelled_and_the_worker_stays_healthy(worker: Worke
     worker.send({"v": 1, "type": "cancel", "id": cid})
     assert worker.recv_for(cid)["kind"] == "cancelled"
     assert worker.value("ping") == "pong"
-    # The generator stopped for good: it produced no more than the window and the item it held.
-    assert worker.value(T + "produced", [key, 1000, 0.5]) == 3
+    # The generator stopped for good: it produced no more than the window and the item it held
+    # (an async one may be cancelled before it makes that item).
+    assert 2 <= worker.value(T + "produced", [key, 1000, 0.5]) <= 3
     info = worker.value("info")
     assert info["in_flight"] == 1  # this info call only
 
@@ -109,7 +110,7 @@ def test_a_paused_stream_still_meets_its_deadline(worker: Worker, generator: str
     _chunks(worker, cid, 2)
     assert worker.recv_for(cid)["kind"] == "deadline_exceeded"
     assert time.monotonic() - start < 5
-    assert worker.value(T + "produced", [key, 1000, 0.5]) == 3
+    assert 2 <= worker.value(T + "produced", [key, 1000, 0.5]) <= 3
 
 
 def test_a_call_without_a_window_streams_freely(worker: Worker) -> None:
