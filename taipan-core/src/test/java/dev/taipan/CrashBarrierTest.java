@@ -4,6 +4,8 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,6 +35,24 @@ class CrashBarrierTest {
             assertEquals("pong", pool.call("ping"));
             assertEquals(2, exits.get(), "two workers died for the poison call, not three");
             assertEquals(2L, pool.stats().workersReplaced());
+        }
+    }
+
+    @Test
+    void killsFromOutsideDoNotCountAgainstTheCall() throws Exception {
+        try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(2).build())) {
+            CompletableFuture<Object> running = pool.callAsync("taipan_worker.testing:block", List.of(1.5),
+                    CallOptions.timeout(Duration.ofSeconds(60)).withIdempotent(true));
+            for (int kill = 0; kill < 2; kill++) {
+                int k = kill;
+                // Wait for the current attempt to be running, then SIGKILL its worker from outside.
+                assertTrue(TestPools.eventually(Duration.ofSeconds(20), () -> pool.stats().callsRetried() == k
+                        && pool.workers().stream().anyMatch(w -> w.inFlight() == 1)), () -> pool.stats().toString());
+                WorkerInfo busy = pool.workers().stream().filter(w -> w.inFlight() == 1).findFirst().orElseThrow();
+                ProcessHandle.of(busy.pid()).orElseThrow().destroyForcibly();
+            }
+            assertEquals(1.5, running.get(30, TimeUnit.SECONDS), "two SIGKILLs, two retries, then it ran");
+            assertEquals(2L, pool.stats().callsRetried());
         }
     }
 

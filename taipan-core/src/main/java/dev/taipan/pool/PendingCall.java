@@ -38,12 +38,15 @@ final class PendingCall {
     private final AtomicBoolean ended = new AtomicBoolean();
     /** Whether the caller said the call may run twice. */
     final boolean idempotent;
+    /** How many more times an idempotent call may be re-run after losing its worker. */
+    int retriesLeft = 2;
     /**
-     * The crash barrier: workers that died while running this call (written under the
-     * engine's lock). Once it reaches {@link #CRASH_BARRIER} the call is not retried again,
-     * so a call that kills every worker it runs on ("poison") kills at most that many.
+     * The crash barrier: workers that crashed while running this call (see
+     * {@link RemoteErrors#crashed}; written under the engine's lock). Once it reaches
+     * {@link #CRASH_BARRIER} the call is not retried again, so a call that crashes every worker
+     * it runs on ("poison") takes at most that many with it.
      */
-    final java.util.List<String> workersLost = new java.util.ArrayList<>(2);
+    final java.util.List<String> crashedWorkers = new java.util.ArrayList<>(2);
     static final int CRASH_BARRIER = 2;
     /** The credit window of the current attempt; null for calls without a chunk consumer. */
     volatile ChunkFlow flow;

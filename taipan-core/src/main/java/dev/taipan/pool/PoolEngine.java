@@ -837,10 +837,14 @@ public final class PoolEngine implements AutoCloseable {
             lock.lock();
             try {
                 retryable = (c.idempotent || w.idempotentFunctions.contains(c.function)) && c.session == null;
-                c.workersLost.add(w.id);
-                crashed = List.copyOf(c.workersLost);
-                retry = retryable && crashed.size() < PendingCall.CRASH_BARRIER && !closed && !c.isEnded();
+                if (RemoteErrors.crashed(lost)) {
+                    c.crashedWorkers.add(w.id);
+                }
+                crashed = List.copyOf(c.crashedWorkers);
+                retry = retryable && c.retriesLeft > 0 && crashed.size() < PendingCall.CRASH_BARRIER && !closed
+                        && !c.isEnded();
                 if (retry) {
+                    c.retriesLeft--;
                     c.worker = null;
                     callsRetried++;
                 }
@@ -852,8 +856,8 @@ public final class PoolEngine implements AutoCloseable {
                         c.function, w.id);
                 route(c);
             } else if (retryable && crashed.size() >= PendingCall.CRASH_BARRIER) {
-                // The crash barrier: a call whose run and retry both lost their worker is most
-                // likely what kills them; running it again would take a third worker with it.
+                // The crash barrier: a call whose run and retry both crashed their worker is most
+                // likely what crashes them; running it again would take a third worker with it.
                 LOG.warn("pool {} call {} ({}) not retried again: it crashed {} workers {}", config.name(), c.id,
                         c.function, crashed.size(), crashed);
                 finish(c, null, RemoteErrors.notRetriedAgain(lost, crashed), Outcome.WORKER_LOST);
