@@ -48,12 +48,12 @@ def test_a_stream_pauses_at_its_window_and_resumes_on_acks(worker: Worker, gener
     key = _key()
     cid = _stream(worker, generator, [key, 20], window=3)
     assert [m["seq"] for m in _chunks(worker, cid, 3)] == [0, 1, 2]
-    # The generator made one more item and waits to send it; given a second to run ahead
+    # The generator made one more item and waits to send it; given time to run ahead
     # it does not (a call on the same worker answers meanwhile: the pause stalls no one).
-    assert worker.value(T + "produced", [key, 20, 1.0]) == 4
+    assert worker.value(T + "produced", [key, 20, 0.3]) == 4
     _ack(worker, cid, 0)  # one chunk consumed: one more may come
     assert [m["seq"] for m in _chunks(worker, cid, 1)] == [3]
-    assert worker.value(T + "produced", [key, 20, 0.5]) == 5
+    assert worker.value(T + "produced", [key, 20, 0.3]) == 5
     seen = 4
     while seen < 20:  # acks in batches, as the host sends them
         _ack(worker, cid, seen - 1)
@@ -71,7 +71,7 @@ def test_the_byte_window_bounds_big_chunks_but_always_lets_one_through(worker: W
     key = _key()
     cid = _stream(worker, generator, [key, 4, 10_000], window=100, window_bytes=25_000)
     assert len(_chunks(worker, cid, 2)) == 2  # two 10 kB chunks fit in 25 kB, a third does not
-    assert worker.value(T + "produced", [key, 4, 0.5]) == 3
+    assert worker.value(T + "produced", [key, 4, 0.3]) == 3
     _ack(worker, cid, 1)
     assert [m["seq"] for m in _chunks(worker, cid, 2)] == [2, 3]
     _ack(worker, cid, 3)
@@ -80,7 +80,7 @@ def test_the_byte_window_bounds_big_chunks_but_always_lets_one_through(worker: W
     key = _key()
     cid = _stream(worker, generator, [key, 2, 50_000], window=100, window_bytes=1024)
     assert len(_chunks(worker, cid, 1)[0]["data"]) == 50_000
-    assert worker.value(T + "produced", [key, 2, 0.5]) == 2
+    assert worker.value(T + "produced", [key, 2, 0.3]) == 2
     _ack(worker, cid, 0)
     _chunks(worker, cid, 1)
     _ack(worker, cid, 1)
@@ -97,7 +97,7 @@ def test_a_paused_stream_is_cancelled_and_the_worker_stays_healthy(worker: Worke
     assert worker.value("ping") == "pong"
     # The generator stopped for good: it produced no more than the window and the item it held
     # (an async one may be cancelled before it makes that item).
-    assert 2 <= worker.value(T + "produced", [key, 1000, 0.5]) <= 3
+    assert 2 <= worker.value(T + "produced", [key, 1000, 0.3]) <= 3
     info = worker.value("info")
     assert info["in_flight"] == 1  # this info call only
 
@@ -110,7 +110,7 @@ def test_a_paused_stream_still_meets_its_deadline(worker: Worker, generator: str
     _chunks(worker, cid, 2)
     assert worker.recv_for(cid)["kind"] == "deadline_exceeded"
     assert time.monotonic() - start < 5
-    assert 2 <= worker.value(T + "produced", [key, 1000, 0.5]) <= 3
+    assert 2 <= worker.value(T + "produced", [key, 1000, 0.3]) <= 3
 
 
 def test_a_call_without_a_window_streams_freely(worker: Worker) -> None:
