@@ -285,6 +285,14 @@ def good_vectors() -> List[Tuple[str, Dict[str, Any]]]:
         )
     )
     v.append(("chunk", {"v": 1, "type": "chunk", "id": 18, "seq": 0, "data": {"token": "Par", "field": "answer"}}))
+    v.append(("chunk_ack", {"v": 1, "type": "chunk_ack", "id": 18, "seq": 15}))
+    v.append(
+        (
+            "call_stream_window",
+            {"v": 1, "type": "call", "id": 20, "function": "app:tokens", "args": ["a b c"], "session": None,
+             "timeout_ms": 30000, "chunk_window": 32, "chunk_window_bytes": 8388608},
+        )
+    )
     v.append(
         (
             "callback",

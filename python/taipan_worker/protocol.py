@@ -42,7 +42,7 @@ MESSAGE_FIELDS: Dict[str, Tuple[str, ...]] = {
         "functions",
         "capabilities",
     ),
-    "call": ("function", "args", "session", "timeout_ms"),
+    "call": ("function", "args", "session", "timeout_ms", "chunk_window", "chunk_window_bytes"),
     "result": ("value",),
     "error": ("kind", "error_type", "message", "traceback", "retryable"),
     "cancel": (),
@@ -52,12 +52,13 @@ MESSAGE_FIELDS: Dict[str, Tuple[str, ...]] = {
     "session_restore": ("session", "seq", "state", "snapshots"),
     "session_state": ("session", "seq", "state", "error", "path"),
     "chunk": ("seq", "data"),
+    "chunk_ack": ("seq",),
     "callback": ("callback_id", "name", "args"),
     "callback_result": ("callback_id", "value", "error"),
 }
 
 #: Message types that carry ``id``.
-ID_TYPES = frozenset({"call", "result", "error", "cancel", "chunk", "callback", "callback_result",
+ID_TYPES = frozenset({"call", "result", "error", "cancel", "chunk", "chunk_ack", "callback", "callback_result",
                       "session_state"})
 
 # Validation schema: field -> (accepted python types, nullable). ``id`` is included here.
@@ -84,6 +85,8 @@ _SCHEMA: Dict[str, Dict[str, Tuple[Any, bool]]] = {
         "args": ((list, dict), True),
         "session": (_STR, True),
         "timeout_ms": (_INT, True),
+        "chunk_window": (_INT, True),
+        "chunk_window_bytes": (_INT, True),
     },
     "result": {"id": (_INT, False), "value": (_ANY, True)},
     "error": {
@@ -103,6 +106,7 @@ _SCHEMA: Dict[str, Dict[str, Tuple[Any, bool]]] = {
     "session_state": {"id": (_INT, False), "session": (_STR, False), "seq": (_INT, False),
                       "state": ((dict,), True), "error": (_STR, True), "path": (_STR, True)},
     "chunk": {"id": (_INT, False), "seq": (_INT, False), "data": (_ANY, True)},
+    "chunk_ack": {"id": (_INT, False), "seq": (_INT, False)},
     "callback": {"id": (_INT, False), "callback_id": (_INT, False), "name": (_STR, False), "args": (_ANY, True)},
     "callback_result": {"id": (_INT, False), "callback_id": (_INT, False), "value": (_ANY, True),
                         "error": (_STR, True)},
@@ -301,7 +305,8 @@ def validate_message(msg: Any) -> Dict[str, Any]:
             if (get("id").__class__ is int and get("function").__class__ is str
                     and (args is None or args.__class__ is list or args.__class__ is dict)
                     and (session is None or session.__class__ is str)
-                    and (timeout_ms is None or timeout_ms.__class__ is int)):
+                    and (timeout_ms is None or timeout_ms.__class__ is int)
+                    and get("chunk_window") is None and get("chunk_window_bytes") is None):
                 return msg
     if not isinstance(msg, dict):
         raise ProtocolError(f"frame body is a {type(msg).__name__}, not a map")

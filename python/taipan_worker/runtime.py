@@ -31,6 +31,7 @@ import threading
 import time
 import traceback
 import types
+from collections import deque
 from concurrent.futures import Future as ConcurrentFuture
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -59,7 +60,7 @@ except ImportError:  # optional: event_loop_factory falls back to asyncio's own 
 
 #: ``auto`` (default: uvloop if installed), ``uvloop`` or ``asyncio``; see event_loop_factory.
 EVENT_LOOP_ENV = "TAIPAN_EVENT_LOOP"
-CAPABILITIES = ["cancel", "sessions", "heartbeat", "stream", "callback", "snapshots"]
+CAPABILITIES = ["cancel", "sessions", "heartbeat", "stream", "callback", "snapshots", "chunk_ack"]
 #: A plain call's thread still running this long after its call ended counts as overrun.
 OVERRUN_GRACE_S = 2.0
 
@@ -115,7 +116,8 @@ class _Call:
     """A call in flight. ``task`` is the asyncio task of a suspended async call or the
     executor future of a plain one (``None`` while an eager call runs its first step)."""
 
-    __slots__ = ("id", "function", "task", "timer", "stopped", "callbacks", "next_callback", "snapshot")
+    __slots__ = ("id", "function", "task", "timer", "stopped", "callbacks", "next_callback", "snapshot",
+                 "credit")
 
     def __init__(self, cid: int, function: str) -> None:
         self.id = cid
@@ -130,6 +132,85 @@ class _Call:
         self.next_callback = 0
         #: The session whose snapshot goes out (as ``session_state``) just before this call's end.
         self.snapshot: Optional[str] = None
+        #: A streaming call's send window, when the host asked for one (``chunk_window``).
+        self.credit: Optional[_Credit] = None
+
+
+class _Credit:
+    """How far a stream may run ahead of its consumer: the host's ``chunk_ack``s free the
+    window. A chunk is sent while fewer than ``chunks`` sent chunks are unacknowledged and
+    their bytes plus its own stay within ``max_bytes``; one chunk may always be in flight,
+    so a chunk bigger than the whole byte window still goes (alone). A sync generator's
+    thread waits on the condition, an async generator on a future; acks and the call's end
+    arrive on the loop and wake them."""
+
+    __slots__ = ("chunks", "max_bytes", "_sizes", "_first", "_bytes", "_closed", "_cond", "_waiter")
+
+    def __init__(self, chunks: int, max_bytes: Optional[int]) -> None:
+        self.chunks = chunks
+        self.max_bytes = max_bytes if max_bytes is not None else 1 << 62
+        self._sizes: "deque[int]" = deque()  # sizes of sent, unacknowledged chunks, oldest first
+        self._first = 0  # seq of the oldest unacknowledged chunk
+        self._bytes = 0
+        self._closed = False
+        self._cond = threading.Condition()
+        self._waiter: Optional["asyncio.Future[None]"] = None
+
+    def _fits(self, size: int) -> bool:
+        sizes = self._sizes
+        return not sizes or (len(sizes) < self.chunks and self._bytes + size <= self.max_bytes)
+
+    def _take(self, size: int) -> None:
+        self._sizes.append(size)
+        self._bytes += size
+
+    def take_blocking(self, size: int) -> bool:
+        """On a generator's thread: wait for room for a chunk of ``size`` bytes and claim it;
+        False if the call ended meanwhile (cancel, deadline: ``close``)."""
+        with self._cond:
+            while not self._closed and not self._fits(size):
+                self._cond.wait()
+            if self._closed:
+                return False
+            self._take(size)
+            return True
+
+    async def take(self, size: int) -> bool:
+        """On the loop: ``take_blocking`` for an async generator."""
+        while True:
+            with self._cond:
+                if self._closed:
+                    return False
+                if self._fits(size):
+                    self._take(size)
+                    return True
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiter = waiter
+            await waiter
+
+    def ack(self, seq: int) -> None:
+        """On the loop: the host consumed every chunk up to ``seq``."""
+        with self._cond:
+            sizes = self._sizes
+            while sizes and self._first <= seq:
+                self._bytes -= sizes.popleft()
+                self._first += 1
+            self._cond.notify_all()
+        self._wake()
+
+    def close(self) -> None:
+        """On the loop: the call ended; a waiting generator stops."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
 
 
 class CallbackError(Exception):
@@ -563,6 +644,10 @@ class Worker:
             self._on_session_open(msg)
         elif mtype == "callback_result":
             self._on_callback_result(msg)
+        elif mtype == "chunk_ack":
+            call = self.inflight.get(msg["id"])
+            if call is not None and call.credit is not None:  # else finished or unknown: ignored
+                call.credit.ack(msg["seq"])
         else:
             raise ProtocolError(f"unexpected message type {mtype!r} from the host")
 
@@ -668,6 +753,13 @@ class Worker:
         call = _Call(cid, name)
         if spec.session:
             call.snapshot = self._snapshot_after(name, msg.get("session"))
+        window = msg.get("chunk_window")
+        if spec.streams and window is not None:
+            window_bytes = msg.get("chunk_window_bytes")
+            if window < 1 or (window_bytes is not None and window_bytes < 1):
+                raise ProtocolError(f"call {cid}: chunk_window {window} / chunk_window_bytes {window_bytes} "
+                                    "must be positive")
+            call.credit = _Credit(window, window_bytes)
         inflight[cid] = call
         if spec.streams == "async":
             call.task = loop.create_task(self._run_async_stream(call, spec, args, kwargs))
@@ -845,8 +937,12 @@ class Worker:
             try:
                 agen = spec.func(*args, **kwargs) if kwargs else spec.func(*args)
                 seq = 0
+                credit = call.credit
                 async for item in agen:
-                    self._write(self._chunk_frame(cid, seq, item, self._pack))
+                    frame = self._chunk_frame(cid, seq, item, self._pack)
+                    if credit is not None and not await credit.take(len(frame)):
+                        break  # the call ended while the stream waited for its consumer
+                    self._write(frame)
                     seq += 1
             except asyncio.CancelledError:
                 raise
@@ -871,11 +967,16 @@ class Worker:
         try:
             gen = spec.func(*args, **kwargs) if kwargs else spec.func(*args)
             seq = 0
+            credit = call.credit
             for item in gen:
                 if call.stopped:  # cancelled or past its deadline: stop producing
                     gen.close()
                     break
-                loop.call_soon_threadsafe(self._write_chunk, call, self._chunk_frame(cid, seq, item))
+                frame = self._chunk_frame(cid, seq, item)
+                if credit is not None and not credit.take_blocking(len(frame)):
+                    gen.close()  # the call ended while the stream waited for its consumer
+                    break
+                loop.call_soon_threadsafe(self._write_chunk, call, frame)
                 seq += 1
         except _UnsendableChunk as exc:
             return exc.frame
@@ -944,6 +1045,8 @@ class Worker:
             return  # already ended by cancel / deadline: discard the late result
         del inflight[cid]
         call.stopped = True
+        if call.credit is not None:
+            call.credit.close()  # a stream waiting for acks stops
         if call.timer is not None:
             call.timer.cancel()
         if call.callbacks:

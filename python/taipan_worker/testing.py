@@ -7,6 +7,7 @@ import builtins
 import os
 import struct
 import sys
+import threading
 import time
 from typing import Any, AsyncIterator, Dict, Iterator, List
 
@@ -387,3 +388,42 @@ def _pack_int(n: int) -> bytes:
 def lone_surrogate() -> List[str]:
     """A result with a lone surrogate in a string: outside the value domain."""
     return ["ok", "a\ud800"]
+
+
+# Streams whose progress a test can watch from another call: how far a generator ran ahead
+# of its consumer shows whether the host's chunk window holds it back.
+_produced: Dict[str, int] = {}
+_produced_changed = threading.Condition()
+
+
+def _count_produced(key: str) -> None:
+    with _produced_changed:
+        _produced[key] = _produced.get(key, 0) + 1
+        _produced_changed.notify_all()
+
+
+@function
+def stream_tracked(key: str, n: int, size: int = 0) -> Iterator[Any]:
+    """Streams 0..n-1 from a worker thread (or ``size``-byte chunks), counting each item it
+    has produced under ``key`` (see :func:`produced`)."""
+    for i in range(n):
+        _count_produced(key)
+        yield bytes(size) if size else i
+
+
+@function
+async def stream_tracked_async(key: str, n: int, size: int = 0) -> AsyncIterator[Any]:
+    """:func:`stream_tracked` as an async generator, on the event loop."""
+    for i in range(n):
+        _count_produced(key)
+        yield bytes(size) if size else i
+        await asyncio.sleep(0)
+
+
+@function
+def produced(key: str, at_least: int = 0, wait: float = 0.0) -> int:
+    """How many items the stream ``key`` has produced, once that is ``at_least`` or after
+    ``wait`` seconds, whichever comes first."""
+    with _produced_changed:
+        _produced_changed.wait_for(lambda: _produced.get(key, 0) >= at_least, timeout=float(wait))
+        return _produced.get(key, 0)

@@ -71,7 +71,8 @@ def assert_same(actual: Any, expected: Any, path: str = "$") -> None:
 def test_vector_set_is_complete() -> None:
     types = {entry["message"]["type"] for entry in GOOD}
     assert types == {"auth", "hello", "call", "result", "error", "cancel", "heartbeat", "session_close", "chunk",
-                     "callback", "callback_result", "session_open", "session_restore", "session_state"}
+                     "chunk_ack", "callback", "callback_result", "session_open", "session_restore",
+                     "session_state"}
     assert 15 <= len(GOOD) <= 40
     for entry in GOOD:
         assert (VECTORS / f"{entry['name']}.bin").is_file()

@@ -26,15 +26,19 @@ public final class CallOptions {
         this.idempotent = idempotent;
     }
 
-    /** A call that must finish within {@code timeout}, queueing included. */
+    /**
+     * A call that must finish within {@code timeout} (1 ms to {@link PoolConfig#MAX_DURATION}),
+     * queueing and the chunk consumer included.
+     */
     public static CallOptions timeout(Duration timeout) {
         return DEFAULT.withTimeout(timeout);
     }
 
     public CallOptions withTimeout(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("CallOptions: timeout must be positive, got " + timeout);
+        if (timeout.compareTo(PoolConfig.MIN_DURATION) < 0 || timeout.compareTo(PoolConfig.MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("CallOptions: timeout must be between 1 ms and "
+                    + PoolConfig.MAX_DURATION + ", got " + timeout);
         }
         return new CallOptions(timeout, onChunk, callbacks, idempotent);
     }

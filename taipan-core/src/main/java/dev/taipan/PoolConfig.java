@@ -19,6 +19,16 @@ import java.util.regex.Pattern;
  * the setting, so a misconfigured pool never starts half-way.
  */
 public final class PoolConfig {
+    /**
+     * The longest duration any setting (and a per-call timeout) takes: 365 days. Far below
+     * what the pool's nanosecond arithmetic holds (about 292 years), so no deadline, backoff or
+     * timer computed from a setting can overflow.
+     */
+    public static final Duration MAX_DURATION = Duration.ofDays(365);
+    /** The shortest positive duration a setting takes: timers run at millisecond precision. */
+    public static final Duration MIN_DURATION = Duration.ofMillis(1);
+    /** The largest frame (and stream byte window): 1 GiB, well inside a Java array. */
+    public static final int MAX_FRAME_BYTES = 1 << 30;
     private static final Pattern MODULE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,40}");
 
@@ -53,6 +63,8 @@ public final class PoolConfig {
     private final long maxWorkerRssBytes;
     private final Set<String> secretNames;
     private final StartMode startMode;
+    private final int streamWindow;
+    private final int streamWindowBytes;
 
     private PoolConfig(Builder b) {
         this.name = b.name;
@@ -86,6 +98,8 @@ public final class PoolConfig {
         this.maxWorkerRssBytes = b.maxWorkerRssBytes;
         this.secretNames = Set.copyOf(b.secretNames);
         this.startMode = b.startMode;
+        this.streamWindow = b.streamWindow;
+        this.streamWindowBytes = b.streamWindowBytes;
     }
 
     public static Builder builder() {
@@ -126,6 +140,8 @@ public final class PoolConfig {
         b.maxWorkerRssBytes = maxWorkerRssBytes;
         b.secretNames.addAll(secretNames);
         b.startMode = startMode;
+        b.streamWindow = streamWindow;
+        b.streamWindowBytes = streamWindowBytes;
         return b;
     }
 
@@ -194,6 +210,17 @@ public final class PoolConfig {
     public Duration maxWorkerLifetime() { return maxWorkerLifetime; }
     /** Recycle a worker whose resident memory (read from the OS) exceeds this (0: never). */
     public long maxWorkerRssBytes() { return maxWorkerRssBytes; }
+    /**
+     * Back-pressure of a streaming call with a chunk consumer: how many chunks the worker may
+     * send ahead of the consumer. The generator pauses (in Python) until the consumer has
+     * taken some, so a slow consumer holds at most this many chunks in the JVM.
+     */
+    public int streamWindow() { return streamWindow; }
+    /**
+     * The same window in bytes of chunk frames: the worker also pauses once this many bytes
+     * are unconsumed (a single chunk larger than the window still goes, alone).
+     */
+    public int streamWindowBytes() { return streamWindowBytes; }
 
     @Override
     public String toString() {
@@ -237,6 +264,8 @@ public final class PoolConfig {
         private long maxWorkerRssBytes;
         private final Set<String> secretNames = new java.util.LinkedHashSet<>();
         private StartMode startMode;
+        private int streamWindow = 32;
+        private int streamWindowBytes = 8 * 1024 * 1024;
 
         private Builder() {
         }
@@ -297,6 +326,10 @@ public final class PoolConfig {
         public Builder recycleAfterCalls(long calls) { this.maxCallsPerWorker = calls; return this; }
         public Builder recycleAfter(Duration lifetime) { this.maxWorkerLifetime = lifetime; return this; }
         public Builder recycleAboveRss(long bytes) { this.maxWorkerRssBytes = bytes; return this; }
+        /** Chunks a stream may run ahead of its consumer (default 32); see {@link PoolConfig#streamWindow()}. */
+        public Builder streamWindow(int chunks) { this.streamWindow = chunks; return this; }
+        /** Bytes a stream may run ahead of its consumer (default 8 MiB); see {@link PoolConfig#streamWindowBytes()}. */
+        public Builder streamWindowBytes(int bytes) { this.streamWindowBytes = bytes; return this; }
 
         /** Validates and freezes the configuration. */
         public PoolConfig build() {
@@ -319,10 +352,15 @@ public final class PoolConfig {
                 check(!e.getKey().startsWith("TAIPAN_"), "env: TAIPAN_* variables are reserved, got " + e.getKey());
             }
             check(socketParent != null, "socketParent must not be null");
-            check(workers >= 1 && workers <= 1024, "workers must be between 1 and 1024, got " + workers);
-            check(slots >= 1 && slots <= 10_000, "slots must be between 1 and 10000, got " + slots);
-            check(maxWaiting >= 0, "maxWaiting must be >= 0, got " + maxWaiting);
-            check(maxFrameBytes >= 1024, "maxFrameBytes must be at least 1024, got " + maxFrameBytes);
+            range(workers, 1, 1024, "workers");
+            range(slots, 1, 10_000, "slots");
+            range(maxWaiting, 0, 1_000_000, "maxWaiting");
+            range(maxFrameBytes, 1024, MAX_FRAME_BYTES, "maxFrameBytes");
+            range(maxConsecutiveStartFailures, 1, 10_000, "maxConsecutiveStartFailures");
+            range(streamWindow, 1, 65_536, "streamWindow");
+            range(streamWindowBytes, 1024, MAX_FRAME_BYTES, "streamWindowBytes");
+            range(maxCallsPerWorker, 0, Long.MAX_VALUE, "recycleAfterCalls");
+            range(maxWorkerRssBytes, 0, Long.MAX_VALUE, "recycleAboveRss");
             positive(startTimeout, "startTimeout");
             positive(callTimeout, "callTimeout");
             positive(acquireTimeout, "acquireTimeout");
@@ -331,15 +369,13 @@ public final class PoolConfig {
             positive(sessionIdleTimeout, "sessionIdleTimeout");
             notNegative(restartBackoff, "restartBackoff");
             positive(maxRestartBackoff, "maxRestartBackoff");
-            check(maxRestartBackoff.compareTo(restartBackoff) >= 0, "maxRestartBackoff must be >= restartBackoff");
-            check(maxConsecutiveStartFailures >= 1, "maxConsecutiveStartFailures must be >= 1");
+            check(maxRestartBackoff.compareTo(restartBackoff) >= 0, "maxRestartBackoff must be >= restartBackoff ("
+                    + restartBackoff + "), got " + maxRestartBackoff);
             positive(circuitRetryInterval, "circuitRetryInterval");
-            notNegative(heartbeatInterval, "heartbeatInterval");
-            check(maxCallsPerWorker >= 0, "recycleAfterCalls must be >= 0, got " + maxCallsPerWorker);
+            check(heartbeatInterval != null && (heartbeatInterval.isZero() || within(heartbeatInterval,
+                    Duration.ofMillis(10))), "heartbeatInterval must be zero (off) or between 10 ms and "
+                    + MAX_DURATION + ", got " + heartbeatInterval);
             notNegative(maxWorkerLifetime, "recycleAfter");
-            check(maxWorkerRssBytes >= 0, "recycleAboveRss must be >= 0, got " + maxWorkerRssBytes);
-            check(heartbeatInterval.isZero() || heartbeatInterval.toMillis() >= 10,
-                    "heartbeatInterval must be zero (off) or at least 10 ms, got " + heartbeatInterval);
             Objects.requireNonNull(listener, "listener");
             return new PoolConfig(this);
         }
@@ -350,12 +386,22 @@ public final class PoolConfig {
             }
         }
 
+        private static void range(long value, long min, long max, String name) {
+            check(value >= min && value <= max, name + " must be between " + min + " and " + max + ", got " + value);
+        }
+
+        private static boolean within(Duration d, Duration min) {
+            return d.compareTo(min) >= 0 && d.compareTo(MAX_DURATION) <= 0;
+        }
+
         private static void positive(Duration d, String name) {
-            check(d != null && !d.isNegative() && !d.isZero(), name + " must be a positive duration, got " + d);
+            check(d != null && within(d, MIN_DURATION), name + " must be between 1 ms and " + MAX_DURATION
+                    + ", got " + d);
         }
 
         private static void notNegative(Duration d, String name) {
-            check(d != null && !d.isNegative(), name + " must not be negative, got " + d);
+            check(d != null && within(d, Duration.ZERO), name + " must be between 0 and " + MAX_DURATION
+                    + ", got " + d);
         }
     }
 }

@@ -11,8 +11,8 @@ public interface PoolListener {
     PoolListener NONE = new PoolListener() {
     };
 
-    /** How a call ended. */
-    enum Outcome { SUCCESS, PYTHON_ERROR, TIMEOUT, CANCELLED, WORKER_LOST, REJECTED }
+    /** How a call ended; CONSUMER_FAILED: its chunk consumer threw (the call was cancelled in Python). */
+    enum Outcome { SUCCESS, PYTHON_ERROR, TIMEOUT, CANCELLED, WORKER_LOST, REJECTED, CONSUMER_FAILED }
 
     default void workerStarting(String workerId) {
     }

@@ -4,18 +4,34 @@ package dev.taipan;
  * A consistent snapshot of a pool's counters, taken under the pool's lock. Its
  * {@code toString} is what timeout errors print.
  *
+ * <p>Every call that ended is counted exactly once, as its caller saw it: a success in
+ * {@code callsCompleted}, anything else (a Python error, a timeout, a cancellation, a lost
+ * worker, a rejection, a failing chunk consumer) in {@code callsFailed}.
+ *
  * @param callsRetried    idempotent calls run again after their worker was lost
  * @param workersReplaced workers started because one died (crash, kill, unresponsive)
  * @param workersRecycled healthy workers retired at a recycling limit (their successors are
  *                        not counted as replacements)
+ * @param callsCancelled  of {@code callsFailed}: calls that ended cancelled (by the caller, or
+ *                        reported cancelled by the worker)
+ * @param callsTimedOut   of {@code callsFailed}: calls that ended with a timeout
  */
 public record PoolStats(int workers, int ready, int starting, int inFlight, int waiting, int sessions,
                         long callsCompleted, long callsFailed, long callsRetried, long workersReplaced,
-                        long workersRecycled) {
+                        long workersRecycled, long callsCancelled, long callsTimedOut) {
+    /** The counters without the breakdown of failures (which reads as zero). */
+    public PoolStats(int workers, int ready, int starting, int inFlight, int waiting, int sessions,
+                     long callsCompleted, long callsFailed, long callsRetried, long workersReplaced,
+                     long workersRecycled) {
+        this(workers, ready, starting, inFlight, waiting, sessions, callsCompleted, callsFailed, callsRetried,
+                workersReplaced, workersRecycled, 0, 0);
+    }
+
     @Override
     public String toString() {
         return "workers=" + workers + " (ready=" + ready + ", starting=" + starting + "), inFlight=" + inFlight
                 + ", waiting=" + waiting + ", sessions=" + sessions + ", completed=" + callsCompleted
-                + ", failed=" + callsFailed + ", retried=" + callsRetried + ", replaced=" + workersReplaced + ", recycled=" + workersRecycled;
+                + ", failed=" + callsFailed + " (cancelled=" + callsCancelled + ", timedOut=" + callsTimedOut
+                + "), retried=" + callsRetried + ", replaced=" + workersReplaced + ", recycled=" + workersRecycled;
     }
 }

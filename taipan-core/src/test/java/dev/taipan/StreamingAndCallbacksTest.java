@@ -121,24 +121,5 @@ class StreamingAndCallbacksTest {
         assertEquals("pong", pool.call("ping"));
     }
 
-    @Test
-    void aConsumerThatThrowsAnErrorDoesNotHangTheCall() throws Exception {
-        CompletableFuture<Object> f = pool.callAsync("taipan_worker.testing:count_up", List.of(3),
-                CallOptions.DEFAULT.withChunkConsumer(c -> {
-                    throw new AssertionError("a failed assertion inside a consumer");
-                }));
-        assertNull(f.get(30, TimeUnit.SECONDS), "the call still completes");
-    }
-
-    @Test
-    void aConsumerThatThrowsDoesNotBreakTheStream() throws Exception {
-        List<Object> seen = Collections.synchronizedList(new ArrayList<>());
-        Object r = pool.call("taipan_worker.testing:count_up", List.of(4), CallOptions.DEFAULT.withChunkConsumer(c -> {
-            seen.add(c);
-            throw new IllegalArgumentException("consumer bug");
-        }));
-        assertNull(r);
-        assertEquals(4, seen.size());
-        assertInstanceOf(Long.class, seen.get(0));
-    }
+    // A consumer that throws fails its call: see BoundedStreamsTest.
 }

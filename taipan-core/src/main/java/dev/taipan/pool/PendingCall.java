@@ -36,9 +36,20 @@ final class PendingCall {
     /** Orders chunk deliveries and the final completion; null for calls that do not stream. */
     final SerialExecutor deliveries;
     private final AtomicBoolean ended = new AtomicBoolean();
-    /** Whether the caller said the call may run twice; how many more times it may be re-run. */
+    /** Whether the caller said the call may run twice. */
     final boolean idempotent;
-    int retriesLeft;
+    /** How many more times an idempotent call may be re-run after losing its worker. */
+    int retriesLeft = 2;
+    /**
+     * The crash barrier: workers that crashed while running this call (see
+     * {@link RemoteErrors#crashed}; written under the engine's lock). Once it reaches
+     * {@link #CRASH_BARRIER} the call is not retried again, so a call that crashes every worker
+     * it runs on ("poison") takes at most that many with it.
+     */
+    final java.util.List<String> crashedWorkers = new java.util.ArrayList<>(2);
+    static final int CRASH_BARRIER = 2;
+    /** The credit window of the current attempt; null for calls without a chunk consumer. */
+    volatile ChunkFlow flow;
 
     // Written under the engine's lock; worker is also read without it (readOwnReply).
     volatile Worker worker;
@@ -63,7 +74,6 @@ final class PendingCall {
         this.callbacks = callbacks;
         this.deliveries = onChunk == null ? null : new SerialExecutor(callbackExecutor);
         this.idempotent = idempotent;
-        this.retriesLeft = 2; // used only if the call or its function is idempotent
     }
 
     /** Claims the right to end the call; true for exactly one caller. */

@@ -90,6 +90,8 @@ public final class PoolEngine implements AutoCloseable {
     private long callsCompleted;
     private long callsFailed;
     private long callsRetried;
+    private long callsCancelled;
+    private long callsTimedOut;
     private long workersRecycled;
     private boolean recyclingOne;
     private long workersReplaced;
@@ -495,9 +497,9 @@ public final class PoolEngine implements AutoCloseable {
                     TaipanException snapshotFailed = call.session == null ? null
                             : call.session.snapshotFailure(call, msg.get("value"));
                     if (snapshotFailed != null) {
-                        finish(call, null, snapshotFailed, Outcome.PYTHON_ERROR);
+                        finishInOrder(call, null, snapshotFailed, Outcome.PYTHON_ERROR);
                     } else {
-                        finish(call, msg.get("value"), null, Outcome.SUCCESS);
+                        finishInOrder(call, msg.get("value"), null, Outcome.SUCCESS);
                     }
                 }
                 break;
@@ -527,7 +529,7 @@ public final class PoolEngine implements AutoCloseable {
                 }
                 TaipanException ex = RemoteErrors.toException(call, msg, config.maxFrameBytes(), redactor);
                 release(w, call);
-                finish(call, null, ex, ex instanceof PythonException ? Outcome.PYTHON_ERROR
+                finishInOrder(call, null, ex, ex instanceof PythonException ? Outcome.PYTHON_ERROR
                         : ex instanceof CallTimeoutException ? Outcome.TIMEOUT
                         : ex instanceof CallCancelledException ? Outcome.CANCELLED : Outcome.PYTHON_ERROR);
                 break;
@@ -543,8 +545,14 @@ public final class PoolEngine implements AutoCloseable {
             case Messages.CHUNK: {
                 PendingCall call = w.pending.get(Messages.integer(msg, "id"));
                 if (call != null && call.deliveries != null && !call.isEnded()) {
+                    long seq = Messages.integer(msg, "seq");
+                    ChunkFlow flow = call.flow;
+                    if (flow != null && flow.worker == w && !flow.receive(seq)) {
+                        throw new dev.taipan.protocol.ProtocolException("chunk " + seq + " of call " + call.id
+                                + " is beyond its window of " + flow.window + " chunks");
+                    }
                     Object data = msg.get("data");
-                    call.deliveries.execute(() -> call.onChunk.accept(data));
+                    call.deliveries.execute(() -> deliverChunk(call, flow, seq, data));
                 }
                 break;
             }
@@ -600,6 +608,56 @@ public final class PoolEngine implements AutoCloseable {
         } else if (finish(call, null, ex, Outcome.PYTHON_ERROR)) {
             sendCancel(w, call); // still running in Python: stop it; its answer frees the slot
         }
+    }
+
+    /**
+     * Ends a call with its worker's own answer. A stream's answer waits for the chunks already
+     * received (ordered delivery), but only as long as the call's timeout: the timeout, a
+     * cancel or a failing consumer end the call at once, and undelivered chunks are dropped.
+     */
+    private void finishInOrder(PendingCall call, Object value, TaipanException error, Outcome outcome) {
+        if (call.deliveries != null) {
+            call.deliveries.execute(() -> finish(call, value, error, outcome));
+        } else {
+            finish(call, value, error, outcome);
+        }
+    }
+
+    /** On the call's SerialExecutor: hands one chunk to the consumer, then frees window credit. */
+    private void deliverChunk(PendingCall call, ChunkFlow flow, long seq, Object data) {
+        if (call.isEnded()) {
+            return; // timed out, cancelled or failed: nobody waits for more chunks
+        }
+        try {
+            call.onChunk.accept(data);
+        } catch (Throwable t) {
+            // Even an Error (a failed assertion): the consumer is part of the call, so its failure
+            // is the call's, and Python stops producing for nobody.
+            Worker w = call.worker;
+            if (finish(call, null, new dev.taipan.ChunkConsumerException("the chunk consumer of " + call.function
+                    + " threw on chunk " + seq + ": " + t, t), Outcome.CONSUMER_FAILED) && w != null) {
+                sendCancel(w, call);
+            }
+            return;
+        }
+        long ack = flow == null ? -1 : flow.consumed(seq);
+        if (ack >= 0) {
+            Worker w = flow.worker;
+            Connection c = w.connection;
+            if (c != null && !w.dead && w.pending.get(call.id) == call) {
+                try {
+                    c.write(Messages.chunkAck(call.id, ack));
+                } catch (IOException e) {
+                    // The worker is dying; its death handling ends the call.
+                }
+            }
+        }
+    }
+
+    /** Whether the worker's generators pause for {@code chunk_ack}s (hello capability). */
+    private static boolean takesChunkAcks(Worker w) {
+        Map<String, Object> hello = w.hello;
+        return hello != null && Messages.list(hello, "capabilities").contains("chunk_ack");
     }
 
     /** Python asks for a Java function during a call: run it off the reader thread, answer. */
@@ -851,11 +909,18 @@ public final class PoolEngine implements AutoCloseable {
             if (c == null) {
                 continue;
             }
+            boolean retryable;
             boolean retry;
+            List<String> crashed;
             lock.lock();
             try {
-                retry = (c.idempotent || w.idempotentFunctions.contains(c.function)) && c.session == null
-                        && c.retriesLeft > 0 && !closed && !c.isEnded();
+                retryable = (c.idempotent || w.idempotentFunctions.contains(c.function)) && c.session == null;
+                if (RemoteErrors.crashed(lost)) {
+                    c.crashedWorkers.add(w.id);
+                }
+                crashed = List.copyOf(c.crashedWorkers);
+                retry = retryable && c.retriesLeft > 0 && crashed.size() < PendingCall.CRASH_BARRIER && !closed
+                        && !c.isEnded();
                 if (retry) {
                     c.retriesLeft--;
                     c.worker = null;
@@ -868,6 +933,12 @@ public final class PoolEngine implements AutoCloseable {
                 LOG.info("pool {} retrying idempotent call {} ({}) after worker {} was lost", config.name(), c.id,
                         c.function, w.id);
                 route(c);
+            } else if (retryable && crashed.size() >= PendingCall.CRASH_BARRIER) {
+                // The crash barrier: a call whose run and retry both crashed their worker is most
+                // likely what crashes them; running it again would take a third worker with it.
+                LOG.warn("pool {} call {} ({}) not retried again: it crashed {} workers {}", config.name(), c.id,
+                        c.function, crashed.size(), crashed);
+                finish(c, null, RemoteErrors.notRetriedAgain(lost, crashed), Outcome.WORKER_LOST);
             } else {
                 finish(c, null, lostFor(c, lost), Outcome.WORKER_LOST);
             }
@@ -970,12 +1041,12 @@ public final class PoolEngine implements AutoCloseable {
         String sessionId = session == null ? null : session.id;
         byte[] frame;
         try {
-            frame = FrameCodec.encode(Messages.call(id, function, wireArgs, sessionId, timeout.toMillis()),
+            frame = FrameCodec.encode(callMessage(id, function, wireArgs, sessionId, timeout, opts),
                     config.maxFrameBytes());
         } catch (SerializationException e) {
             // Records or POJOs nested inside maps and lists: convert them, then try once more.
-            frame = FrameCodec.encode(Messages.call(id, function, JavaValues.pojosToMaps(wireArgs), sessionId,
-                    timeout.toMillis()), config.maxFrameBytes());
+            frame = FrameCodec.encode(callMessage(id, function, JavaValues.pojosToMaps(wireArgs), sessionId, timeout,
+                    opts), config.maxFrameBytes());
         }
         PendingCall call = new PendingCall(id, function, frame, session, timeout, opts.chunkConsumerOrNull(),
                 opts.callbacks(), callbackExecutor, opts.idempotent());
@@ -989,6 +1060,15 @@ public final class PoolEngine implements AutoCloseable {
         route(call);
         call.submitting = false;
         return call;
+    }
+
+    /** A call with a chunk consumer asks for back-pressure: a credit window the host acknowledges. */
+    private Map<String, Object> callMessage(long id, String function, Object args, String sessionId,
+                                            Duration timeout, CallOptions opts) {
+        return opts.chunkConsumerOrNull() == null
+                ? Messages.call(id, function, args, sessionId, timeout.toMillis())
+                : Messages.call(id, function, args, sessionId, timeout.toMillis(), config.streamWindow(),
+                config.streamWindowBytes());
     }
 
     private void route(PendingCall call) {
@@ -1078,6 +1158,9 @@ public final class PoolEngine implements AutoCloseable {
             // Timed out or cancelled between routing and sending: give the slot back.
             release(w, call);
             return;
+        }
+        if (call.deliveries != null) {
+            call.flow = new ChunkFlow(w, config.streamWindow(), takesChunkAcks(w)); // each attempt from seq 0
         }
         w.pending.put(call.id, call);
         if (w.dead) {
@@ -1302,13 +1385,19 @@ public final class PoolEngine implements AutoCloseable {
         }
     }
 
-    /** Cancellation by the caller: a future cancelled, or a waiting thread interrupted. */
-    void cancel(PendingCall call) {
+    /**
+     * Cancellation by the caller: a future cancelled, or a waiting thread interrupted. Returns
+     * false if the call had already ended another way: then that outcome stands, for the
+     * caller and the stats alike.
+     */
+    boolean cancel(PendingCall call) {
         Worker w = unlinkOrWorker(call);
-        if (finish(call, null, new CallCancelledException(call.function + " was cancelled by the caller"),
-                Outcome.CANCELLED) && w != null) {
+        boolean won = finish(call, null, new CallCancelledException(call.function + " was cancelled by the caller"),
+                Outcome.CANCELLED);
+        if (won && w != null) {
             sendCancel(w, call);
         }
+        return won;
     }
 
     /** Removes a waiting call from the queue, or returns the worker it was sent to. */
@@ -1348,30 +1437,31 @@ public final class PoolEngine implements AutoCloseable {
             reading.wakeLeader(); // the caller waits on the socket for this call: let it go
         }
         call.cancelTimers();
-        // Count first: a caller that sees its result also sees it in the stats.
+        // Count first: a caller that sees its result also sees it in the stats. Exactly one
+        // finish per call gets here, so every call is counted once, as its caller sees it.
         lock.lock();
         try {
             if (error == null) {
                 callsCompleted++;
             } else {
                 callsFailed++;
+                if (outcome == Outcome.CANCELLED) {
+                    callsCancelled++;
+                } else if (outcome == Outcome.TIMEOUT) {
+                    callsTimedOut++;
+                }
             }
         } finally {
             lock.unlock();
         }
         Worker w = call.worker;
         events.callCompleted(call.function, w == null ? null : w.id, call.elapsed(), outcome);
-        Runnable complete = () -> {
-            if (error == null) {
-                call.result.complete(value);
-            } else {
-                call.result.completeExceptionally(error);
-            }
-        };
-        if (call.deliveries != null) {
-            call.deliveries.execute(complete); // after every chunk already received
+        // At once, even for a stream: its worker's own answer was queued behind its chunks
+        // (finishInOrder); any other end (timeout, cancel) must not wait for a slow consumer.
+        if (error == null) {
+            call.result.complete(value);
         } else {
-            complete.run();
+            call.result.completeExceptionally(error);
         }
         return true;
     }
@@ -1388,11 +1478,28 @@ public final class PoolEngine implements AutoCloseable {
             }
             throw new TaipanException("call to " + call.function + " failed: " + cause, cause);
         } catch (InterruptedException e) {
-            cancel(call);
+            if (!cancel(call)) {
+                // The call ended just before the interrupt: report what it did, as the stats do.
+                Thread.currentThread().interrupt();
+                return endedOutcome(call);
+            }
             Thread.currentThread().interrupt();
             throw new CallCancelledException("interrupted while waiting for " + call.function, e);
         } catch (CancellationException e) {
             throw new CallCancelledException(call.function + " was cancelled", e);
+        }
+    }
+
+    /** The outcome of a call that has ended (its result completes at once, uninterruptibly). */
+    private static Object endedOutcome(PendingCall call) {
+        try {
+            return call.result.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof TaipanException) {
+                throw (TaipanException) cause;
+            }
+            throw new TaipanException("call to " + call.function + " failed: " + cause, cause);
         }
     }
 
@@ -1447,13 +1554,7 @@ public final class PoolEngine implements AutoCloseable {
             conn.wakeParkedReader(); // see send: the reader reads the reply
         }
         CallFuture f = new CallFuture(this, call);
-        call.result.whenComplete((v, e) -> callbackExecutor.execute(() -> {
-            if (e != null) {
-                f.completeExceptionally(e);
-            } else {
-                f.complete(v);
-            }
-        }));
+        call.result.whenComplete((v, e) -> callbackExecutor.execute(() -> f.settle(v, e)));
         return f;
     }
 
@@ -1741,7 +1842,8 @@ public final class PoolEngine implements AutoCloseable {
             }
         }
         return new PoolStats(workers.size(), ready, starting, inFlight, waiters.size(), sessions.size(),
-                callsCompleted, callsFailed, callsRetried, workersReplaced, workersRecycled);
+                callsCompleted, callsFailed, callsRetried, workersReplaced, workersRecycled, callsCancelled,
+                callsTimedOut);
     }
 
     public PoolHealth health() {

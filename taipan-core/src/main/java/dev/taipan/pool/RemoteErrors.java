@@ -67,6 +67,43 @@ final class RemoteErrors {
                 workerId, exitCode, signal, stderrTail, cause);
     }
 
+    /**
+     * Whether the worker ended itself, so the call it was running may be the cause: it exited
+     * with a non-zero status, died of a fatal signal of its own (SIGSEGV, SIGABRT, ...), broke
+     * the protocol, or stopped answering. SIGKILL and SIGTERM come from outside (an operator,
+     * a supervisor, the chaos suite) and do not count against the call.
+     */
+    static boolean crashed(WorkerLostException lost) {
+        if (lost instanceof WorkerUnresponsiveException || lost instanceof WorkerProtocolException) {
+            return true;
+        }
+        Integer signal = lost.signal();
+        if (signal != null) {
+            return signal != 9 && signal != 15;
+        }
+        Integer exit = lost.exitCode();
+        return exit != null && exit != 0;
+    }
+
+    /**
+     * The crash barrier's error: the last worker's loss, of the same type, saying that the
+     * call is not retried again and which workers it was running on when they died.
+     */
+    static WorkerLostException notRetriedAgain(WorkerLostException lost, java.util.List<String> crashed) {
+        String message = "not retried again: this call crashed " + crashed.size() + " workers ("
+                + String.join(", ", crashed) + "); the last one: " + lost.getMessage();
+        if (lost instanceof WorkerUnresponsiveException) {
+            return new WorkerUnresponsiveException(message, lost.workerId(), lost.exitCode(), lost.signal(),
+                    lost.stderrTail(), lost.getCause());
+        }
+        if (lost instanceof WorkerProtocolException) {
+            return new WorkerProtocolException(message, lost.workerId(), lost.exitCode(), lost.signal(),
+                    lost.stderrTail(), lost.getCause());
+        }
+        return new WorkerCrashedException(message, lost.workerId(), lost.exitCode(), lost.signal(),
+                lost.stderrTail(), lost.getCause());
+    }
+
     private static String str(Object o) {
         return o == null ? "" : o.toString();
     }

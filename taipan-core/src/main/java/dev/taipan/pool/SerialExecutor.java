@@ -47,9 +47,9 @@ final class SerialExecutor implements Executor {
             try {
                 next.run();
             } catch (Throwable e) {
-                // Even an Error (a failed assertion in a consumer) must not stop the queue: the
-                // call's completion is queued behind it and would never run.
-                LOG.warn("a chunk consumer threw; the stream goes on", e);
+                // Consumers are guarded by the engine (their failure fails the call); this is the
+                // last line: nothing may stop the queue, the call's answer may be queued behind.
+                LOG.warn("a delivery task threw; the queue goes on", e);
             }
         }
     }

@@ -24,15 +24,16 @@ public final class Messages {
     public static final String SESSION_RESTORE = "session_restore";
     public static final String SESSION_STATE = "session_state";
     public static final String CHUNK = "chunk";
+    public static final String CHUNK_ACK = "chunk_ack";
     public static final String CALLBACK = "callback";
     public static final String CALLBACK_RESULT = "callback_result";
 
     private static final Set<String> KNOWN_TYPES = Set.of(AUTH, HELLO, CALL, RESULT, ERROR, CANCEL, HEARTBEAT,
-            SESSION_CLOSE, CHUNK, CALLBACK, CALLBACK_RESULT, SESSION_OPEN, SESSION_RESTORE, SESSION_STATE);
+            SESSION_CLOSE, CHUNK, CHUNK_ACK, CALLBACK, CALLBACK_RESULT, SESSION_OPEN, SESSION_RESTORE, SESSION_STATE);
 
     /** Types whose messages carry a call's {@code id}. */
-    private static final Set<String> CALL_TYPES = Set.of(CALL, RESULT, ERROR, CANCEL, CHUNK, CALLBACK,
-            CALLBACK_RESULT);
+    private static final Set<String> CALL_TYPES = Set.of(CALL, RESULT, ERROR, CANCEL, CHUNK, CHUNK_ACK,
+            CALLBACK, CALLBACK_RESULT);
 
     private Messages() {
     }
@@ -75,6 +76,25 @@ public final class Messages {
         m.put("args", args);
         m.put("session", session);
         m.put("timeout_ms", timeoutMs);
+        return m;
+    }
+
+    /**
+     * A call whose chunks the host acknowledges: the worker runs at most {@code window}
+     * chunks, and about {@code windowBytes} bytes, ahead of the last {@code chunk_ack}.
+     */
+    public static Map<String, Object> call(long id, String function, Object args, String session, Long timeoutMs,
+                                           int window, int windowBytes) {
+        Map<String, Object> m = call(id, function, args, session, timeoutMs);
+        m.put("chunk_window", window);
+        m.put("chunk_window_bytes", windowBytes);
+        return m;
+    }
+
+    /** The host consumed every chunk of call {@code id} up to and including {@code seq}. */
+    public static Map<String, Object> chunkAck(long id, long seq) {
+        Map<String, Object> m = envelope(CHUNK_ACK, id);
+        m.put("seq", seq);
         return m;
     }
 

@@ -1,0 +1,12 @@
+package dev.taipan;
+
+/**
+ * The call's chunk consumer threw. The call fails with this exception, whose cause is what
+ * the consumer threw; the worker was told to cancel the call and stays healthy. No chunk is
+ * delivered after the one that failed.
+ */
+public class ChunkConsumerException extends TaipanException {
+    public ChunkConsumerException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
