@@ -365,8 +365,9 @@ def decode_body(body: Any) -> Dict[str, Any]:
     # The value domain, at the cost of a look at each field's containers (none for scalars).
     leaf = _LEAF_TYPES
     header = _map_header_count(body)
-    if header == 7 and len(msg) == 7 and msg["type"] == "call":
-        # The hot path: validate_message typed every field of a call but its args.
+    if header == 7 and len(msg) == 7 and msg["type"] == "call" and "args" in msg:
+        # The hot path: validate_message typed every field of a call but its args (present:
+        # seven keys without ``args`` means an unknown key, whose value the general path checks).
         args = msg["args"]
         cls = args.__class__
         if args is None or (cls is list and set(map(type, args)) <= leaf):

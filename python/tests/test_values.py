@@ -257,3 +257,12 @@ def test_the_decoder_rejects_what_the_encoder_refuses() -> None:
             assert exc.problem.startswith(path), (kind, exc.problem)  # type: ignore[attr-defined]
         else:
             pytest.fail(f"{kind}: decoded")
+
+
+@pytest.mark.parametrize("extra", [["x"], {"a": [1]}, 7])
+def test_a_call_of_seven_keys_without_args_is_decoded(extra: Any) -> None:
+    # Found by the frame fuzzer: seven keys where the seventh is not "args" but an unknown one.
+    body = msgpack.packb({"v": 1, "type": "call", "id": 1, "function": "f", "rgs": extra,
+                          "session": None, "timeout_ms": None}, use_bin_type=True)
+    msg = protocol.decode_body(body)
+    assert msg.get("args") is None and msg["rgs"] == extra
