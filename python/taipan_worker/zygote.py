@@ -33,7 +33,12 @@ from __future__ import annotations
 import sys
 
 from taipan_worker.process import (
+    become_subreaper,
+    descendants,
     exit_if_parent_is_not,
+    exit_status,
+    guard_descendants,
+    kill_quietly,
     own_process_group,
     parent_pid_argument,
     set_parent_death_signal,
@@ -42,6 +47,7 @@ from taipan_worker.process import (
 set_parent_death_signal()
 exit_if_parent_is_not(parent_pid_argument(sys.argv[1:]))
 own_process_group()
+guard_descendants()  # from here on we are the guardian's child: see process.py
 
 import gc  # noqa: E402
 import importlib  # noqa: E402
@@ -52,7 +58,7 @@ import struct  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
-from typing import Any, Dict, List, Optional, Tuple  # noqa: E402
+from typing import Any, Dict, List, Optional, Set, Tuple  # noqa: E402
 
 import msgpack  # noqa: E402
 
@@ -77,6 +83,10 @@ class Zygote:
         self.buffer = bytearray()
         #: Output pipes of live workers: fd -> (pid, stream name, partial line).
         self.streams: Dict[int, Tuple[int, str, bytearray]] = {}
+        #: Live forked workers. Any other child of ours (we are a subreaper) was left behind by
+        #: a worker that ended, except those the imports started (``own``).
+        self.workers: Set[int] = set()
+        self.own: Set[int] = set()
 
     # ---------------------------------------------------------------- start
 
@@ -96,6 +106,7 @@ class Zygote:
                       "each worker will report it", file=sys.stderr, flush=True)
         gc.collect()
         gc.freeze()
+        self.own = set(descendants(self.pid))
         self.send({
             "type": "ready",
             "pid": os.getpid(),
@@ -163,6 +174,7 @@ class Zygote:
                 self.become_worker(worker_id, token, out_w, err_w)
             finally:
                 os._exit(70)  # only if becoming the worker itself failed
+        self.workers.add(pid)
         os.close(out_w)
         os.close(err_w)
         self.send({"type": "forked", "worker_id": worker_id, "pid": pid})
@@ -178,6 +190,9 @@ class Zygote:
             own_process_group()
             set_parent_death_signal()
             exit_if_parent_is_not(self.pid)
+            # What the worker's code orphans stays its own while it lives, and comes to us
+            # (to be ended) when it ends.
+            become_subreaper()
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             self.selector.close()
@@ -245,15 +260,26 @@ class Zygote:
             pass
 
     def reap(self) -> None:
+        reaped = False
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
-                return
+                break
             if pid == 0:
-                return
-            code = os.waitstatus_to_exitcode(status)
-            self.send({"type": "exited", "pid": pid, "status": 128 - code if code < 0 else code})
+                break
+            reaped = True
+            if pid in self.workers:
+                self.workers.discard(pid)
+                self.send({"type": "exited", "pid": pid, "status": exit_status(status)})
+        if reaped:
+            self.end_leftovers()
+
+    def end_leftovers(self) -> None:
+        """SIGKILL whatever ended workers left behind: they are our children now. Their own
+        orphans come to us in turn, and their exits bring us back here."""
+        for pid in descendants(self.pid, keep=self.workers | self.own):
+            kill_quietly(pid)
 
     def send(self, message: Dict[str, Any]) -> None:
         body = msgpack.packb(message, use_bin_type=True)
@@ -275,6 +301,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     os.close(null)
     sys.stdout.flush()
     os.dup2(2, 1)
+    become_subreaper()  # see Zygote.end_leftovers
     zygote = Zygote(ns, control_in, control_out)
     zygote.warm_up()
     try:

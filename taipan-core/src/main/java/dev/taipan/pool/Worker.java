@@ -53,7 +53,15 @@ final class Worker {
         this.replacing = replacing;
     }
 
+    /**
+     * The Python process that runs the calls: the pid its hello reported. Until then, the
+     * process the pool started (a spawned worker's guardian, its parent, on Linux).
+     */
     long pid() {
+        Map<String, Object> h = hello;
+        if (h != null && h.get("pid") instanceof Number) {
+            return ((Number) h.get("pid")).longValue();
+        }
         WorkerProcess p = process;
         return p == null ? -1 : p.pid();
     }
