@@ -347,3 +347,31 @@ def popen_new_session(seconds: float = 60.0) -> int:
         stderr=subprocess.DEVNULL,
     )
     return child.pid
+
+
+# ---------------------------------------------------------------- output floods
+
+
+@function
+def print_huge_line(nbytes: int, piece: int = 1 << 20) -> int:
+    """Write one line of ``nbytes`` 'x' to fd 1, ``piece`` bytes at a time (never held whole
+    here either), then its newline. Returns the bytes written."""
+    block = b"x" * min(int(piece), int(nbytes))
+    left = int(nbytes)
+    while left > 0:
+        data = memoryview(block)[:min(left, len(block))]
+        while data:
+            data = data[os.write(1, data):]
+        left -= len(block) if left >= len(block) else left
+    os.write(1, b"\n")
+    return int(nbytes)
+
+
+@function
+def flood(lines: int) -> int:
+    """Print ``lines`` short lines to stdout as fast as possible."""
+    out = sys.stdout
+    for i in range(int(lines)):
+        out.write(f"flood line {i}\n")
+    out.flush()
+    return int(lines)

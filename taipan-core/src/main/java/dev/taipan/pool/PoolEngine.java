@@ -303,6 +303,9 @@ public final class PoolEngine implements AutoCloseable {
             lock.unlock();
         }
         events.workerStarting(w.id);
+        // Nobody reads its output any more: its prints would soon block. Replace it.
+        w.onOutputFailure = e -> workerDied(w, new TaipanException("worker " + w.id
+                + "'s output could not be read (" + e + "); replacing it"), false);
         String token = launcher.newToken();
         CompletableFuture<Connection> connected = listener.expect(w.id, token);
         CompletableFuture<WorkerProcess> launched;
@@ -1549,6 +1552,16 @@ public final class PoolEngine implements AutoCloseable {
 
     public String runId() {
         return runId;
+    }
+
+    /** The live workers, for tests in this package that look at their internals. */
+    List<Worker> workersForTesting() {
+        lock.lock();
+        try {
+            return List.copyOf(workers);
+        } finally {
+            lock.unlock();
+        }
     }
 
     // ---------------------------------------------------------------- shutdown

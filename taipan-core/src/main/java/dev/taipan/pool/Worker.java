@@ -37,6 +37,8 @@ final class Worker {
     volatile java.util.concurrent.ScheduledFuture<?> startTimer;
     /** Its exit was planned by recycling, not a failure. */
     volatile boolean recycledExit;
+    /** What the engine does when one of its output pumps fails (set before it starts). */
+    volatile java.util.function.Consumer<Throwable> onOutputFailure = e -> { };
 
     // Guarded by the engine's lock.
     WorkerState state = WorkerState.STARTING;
@@ -64,6 +66,10 @@ final class Worker {
         }
         WorkerProcess p = process;
         return p == null ? -1 : p.pid();
+    }
+
+    void outputFailed(Throwable e) {
+        onOutputFailure.accept(e);
     }
 
     String stderrTail() {

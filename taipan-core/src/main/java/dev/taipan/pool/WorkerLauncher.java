@@ -118,6 +118,8 @@ final class WorkerLauncher implements AutoCloseable {
         try {
             ForkedProcess p = z.fork(w.id, token, Math.max(1_000, config.startTimeout().toMillis() / 4));
             w.process = p;
+            p.stdout.onFailure(w::outputFailed);
+            p.stderr.onFailure(w::outputFailed);
             w.stdout = p.stdout;
             w.stderr = p.stderr;
             zygoteFailures = 0;
@@ -189,8 +191,11 @@ final class WorkerLauncher implements AutoCloseable {
         Process p = start(command(w.id), token);
         SpawnedProcess sp = new SpawnedProcess(p);
         w.process = sp;
-        OutputPump out = new OutputPump(p.getInputStream(), w.id, "stdout", redactor);
-        OutputPump err = new OutputPump(p.getErrorStream(), w.id, "stderr", redactor);
+        OutputLimiter limiter = new OutputLimiter(w.id);
+        OutputPump out = new OutputPump(p.getInputStream(), w.id, "stdout", redactor, limiter);
+        OutputPump err = new OutputPump(p.getErrorStream(), w.id, "stderr", redactor, limiter);
+        out.onFailure(w::outputFailed);
+        err.onFailure(w::outputFailed);
         w.stdout = out;
         w.stderr = err;
         threads.start(w.id + "-stdout", out);

@@ -53,7 +53,7 @@ final class Zygote implements AutoCloseable {
         this.process = process;
         this.redactor = redactor;
         this.control = process.getOutputStream();
-        this.stderr = new OutputPump(process.getErrorStream(), "zygote", "stderr", redactor);
+        this.stderr = new OutputPump(process.getErrorStream(), "zygote", "stderr", redactor, new OutputLimiter("zygote"));
         threads.start(poolName + "-zygote-stderr", stderr);
         threads.start(poolName + "-zygote-reader", this::readReports);
     }
@@ -162,8 +162,11 @@ final class Zygote implements AutoCloseable {
             ForkedProcess child = children.get(number(report, "pid"));
             if (child != null) {
                 OutputPump pump = "stdout".equals(report.get("stream")) ? child.stdout : child.stderr;
-                for (Object line : (List<?>) report.get("lines")) {
-                    pump.accept(String.valueOf(line));
+                List<?> lines = (List<?>) report.get("lines");
+                // "more": per piece, whether the line goes on in the next (a long line's pieces).
+                List<?> more = report.get("more") instanceof List ? (List<?>) report.get("more") : List.of();
+                for (int i = 0; i < lines.size(); i++) {
+                    pump.accept(String.valueOf(lines.get(i)), i < more.size() && Boolean.TRUE.equals(more.get(i)));
                 }
             }
         } else if ("closed".equals(type)) {
@@ -179,8 +182,9 @@ final class Zygote implements AutoCloseable {
         } else if ("forked".equals(type)) {
             String id = String.valueOf(report.get("worker_id"));
             long pid = number(report, "pid");
-            ForkedProcess child = new ForkedProcess(pid, new OutputPump(id, "stdout", redactor),
-                    new OutputPump(id, "stderr", redactor));
+            OutputLimiter limiter = new OutputLimiter(id);
+            ForkedProcess child = new ForkedProcess(pid, new OutputPump(id, "stdout", redactor, limiter),
+                    new OutputPump(id, "stderr", redactor, limiter));
             children.put(pid, child);
             CompletableFuture<ForkedProcess> reply = forks.get(id);
             if (reply == null || !reply.complete(child)) {
