@@ -709,7 +709,9 @@ public final class PoolEngine implements AutoCloseable {
         WorkerProcess p = w.process;
         Integer exitCode = null;
         if (p != null) {
-            if (p.isAlive() && (protocolError || cause != null)) {
+            // A worker that ended by itself may not be reaped yet (a spawned one's guardian exits
+            // just after it): a moment's grace, so its own exit status is reported, not our SIGKILL.
+            if (p.isAlive() && (protocolError || cause != null) && p.awaitExit(200) == null) {
                 p.kill();
             }
             exitCode = p.awaitExit(2_000);

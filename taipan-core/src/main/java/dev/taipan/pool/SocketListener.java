@@ -12,10 +12,8 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -33,6 +31,7 @@ final class SocketListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SocketListener.class);
 
     private final Path directory;
+    private final SocketDirs.Dir dir;
     private final Path socketPath;
     private final ServerSocketChannel server;
     private final int maxFrameBytes;
@@ -51,19 +50,21 @@ final class SocketListener implements AutoCloseable {
         this.authTimeoutMillis = authTimeoutMillis;
         this.scheduler = scheduler;
         Files.createDirectories(parent);
-        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            this.directory = Files.createTempDirectory(parent, "taipan-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } else {
-            this.directory = Files.createTempDirectory(parent, "taipan-");
-        }
+        SocketDirs.sweep(parent); // directories of dead JVMs (see SocketDirs)
+        this.dir = SocketDirs.create(parent);
+        this.directory = dir.path;
         this.socketPath = directory.resolve("pool.sock");
-        if (socketPath.toString().getBytes(StandardCharsets.UTF_8).length > 100) {
-            throw new TaipanException("socket path " + socketPath + " is too long for a Unix socket;"
-                    + " set PoolConfig.socketParent to a shorter directory");
+        try {
+            if (socketPath.toString().getBytes(StandardCharsets.UTF_8).length > 100) {
+                throw new TaipanException("socket path " + socketPath + " is too long for a Unix socket;"
+                        + " set PoolConfig.socketParent to a shorter directory");
+            }
+            this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(socketPath));
+        } catch (IOException | RuntimeException e) {
+            dir.close();
+            throw e;
         }
-        this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(socketPath));
         this.acceptor = threads.start(poolName + "-acceptor", this::acceptLoop);
     }
 
@@ -157,12 +158,7 @@ final class SocketListener implements AutoCloseable {
             // Closing is best effort.
         }
         acceptor.interrupt();
-        try {
-            Files.deleteIfExists(socketPath);
-            Files.deleteIfExists(directory);
-        } catch (IOException e) {
-            LOG.debug("could not remove {}: {}", directory, e.toString());
-        }
+        dir.close(); // removes the socket and the directory, then drops the lock
         expected.values().forEach(e -> e.connection.cancel(false));
     }
 }
