@@ -4,9 +4,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -89,6 +96,33 @@ class ProcessTreeTest {
                 ProcessHandle.of(daemon).ifPresent(ProcessHandle::destroyForcibly);
                 ProcessHandle.of(child).ifPresent(ProcessHandle::destroyForcibly);
             }
+        }
+    }
+
+    @Test
+    void nothingAWorkerStartedOutlivesItsJvmBeingKilled() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                DaemonChildJvm.class.getName(), TestPools.python())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        List<Long> pids = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null && !line.equals("READY")) {
+                if (line.startsWith("PID ")) {
+                    pids.add(Long.parseLong(line.substring(4)));
+                }
+            }
+            assertEquals(4, pids.size(), "the child JVM did not report its worker and the worker's processes");
+            assertTrue(pids.stream().noneMatch(TestPools::isGone), "all should be running: " + pids);
+            child.destroyForcibly(); // SIGKILL: no shutdown hook runs
+            assertTrue(child.waitFor(10, TimeUnit.SECONDS));
+            assertTrue(TestPools.eventually(GONE, () -> pids.stream().allMatch(TestPools::isGone)),
+                    () -> "alive after their JVM was killed: " + pids.stream().filter(p -> !TestPools.isGone(p)).toList());
+        } finally {
+            child.destroyForcibly();
+            pids.forEach(p -> ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly));
         }
     }
 }

@@ -256,12 +256,20 @@ final class Zygote implements AutoCloseable {
         }
         try {
             if (!process.waitFor(millis, TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
+                killTree();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            process.destroyForcibly();
+            killTree();
         }
+    }
+
+    /**
+     * SIGKILL to the whole tree, listed first: the process we started is the zygote's guardian
+     * (on Linux), and killing it alone would orphan what lies below it.
+     */
+    private void killTree() {
+        ProcessTrees.kill(ProcessTrees.snapshot(process.toHandle()));
     }
 
     /** The zygote cannot serve a request; the launcher falls back to spawning. */
