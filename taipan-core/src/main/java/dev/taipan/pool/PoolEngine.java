@@ -1637,7 +1637,13 @@ public final class PoolEngine implements AutoCloseable {
                 }
             }
         }
-        trees.forEach(ProcessTrees::killIfAlive);
+        for (Worker w : all) {
+            WorkerProcess p = w.process;
+            if (p != null && p.isAlive()) {
+                p.kill(); // its tree as it is now, below a guardian first
+            }
+        }
+        trees.forEach(ProcessTrees::killIfAlive); // and anything that had left it
         for (Worker w : all) {
             WorkerProcess p = w.process;
             if (p != null) {

@@ -160,7 +160,7 @@ final class WorkerLauncher implements AutoCloseable {
                         + "locks mid-use; spawning workers instead", config.name(), config.modules(), threadCount - 1);
                 return null;
             }
-            LOG.info("pool {} zygote pid={} ready: imported {} in {} ms", config.name(), z.pid(),
+            LOG.info("pool {} zygote pid={} ready: imported {} in {} ms", config.name(), ready.get("pid"),
                     ready.get("imported"), ready.get("ms"));
             if (closed) {
                 z.close(0); // close() ran while it started: it must not outlive the pool
