@@ -4,6 +4,7 @@ import sys
 
 from taipan_worker.process import (  # noqa: E402  (nothing heavy: see process.py)
     exit_if_parent_is_not,
+    guard_descendants,
     own_process_group,
     parent_pid_argument,
     set_parent_death_signal,
@@ -12,6 +13,7 @@ from taipan_worker.process import (  # noqa: E402  (nothing heavy: see process.p
 set_parent_death_signal()
 exit_if_parent_is_not(parent_pid_argument(sys.argv[1:]))
 own_process_group()
+guard_descendants()  # from here on we are the guardian's child: see process.py
 
 from taipan_worker.options import line_buffered_stdio, module_list, parse_args, read_start  # noqa: E402
 

@@ -427,3 +427,98 @@ def produced(key: str, at_least: int = 0, wait: float = 0.0) -> int:
     with _produced_changed:
         _produced_changed.wait_for(lambda: _produced.get(key, 0) >= at_least, timeout=float(wait))
         return _produced.get(key, 0)
+
+
+# ---------------------------------------------------------------- processes that user code starts
+
+
+def _sleep_then_exit(seconds: float) -> None:
+    """The body of a forked child: no Python cleanup (it shares the worker's state)."""
+    try:
+        time.sleep(float(seconds))
+    finally:
+        os._exit(0)
+
+
+@function
+def fork_sleeper(seconds: float = 60.0) -> int:
+    """``os.fork()`` a child that sleeps for ``seconds``; returns its pid."""
+    child = os.fork()
+    if child == 0:
+        _sleep_then_exit(seconds)
+    return child
+
+
+@function
+def double_fork_setsid(seconds: float = 60.0) -> int:
+    """The classic daemon: fork, ``setsid``, fork again, the middle process exits; the
+    grandchild (in a session of its own, re-parented away from the worker) sleeps for
+    ``seconds``. Returns the grandchild's pid."""
+    r, w = os.pipe()
+    middle = os.fork()
+    if middle == 0:
+        try:
+            os.close(r)
+            os.setsid()
+            grandchild = os.fork()
+            if grandchild == 0:
+                os.close(w)
+                _sleep_then_exit(seconds)
+            os.write(w, struct.pack(">q", grandchild))
+        finally:
+            os._exit(0)
+    os.close(w)
+    try:
+        data = b""
+        while len(data) < 8:
+            piece = os.read(r, 8 - len(data))
+            if not piece:
+                raise RuntimeError("the middle process ended without reporting its child")
+            data += piece
+    finally:
+        os.close(r)
+        os.waitpid(middle, 0)
+    return struct.unpack(">q", data)[0]
+
+
+@function
+def popen_new_session(seconds: float = 60.0) -> int:
+    """``subprocess.Popen(..., start_new_session=True)`` of a Python that sleeps; returns its pid."""
+    import subprocess
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", f"import time; time.sleep({float(seconds)!r})"],
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return child.pid
+
+
+# ---------------------------------------------------------------- output floods
+
+
+@function
+def print_huge_line(nbytes: int, piece: int = 1 << 20) -> int:
+    """Write one line of ``nbytes`` 'x' to fd 1, ``piece`` bytes at a time (never held whole
+    here either), then its newline. Returns the bytes written."""
+    block = b"x" * min(int(piece), int(nbytes))
+    left = int(nbytes)
+    while left > 0:
+        data = memoryview(block)[:min(left, len(block))]
+        while data:
+            data = data[os.write(1, data):]
+        left -= len(block) if left >= len(block) else left
+    os.write(1, b"\n")
+    return int(nbytes)
+
+
+@function
+def flood(lines: int) -> int:
+    """Print ``lines`` short lines to stdout as fast as possible."""
+    out = sys.stdout
+    for i in range(int(lines)):
+        out.write(f"flood line {i}\n")
+    out.flush()
+    return int(lines)

@@ -35,7 +35,12 @@ from __future__ import annotations
 import sys
 
 from taipan_worker.process import (
+    become_subreaper,
+    descendants,
     exit_if_parent_is_not,
+    exit_status,
+    guard_descendants,
+    kill_quietly,
     own_process_group,
     parent_pid_argument,
     set_parent_death_signal,
@@ -44,6 +49,7 @@ from taipan_worker.process import (
 set_parent_death_signal()
 exit_if_parent_is_not(parent_pid_argument(sys.argv[1:]))
 own_process_group()
+guard_descendants()  # from here on we are the guardian's child: see process.py
 
 import gc  # noqa: E402
 import importlib  # noqa: E402
@@ -54,7 +60,7 @@ import struct  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
-from typing import Any, Dict, List, Optional, Tuple  # noqa: E402
+from typing import Any, Dict, List, Optional, Set, Tuple  # noqa: E402
 
 import msgpack  # noqa: E402
 
@@ -73,6 +79,41 @@ _MAX_REQUEST_BYTES = 1 << 20
 _MAX_LINE_BYTES = 8192
 
 
+def cut_lines(partial: bytearray) -> Tuple[List[str], List[bool]]:
+    """Takes every whole line out of ``partial``, and cuts a line longer than
+    ``_MAX_LINE_BYTES`` into pieces of at most that size (before an incomplete UTF-8
+    character), so that no line is ever held whole. Returns the lines and, for each, whether
+    it is a piece whose line goes on. What stays in ``partial`` is shorter than a piece."""
+    lines: List[str] = []
+    more: List[bool] = []
+    while True:
+        cut = partial.find(b"\n", 0, _MAX_LINE_BYTES + 1)
+        if cut >= 0:
+            lines.append(partial[:cut].decode("utf-8", "replace"))
+            more.append(False)
+            del partial[:cut + 1]
+            continue
+        if len(partial) < _MAX_LINE_BYTES:
+            return lines, more
+        cut = utf8_boundary(partial, _MAX_LINE_BYTES)
+        lines.append(partial[:cut].decode("utf-8", "replace"))
+        more.append(True)
+        del partial[:cut]
+
+
+def utf8_boundary(data: bytearray, n: int) -> int:
+    """The end of the last complete UTF-8 character among the first ``n`` bytes."""
+    i = n
+    while i > 0 and n - i < 3 and data[i - 1] & 0xC0 == 0x80:
+        i -= 1
+    if i > 0:
+        lead = data[i - 1]
+        size = 4 if lead >= 0xF0 else 3 if lead >= 0xE0 else 2 if lead >= 0xC0 else 1
+        if size > 1 and i - 1 + size > n and i - 1 > 0:
+            return i - 1
+    return n
+
+
 class Zygote:
     def __init__(self, ns: Any, control_in: int, control_out: int) -> None:
         self.ns = ns
@@ -85,6 +126,10 @@ class Zygote:
         self.buffer = bytearray()
         #: Output pipes of live workers: fd -> (pid, stream name, partial line).
         self.streams: Dict[int, Tuple[int, str, bytearray]] = {}
+        #: Live forked workers. Any other child of ours (we are a subreaper) was left behind by
+        #: a worker that ended, except those the imports started (``own``).
+        self.workers: Set[int] = set()
+        self.own: Set[int] = set()
 
     # ---------------------------------------------------------------- start
 
@@ -104,6 +149,7 @@ class Zygote:
                       "each worker will report it", file=sys.stderr, flush=True)
         gc.collect()
         gc.freeze()
+        self.own = set(descendants(self.pid))
         self.send({
             "type": "ready",
             "pid": os.getpid(),
@@ -171,6 +217,7 @@ class Zygote:
                 self.become_worker(worker_id, token, out_w, err_w)
             finally:
                 os._exit(70)  # only if becoming the worker itself failed
+        self.workers.add(pid)
         os.close(out_w)
         os.close(err_w)
         self.send({"type": "forked", "worker_id": worker_id, "pid": pid})
@@ -186,6 +233,9 @@ class Zygote:
             own_process_group()
             set_parent_death_signal()
             exit_if_parent_is_not(self.pid)
+            # What the worker's code orphans stays its own while it lives, and comes to us
+            # (to be ended) when it ends.
+            become_subreaper()
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             self.selector.close()
@@ -222,20 +272,12 @@ class Zygote:
             data = b""
         if data:
             partial += data
-            lines: List[str] = []
-            while True:
-                cut = partial.find(b"\n")
-                if cut < 0:
-                    if len(partial) >= _MAX_LINE_BYTES:
-                        cut = _MAX_LINE_BYTES
-                        lines.append(partial[:cut].decode("utf-8", "replace"))
-                        del partial[:cut]
-                        continue
-                    break
-                lines.append(partial[:cut].decode("utf-8", "replace"))
-                del partial[:cut + 1]
+            lines, more = cut_lines(partial)
             if lines:
-                self.send({"type": "output", "pid": pid, "stream": name, "lines": lines})
+                message: Dict[str, Any] = {"type": "output", "pid": pid, "stream": name, "lines": lines}
+                if any(more):
+                    message["more"] = more
+                self.send(message)
             return
         if partial:
             self.send({"type": "output", "pid": pid, "stream": name, "lines": [partial.decode("utf-8", "replace")]})
@@ -252,15 +294,26 @@ class Zygote:
             pass
 
     def reap(self) -> None:
+        reaped = False
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
-                return
+                break
             if pid == 0:
-                return
-            code = os.waitstatus_to_exitcode(status)
-            self.send({"type": "exited", "pid": pid, "status": 128 - code if code < 0 else code})
+                break
+            reaped = True
+            if pid in self.workers:
+                self.workers.discard(pid)
+                self.send({"type": "exited", "pid": pid, "status": exit_status(status)})
+        if reaped:
+            self.end_leftovers()
+
+    def end_leftovers(self) -> None:
+        """SIGKILL whatever ended workers left behind: they are our children now. Their own
+        orphans come to us in turn, and their exits bring us back here."""
+        for pid in descendants(self.pid, keep=self.workers | self.own):
+            kill_quietly(pid)
 
     def send(self, message: Dict[str, Any]) -> None:
         body = msgpack.packb(message, use_bin_type=True)
@@ -294,6 +347,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         set_secrets(first.get("env"))
     except (OSError, ValueError, msgpack.UnpackException) as exc:
         raise SystemExit(f"taipan-zygote: bad first control request: {exc}") from None
+    become_subreaper()  # see Zygote.end_leftovers
     zygote = Zygote(ns, control_in, control_out)
     zygote.warm_up()
     try:

@@ -75,10 +75,15 @@ final class StartModes {
         return ProcessHandle.of(pid).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L);
     }
 
-    /** Whether a worker was forked by a zygote: its parent is a process other than this JVM. */
+    /**
+     * Whether a worker was forked by a zygote: its parent is a zygote (a spawned worker's parent
+     * is its guardian, or this JVM).
+     */
     static boolean forked(long workerPid) {
         long parent = parentPid(workerPid);
-        return parent > 0 && parent != ProcessHandle.current().pid();
+        return parent > 0 && parent != ProcessHandle.current().pid()
+                && ProcessHandle.of(parent).flatMap(h -> h.info().arguments())
+                .map(a -> java.util.List.of(a).contains("taipan_worker.zygote")).orElse(false);
     }
 
     /** The pids of a pool's live workers. */

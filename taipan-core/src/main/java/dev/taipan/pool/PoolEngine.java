@@ -307,6 +307,9 @@ public final class PoolEngine implements AutoCloseable {
             lock.unlock();
         }
         events.workerStarting(w.id);
+        // Nobody reads its output any more: its prints would soon block. Replace it.
+        w.onOutputFailure = e -> workerDied(w, new TaipanException("worker " + w.id
+                + "'s output could not be read (" + e + "); replacing it"), false);
         String token = launcher.newToken();
         CompletableFuture<Connection> connected = listener.expect(w.id, token);
         CompletableFuture<WorkerProcess> launched;
@@ -842,7 +845,9 @@ public final class PoolEngine implements AutoCloseable {
         WorkerProcess p = w.process;
         Integer exitCode = null;
         if (p != null) {
-            if (p.isAlive() && (protocolError || cause != null)) {
+            // A worker that ended by itself may not be reaped yet (a spawned one's guardian exits
+            // just after it): a moment's grace, so its own exit status is reported, not our SIGKILL.
+            if (p.isAlive() && (protocolError || cause != null) && p.awaitExit(200) == null) {
                 p.kill();
             }
             exitCode = p.awaitExit(2_000);
@@ -1898,6 +1903,16 @@ public final class PoolEngine implements AutoCloseable {
         return runId;
     }
 
+    /** The live workers, for tests in this package that look at their internals. */
+    List<Worker> workersForTesting() {
+        lock.lock();
+        try {
+            return List.copyOf(workers);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---------------------------------------------------------------- shutdown
 
     /**
@@ -1969,7 +1984,13 @@ public final class PoolEngine implements AutoCloseable {
                 }
             }
         }
-        trees.forEach(ProcessTrees::killIfAlive);
+        for (Worker w : all) {
+            WorkerProcess p = w.process;
+            if (p != null && p.isAlive()) {
+                p.kill(); // its tree as it is now, below a guardian first
+            }
+        }
+        trees.forEach(ProcessTrees::killIfAlive); // and anything that had left it
         for (Worker w : all) {
             WorkerProcess p = w.process;
             if (p != null) {

@@ -70,4 +70,22 @@ final class Redactor {
         }
         return out;
     }
+
+    /**
+     * Where to cut {@code text} if it is to be continued in another piece: before any ending
+     * that is the beginning of a secret, so that no secret is split across two pieces (each
+     * of which would be redacted alone). {@code text.length()} when nothing needs holding back.
+     */
+    int safeCut(String text) {
+        int cut = text.length();
+        for (String s : secrets) {
+            for (int k = Math.min(s.length() - 1, text.length()); k > 0; k--) {
+                if (text.regionMatches(text.length() - k, s, 0, k)) {
+                    cut = Math.min(cut, text.length() - k);
+                    break;
+                }
+            }
+        }
+        return cut;
+    }
 }

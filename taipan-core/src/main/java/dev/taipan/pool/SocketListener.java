@@ -16,10 +16,8 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -56,6 +54,7 @@ final class SocketListener implements AutoCloseable {
     private static final long ACCEPT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final Path directory;
+    private final SocketDirs.Dir dir;
     private final Path socketPath;
     private final ServerSocketChannel server;
     private final Selector selector;
@@ -98,30 +97,32 @@ final class SocketListener implements AutoCloseable {
         this.authDeadlineNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, Math.min(AUTH_DEADLINE_MILLIS,
                 startTimeoutMillis)));
         Files.createDirectories(parent);
-        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            this.directory = Files.createTempDirectory(parent, "taipan-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } else {
-            this.directory = Files.createTempDirectory(parent, "taipan-");
-        }
+        SocketDirs.sweep(parent); // directories of dead JVMs (see SocketDirs)
+        this.dir = SocketDirs.create(parent);
+        this.directory = dir.path;
         this.socketPath = directory.resolve("pool.sock");
-        if (socketPath.toString().getBytes(StandardCharsets.UTF_8).length > 100) {
-            throw new TaipanException("socket path " + socketPath + " is too long for a Unix socket;"
-                    + " set PoolConfig.socketParent to a shorter directory");
-        }
         this.drops = new DropLog(line -> LOG.warn("dropped a connection to {}: {}", socketPath, line),
                 DROP_LOG_INTERVAL_NANOS);
-        this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        this.selector = Selector.open();
+        ServerSocketChannel server = null;
+        Selector selector = null;
         try {
+            if (socketPath.toString().getBytes(StandardCharsets.UTF_8).length > 100) {
+                throw new TaipanException("socket path " + socketPath + " is too long for a Unix socket;"
+                        + " set PoolConfig.socketParent to a shorter directory");
+            }
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            selector = Selector.open();
             server.bind(UnixDomainSocketAddress.of(socketPath));
             server.configureBlocking(false);
             this.acceptKey = server.register(selector, SelectionKey.OP_ACCEPT);
         } catch (IOException | RuntimeException e) {
-            selector.close();
-            server.close();
+            closeQuietly(selector);
+            closeQuietly(server);
+            dir.close();
             throw e;
         }
+        this.server = server;
+        this.selector = selector;
         this.thread = threads.start(poolName + "-acceptor", this::loop);
     }
 
@@ -300,6 +301,9 @@ final class SocketListener implements AutoCloseable {
     }
 
     private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
         try {
             c.close();
         } catch (Exception ignored) {
@@ -317,12 +321,7 @@ final class SocketListener implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try {
-            Files.deleteIfExists(socketPath);
-            Files.deleteIfExists(directory);
-        } catch (IOException e) {
-            LOG.debug("could not remove {}: {}", directory, e.toString());
-        }
+        dir.close(); // removes the socket and the directory, then drops the lock
         expected.values().forEach(e -> e.connection.cancel(false));
     }
 }

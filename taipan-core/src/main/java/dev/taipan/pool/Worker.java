@@ -37,6 +37,8 @@ final class Worker {
     volatile java.util.concurrent.ScheduledFuture<?> startTimer;
     /** Its exit was planned by recycling, not a failure. */
     volatile boolean recycledExit;
+    /** What the engine does when one of its output pumps fails (set before it starts). */
+    volatile java.util.function.Consumer<Throwable> onOutputFailure = e -> { };
 
     // Guarded by the engine's lock.
     WorkerState state = WorkerState.STARTING;
@@ -53,9 +55,21 @@ final class Worker {
         this.replacing = replacing;
     }
 
+    /**
+     * The Python process that runs the calls: the pid its hello reported. Until then, the
+     * process the pool started (a spawned worker's guardian, its parent, on Linux).
+     */
     long pid() {
+        Map<String, Object> h = hello;
+        if (h != null && h.get("pid") instanceof Number) {
+            return ((Number) h.get("pid")).longValue();
+        }
         WorkerProcess p = process;
         return p == null ? -1 : p.pid();
+    }
+
+    void outputFailed(Throwable e) {
+        onOutputFailure.accept(e);
     }
 
     String stderrTail() {

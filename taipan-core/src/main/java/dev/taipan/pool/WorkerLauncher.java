@@ -128,6 +128,8 @@ final class WorkerLauncher implements AutoCloseable {
         try {
             ForkedProcess p = z.fork(w.id, token, Math.max(1_000, config.startTimeout().toMillis() / 4));
             w.process = p;
+            p.stdout.onFailure(w::outputFailed);
+            p.stderr.onFailure(w::outputFailed);
             w.stdout = p.stdout;
             w.stderr = p.stderr;
             zygoteFailures = 0;
@@ -168,7 +170,7 @@ final class WorkerLauncher implements AutoCloseable {
                         + "locks mid-use; spawning workers instead", config.name(), config.modules(), threadCount - 1);
                 return null;
             }
-            LOG.info("pool {} zygote pid={} ready: imported {} in {} ms", config.name(), z.pid(),
+            LOG.info("pool {} zygote pid={} ready: imported {} in {} ms", config.name(), ready.get("pid"),
                     ready.get("imported"), ready.get("ms"));
             if (closed) {
                 z.close(0); // close() ran while it started: it must not outlive the pool
@@ -199,8 +201,11 @@ final class WorkerLauncher implements AutoCloseable {
         Process p = start(command(w.id), token);
         SpawnedProcess sp = new SpawnedProcess(p);
         w.process = sp;
-        OutputPump out = new OutputPump(p.getInputStream(), w.id, "stdout", redactor);
-        OutputPump err = new OutputPump(p.getErrorStream(), w.id, "stderr", redactor);
+        OutputLimiter limiter = new OutputLimiter(w.id);
+        OutputPump out = new OutputPump(p.getInputStream(), w.id, "stdout", redactor, limiter);
+        OutputPump err = new OutputPump(p.getErrorStream(), w.id, "stderr", redactor, limiter);
+        out.onFailure(w::outputFailed);
+        err.onFailure(w::outputFailed);
         w.stdout = out;
         w.stderr = err;
         threads.start(w.id + "-stdout", out);

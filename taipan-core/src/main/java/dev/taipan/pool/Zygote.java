@@ -56,7 +56,7 @@ final class Zygote implements AutoCloseable {
         this.process = process;
         this.redactor = redactor;
         this.control = process.getOutputStream();
-        this.stderr = new OutputPump(process.getErrorStream(), "zygote", "stderr", redactor);
+        this.stderr = new OutputPump(process.getErrorStream(), "zygote", "stderr", redactor, new OutputLimiter("zygote"));
         threads.start(poolName + "-zygote-stderr", stderr);
         threads.start(poolName + "-zygote-reader", this::readReports);
         try {
@@ -164,8 +164,11 @@ final class Zygote implements AutoCloseable {
             ForkedProcess child = children.get(number(report, "pid"));
             if (child != null) {
                 OutputPump pump = "stdout".equals(report.get("stream")) ? child.stdout : child.stderr;
-                for (Object line : (List<?>) report.get("lines")) {
-                    pump.accept(String.valueOf(line));
+                List<?> lines = (List<?>) report.get("lines");
+                // "more": per piece, whether the line goes on in the next (a long line's pieces).
+                List<?> more = report.get("more") instanceof List ? (List<?>) report.get("more") : List.of();
+                for (int i = 0; i < lines.size(); i++) {
+                    pump.accept(String.valueOf(lines.get(i)), i < more.size() && Boolean.TRUE.equals(more.get(i)));
                 }
             }
         } else if ("closed".equals(type)) {
@@ -181,8 +184,9 @@ final class Zygote implements AutoCloseable {
         } else if ("forked".equals(type)) {
             String id = String.valueOf(report.get("worker_id"));
             long pid = number(report, "pid");
-            ForkedProcess child = new ForkedProcess(pid, new OutputPump(id, "stdout", redactor),
-                    new OutputPump(id, "stderr", redactor));
+            OutputLimiter limiter = new OutputLimiter(id);
+            ForkedProcess child = new ForkedProcess(pid, new OutputPump(id, "stdout", redactor, limiter),
+                    new OutputPump(id, "stderr", redactor, limiter));
             children.put(pid, child);
             CompletableFuture<ForkedProcess> reply = forks.get(id);
             if (reply == null || !reply.complete(child)) {
@@ -254,12 +258,20 @@ final class Zygote implements AutoCloseable {
         }
         try {
             if (!process.waitFor(millis, TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
+                killTree();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            process.destroyForcibly();
+            killTree();
         }
+    }
+
+    /**
+     * SIGKILL to the whole tree, listed first: the process we started is the zygote's guardian
+     * (on Linux), and killing it alone would orphan what lies below it.
+     */
+    private void killTree() {
+        ProcessTrees.kill(ProcessTrees.snapshot(process.toHandle()));
     }
 
     /** The zygote cannot serve a request; the launcher falls back to spawning. */
