@@ -36,7 +36,7 @@ def test_after_each_call_sends_the_state_before_the_result(worker: Worker) -> No
     state, result = _state_then_result(worker, worker.call(T + "counter", {"by": 4}, session="s1"))
     assert state["seq"] == 2 and state["state"] == {"n": 5} and result["value"] == 5
     # A function that is not session-aware cannot change the state: no snapshot after it.
-    assert worker.value(T + "pid", session="s1") == worker.proc.pid
+    assert worker.value(T + "pid", session="s1") == worker.hello["pid"]
     # A function that raised may have changed the state: the snapshot follows the worker's state.
     state, result = _state_then_result(worker, worker.call(T + "counter", {"by": "x"}, session="s1"))
     assert state["seq"] == 3 and state["state"] == {"n": 5}
