@@ -29,6 +29,13 @@ public final class PoolConfig {
     public static final Duration MIN_DURATION = Duration.ofMillis(1);
     /** The largest frame (and stream byte window): 1 GiB, well inside a Java array. */
     public static final int MAX_FRAME_BYTES = 1 << 30;
+    /**
+     * The most bytes (UTF-8 names and values together) of secrets: 512 KiB. Secrets travel to
+     * every worker in one frame on a pipe (a spawned worker's {@code start}, the zygote's
+     * {@code env}), which Python reads with a 1 MiB limit; the rest is headroom for the token
+     * and the envelope.
+     */
+    public static final int MAX_SECRET_BYTES = 512 * 1024;
     private static final Pattern MODULE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,40}");
 
@@ -351,6 +358,13 @@ public final class PoolConfig {
                 check(e.getValue().indexOf('\0') < 0, "env: variable " + e.getKey() + " contains a NUL character");
                 check(!e.getKey().startsWith("TAIPAN_"), "env: TAIPAN_* variables are reserved, got " + e.getKey());
             }
+            long secretBytes = 0;
+            for (String n : secretNames) {
+                secretBytes += n.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                        + environment.get(n).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            }
+            check(secretBytes <= MAX_SECRET_BYTES, "secrets: " + secretBytes + " bytes of names and values, above "
+                    + "the " + MAX_SECRET_BYTES + " they may take (they travel to each worker in one frame)");
             check(socketParent != null, "socketParent must not be null");
             range(workers, 1, 1024, "workers");
             range(slots, 1, 10_000, "slots");

@@ -41,6 +41,11 @@ class PoolConfigTest {
         // Secrets reach Python over a pipe, not execve: a NUL (which no environment can hold) is refused up front.
         assertTrue(rejection(PoolConfig.builder().secret("API_KEY", "sk-a\0b")).contains("NUL"));
         assertFalse(rejection(PoolConfig.builder().secret("API_KEY", "sk-a\0b")).contains("sk-a"));
+        // All secrets go to a worker in one pipe frame: their total size is bounded, and the error shows no value.
+        String big = "k".repeat(PoolConfig.MAX_SECRET_BYTES / 2);
+        PoolConfig.builder().secret("A", big.substring(1)).build();
+        String tooMuch = rejection(PoolConfig.builder().secret("A", big).secret("B", big));
+        assertTrue(tooMuch.contains("secrets") && !tooMuch.contains("kkkk"), tooMuch);
         assertTrue(rejection(PoolConfig.builder().restartBackoff(Duration.ofSeconds(5), Duration.ofSeconds(1)))
                 .contains("maxRestartBackoff"));
         assertThrows(IllegalArgumentException.class, () -> CallOptions.timeout(Duration.ZERO));
