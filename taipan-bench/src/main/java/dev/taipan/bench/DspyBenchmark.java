@@ -251,15 +251,15 @@ public final class DspyBenchmark {
                    double poolCpu, double serverCpu, double jvmCpu, double machineBusy, List<Round> rounds) {
         static Summary of(List<Round> rounds) {
             return new Summary(
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::p50Ms).toArray()),
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::p99Ms).toArray()),
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::callsPerSecond).toArray()),
+                    Stats.median(rounds, Round::p50Ms),
+                    Stats.median(rounds, Round::p99Ms),
+                    Stats.median(rounds, Round::callsPerSecond),
                     rounds.get(rounds.size() - 1).poolRssKb(), // at the end of the point's last round
                     rounds.get(rounds.size() - 1).serverRssKb(),
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::poolCpu).toArray()),
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::serverCpu).toArray()),
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::jvmCpu).toArray()),
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::machineBusy).toArray()),
+                    Stats.median(rounds, Round::poolCpu),
+                    Stats.median(rounds, Round::serverCpu),
+                    Stats.median(rounds, Round::jvmCpu),
+                    Stats.median(rounds, Round::machineBusy),
                     List.copyOf(rounds));
         }
 

@@ -136,7 +136,7 @@ public final class MemoryBenchmark {
         }
 
         double medianWorker(ToDoubleFunction<ProcMemory.Usage> f) {
-            return StartModes.median(workers.stream().mapToDouble(f).boxed().toList());
+            return Stats.median(workers, f);
         }
 
         long zygotePssKb() {
@@ -255,7 +255,7 @@ public final class MemoryBenchmark {
         }
 
         private static double med(List<Snapshot> rounds, ToDoubleFunction<Snapshot> f) {
-            return StartModes.median(rounds.stream().mapToDouble(f).filter(v -> !Double.isNaN(v)).boxed().toList());
+            return Stats.median(rounds.stream().mapToDouble(f).filter(v -> !Double.isNaN(v)).toArray());
         }
 
         boolean allForked() {

@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -373,19 +372,6 @@ public final class OverheadBenchmark {
 
     // ------------------------------------------------------------------ measuring
 
-    /** A growable array of longs, one per caller thread. */
-    static final class LongList {
-        long[] a = new long[1 << 14];
-        int n;
-
-        void add(long v) {
-            if (n == a.length) {
-                a = Arrays.copyOf(a, n * 2);
-            }
-            a[n++] = v;
-        }
-    }
-
     /** One round of one target in one scenario. */
     record Round(long calls, double seconds, double p50Us, double p99Us, double callsPerSecond) {
         Map<String, Object> toJson() {
@@ -407,32 +393,15 @@ public final class OverheadBenchmark {
                 r.callsPerSecond());
     }
 
-    /** Nearest-rank percentile of sorted values. */
-    static double percentile(long[] sorted, double p) {
-        if (sorted.length == 0) {
-            return Double.NaN;
-        }
-        int rank = (int) Math.ceil(p * sorted.length);
-        return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
-    }
-
-    static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-    }
-
-
     // ------------------------------------------------------------------ the run
 
     /** Median figures of one target in one scenario, with its rounds. */
     record Summary(double p50Us, double p99Us, double callsPerSecond, List<Round> rounds) {
         static Summary of(List<Round> rounds) {
             return new Summary(
-                    median(rounds.stream().mapToDouble(Round::p50Us).toArray()),
-                    median(rounds.stream().mapToDouble(Round::p99Us).toArray()),
-                    median(rounds.stream().mapToDouble(Round::callsPerSecond).toArray()),
+                    Stats.median(rounds, Round::p50Us),
+                    Stats.median(rounds, Round::p99Us),
+                    Stats.median(rounds, Round::callsPerSecond),
                     List.copyOf(rounds));
         }
 

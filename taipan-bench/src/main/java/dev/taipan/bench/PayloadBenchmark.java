@@ -118,10 +118,10 @@ public final class PayloadBenchmark {
     record Summary(double p50Us, double p99Us, double callsPerSecond, double mbPerSecond, List<Round> rounds) {
         static Summary of(List<Round> rounds) {
             return new Summary(
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::p50Us).toArray()),
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::p99Us).toArray()),
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::callsPerSecond).toArray()),
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::mbPerSecond).toArray()),
+                    Stats.median(rounds, Round::p50Us),
+                    Stats.median(rounds, Round::p99Us),
+                    Stats.median(rounds, Round::callsPerSecond),
+                    Stats.median(rounds, Round::mbPerSecond),
                     List.copyOf(rounds));
         }
 

@@ -206,11 +206,11 @@ public final class RecoveryBenchmark {
     /** One pool's kills: median and p90 of each figure. */
     record Summary(List<Kill> kills) {
         double median(ToDoubleFunction<Kill> f) {
-            return StartModes.median(values(f));
+            return Stats.median(values(f));
         }
 
         double p90(ToDoubleFunction<Kill> f) {
-            return StartModes.percentile(values(f), 0.90);
+            return Stats.percentile(values(f), 0.90);
         }
 
         private List<Double> values(ToDoubleFunction<Kill> f) {

@@ -8,7 +8,6 @@ import dev.taipan.WorkerInfo;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -209,23 +208,5 @@ final class StartModes {
         } catch (java.io.IOException | RuntimeException e) {
             return Double.NaN;
         }
-    }
-
-    static double median(List<Double> values) {
-        if (values.isEmpty()) {
-            return Double.NaN;
-        }
-        return OverheadBenchmark.median(values.stream().mapToDouble(Double::doubleValue).toArray());
-    }
-
-    /** Nearest-rank percentile of unsorted values. */
-    static double percentile(List<Double> values, double p) {
-        double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
-        Arrays.sort(v);
-        if (v.length == 0) {
-            return Double.NaN;
-        }
-        int rank = (int) Math.ceil(p * v.length);
-        return v[Math.max(0, Math.min(v.length - 1, rank - 1))];
     }
 }

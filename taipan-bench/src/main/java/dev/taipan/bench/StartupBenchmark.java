@@ -187,7 +187,7 @@ public final class StartupBenchmark {
     record Summary(double medianSeconds, double minSeconds, double maxSeconds, List<Start> rounds) {
         static Summary of(List<Start> rounds) {
             List<Double> s = rounds.stream().map(Start::seconds).toList();
-            return new Summary(StartModes.median(s), Collections.min(s), Collections.max(s), List.copyOf(rounds));
+            return new Summary(Stats.median(s), Collections.min(s), Collections.max(s), List.copyOf(rounds));
         }
 
         boolean allForked() {
