@@ -369,7 +369,7 @@ public final class DspyBenchmark {
                             Summary.of(singleRounds.get(callers))));
                 }
                 String pythonVersion = StartModes.pythonVersion(multiPool);
-                return new Report(OverheadBenchmark.Machine.describe(pythonVersion), dspyVersion, settings, points,
+                return new Report(Machine.describe(pythonVersion), dspyVersion, settings, points,
                         idleMultiRss, idleSingleRss, (System.nanoTime() - t0) / 1e9);
             } finally {
                 if (multiPool != null) {
@@ -385,7 +385,7 @@ public final class DspyBenchmark {
 
     // ------------------------------------------------------------------ the report
 
-    record Report(OverheadBenchmark.Machine machine, String dspyVersion, Settings settings, List<Point> points,
+    record Report(Machine machine, String dspyVersion, Settings settings, List<Point> points,
                   long idleMultiRssKb, long idleSingleRssKb, double totalSeconds) implements BenchReports.Report {
         Optional<Point> targetPoint() {
             return points.stream().filter(p -> p.callers == TARGET_CALLERS).findFirst();
@@ -438,9 +438,7 @@ public final class DspyBenchmark {
 
         public void printTable(PrintStream out) {
             out.println("taipan bench dspy: a DSPy Predict program from Java, multi-slot pool vs. one call per worker");
-            out.printf(Locale.ROOT, "machine : %d cores, %s, %s%n", machine.cores(), machine.cpu(), machine.os());
-            out.printf(Locale.ROOT, "java    : %s%n", machine.java());
-            out.printf(Locale.ROOT, "python  : %s, DSPy %s%n", machine.python(), dspyVersion);
+            machine.printHeader(out, "", ", DSPy " + dspyVersion);
             out.printf(Locale.ROOT, "program : dspy.Predict(\"%s\"), one LM call per run, sync program.run%n", SIGNATURE);
             out.printf(Locale.ROOT, "lm      : local LM server, %d ms simulated latency, DSPy LM engine \"%s\", cache off%n",
                     LM_LATENCY_MS, settings.engine);

@@ -346,7 +346,7 @@ public final class MemoryBenchmark {
                 byPhase.forEach((phase, list) -> m.put(phase, Summary.of(list)));
                 summaries.put(mode, m);
             });
-            return new Report(OverheadBenchmark.Machine.describe(pythonVersion), settings, summaries, load0,
+            return new Report(Machine.describe(pythonVersion), settings, summaries, load0,
                     StartModes.loadAverage(), (System.nanoTime() - t0) / 1e9);
         }
 
@@ -362,7 +362,7 @@ public final class MemoryBenchmark {
 
     // ------------------------------------------------------------------ the report
 
-    record Report(OverheadBenchmark.Machine machine, Settings settings, Map<Mode, Map<Phase, Summary>> modes,
+    record Report(Machine machine, Settings settings, Map<Mode, Map<Phase, Summary>> modes,
                   double loadStart, double loadEnd, double totalSeconds) implements BenchReports.Report {
         Summary get(Mode mode, Phase phase) {
             return modes.get(mode).get(phase);

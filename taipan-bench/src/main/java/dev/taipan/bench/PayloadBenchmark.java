@@ -6,7 +6,6 @@ import dev.taipan.TaipanPool;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -223,7 +222,7 @@ public final class PayloadBenchmark {
                             Summary.of(rounds.get(bytes).get(1))));
                 }
                 String pythonVersion = StartModes.pythonVersion(pool);
-                return new Report(OverheadBenchmark.Machine.describe(pythonVersion), settings, points,
+                return new Report(Machine.describe(pythonVersion), settings, points,
                         (System.nanoTime() - t0) / 1e9);
             }
         }
@@ -231,7 +230,7 @@ public final class PayloadBenchmark {
 
     // ------------------------------------------------------------------ the report
 
-    record Report(OverheadBenchmark.Machine machine, Settings settings, List<Point> points, double totalSeconds)
+    record Report(Machine machine, Settings settings, List<Point> points, double totalSeconds)
             implements BenchReports.Report {
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -273,9 +272,7 @@ public final class PayloadBenchmark {
 
         public void printTable(PrintStream out) {
             out.println("taipan bench payload: byte[] echoed back by Python, Taipan pool vs. Py4J, 1 caller");
-            out.printf(Locale.ROOT, "machine : %d cores, %s, %s%n", machine.cores(), machine.cpu(), machine.os());
-            out.printf(Locale.ROOT, "java    : %s%n", machine.java());
-            out.printf(Locale.ROOT, "python  : %s%n", machine.python());
+            machine.printHeader(out);
             out.printf(Locale.ROOT, "pool    : 1 worker, sync pool.call(\"echo\", byte[]) (MessagePack bin both ways)%n");
             out.printf(Locale.ROOT, "py4j    : Py4J %s ClientServer (TCP_NODELAY), echo(byte[]) on a Python object's"
                     + " proxy (byte[] by value, base64 on the wire)%n", Py4jPeer.VERSION);

@@ -88,9 +88,9 @@ public final class Py4jPeer implements AutoCloseable {
         } catch (IOException | InterruptedException | RuntimeException e) {
             cs.shutdown();
             if (p != null) {
-                OverheadBenchmark.FloorProcess.kill(p);
+                PeerProcesses.kill(p);
                 if (!(e instanceof InterruptedException)) {
-                    String tail = OverheadBenchmark.FloorProcess.tail(err);
+                    String tail = PeerProcesses.tail(err);
                     Files.deleteIfExists(err);
                     throw new IOException("the Py4J peer (python -m " + MODULE + ") failed: " + e.getMessage()
                             + "; its stderr: " + tail, e);
@@ -205,10 +205,10 @@ public final class Py4jPeer implements AutoCloseable {
         }
         try {
             if (!process.waitFor(2, TimeUnit.SECONDS)) {
-                OverheadBenchmark.FloorProcess.kill(process);
+                PeerProcesses.kill(process);
             }
         } catch (InterruptedException e) {
-            OverheadBenchmark.FloorProcess.kill(process);
+            PeerProcesses.kill(process);
             Thread.currentThread().interrupt();
         }
         clientServer.shutdown();

@@ -285,7 +285,7 @@ public final class RecoveryBenchmark {
                 Map<Mode, Summary> summaries = new EnumMap<>(Mode.class);
                 kills.forEach((mode, list) -> summaries.put(mode, new Summary(List.copyOf(list))));
                 String pythonVersion = StartModes.pythonVersion(pools.get(Mode.SPAWN));
-                return new Report(OverheadBenchmark.Machine.describe(pythonVersion), settings, summaries, load0,
+                return new Report(Machine.describe(pythonVersion), settings, summaries, load0,
                         StartModes.loadAverage(), (System.nanoTime() - t0) / 1e9);
             } finally {
                 StartModes.closeAndAwait(new ArrayList<>(pools.values()));
@@ -295,7 +295,7 @@ public final class RecoveryBenchmark {
 
     // ------------------------------------------------------------------ the report
 
-    record Report(OverheadBenchmark.Machine machine, Settings settings, Map<Mode, Summary> modes, double loadStart,
+    record Report(Machine machine, Settings settings, Map<Mode, Summary> modes, double loadStart,
                   double loadEnd, double totalSeconds) implements BenchReports.Report {
         double zygoteMedian() {
             return modes.get(Mode.ZYGOTE).median(Kill::ms);

@@ -272,14 +272,14 @@ public final class StartupBenchmark {
                 e.getValue().forEach((w, starts) -> ways.put(w, Summary.of(starts)));
                 points.add(new Point(e.getKey(), ways));
             }
-            return new Report(OverheadBenchmark.Machine.describe(warmSpawn.python), settings, points, load0,
+            return new Report(Machine.describe(warmSpawn.python), settings, points, load0,
                     StartModes.loadAverage(), (System.nanoTime() - t0) / 1e9);
         }
     }
 
     // ------------------------------------------------------------------ the report
 
-    record Report(OverheadBenchmark.Machine machine, Settings settings, List<Point> points, double loadStart,
+    record Report(Machine machine, Settings settings, List<Point> points, double loadStart,
                   double loadEnd, double totalSeconds) implements BenchReports.Report {
         Point point(int n) {
             return points.stream().filter(p -> p.workers == n).findFirst().orElseThrow();
