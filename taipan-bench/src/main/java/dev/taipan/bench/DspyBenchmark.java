@@ -57,8 +57,6 @@ public final class DspyBenchmark {
     static final String SIGNATURE = "question -> answer";
     static final double TARGET_RATIO = 8.0;
     static final int TARGET_CALLERS = 256;
-    static final int DEFAULT_WORKERS = 4;
-    static final int DEFAULT_SLOTS = 64;
     static final long CLK_TCK = 100; // USER_HZ on Linux
     /** What {@link LocalLmServer#lm()} uses: DSPy's LM -> LiteLLM -> HTTP. */
     /** DSPy's own choice, what {@code Lm.of(model)} users get; {@code --engine litellm} for LiteLLM. */
@@ -105,15 +103,6 @@ public final class DspyBenchmark {
         }
         boolean q = BenchReports.quick(quick);
         return BenchReports.runAndPrint("dspy", () -> new Runner(python, Settings.of(q, workers, slots, engine == null ? DEFAULT_ENGINE : engine), progress).run(), json, plotDir, out);
-    }
-
-    /** {@code java -cp ... dev.taipan.bench.DspyBenchmark [--json] [--quick]}; Python as for the overhead benchmark. */
-    public static void main(String[] args) {
-        BenchArgs a = BenchArgs.parse(args, "DspyBenchmark [--json] [--quick] [--plot [DIR]]", List.of("--quick"),
-                List.of());
-        String python = BenchReports.pythonForMain();
-        System.exit(run(python, a.json(), a.plot(), a.flag("--quick"), DEFAULT_WORKERS, DEFAULT_SLOTS, DEFAULT_ENGINE,
-                System.out));
     }
 
     // ------------------------------------------------------------------ measuring

@@ -51,8 +51,6 @@ import java.util.function.ToDoubleFunction;
  * worker. Target: PSS per forked worker at most half a spawned one's (echo snapshot).
  */
 public final class MemoryBenchmark {
-    static final int DEFAULT_WORKERS = 4;
-    static final int DEFAULT_DSPY_RUNS = 10;
     static final int WARMUP_CALLS = 20;
     static final double TARGET_RATIO = 0.5;
     static final String SIGNATURE = "question -> answer";
@@ -111,20 +109,6 @@ public final class MemoryBenchmark {
         Settings settings = Settings.of(BenchReports.quick(quick), module, workers, dspyRuns);
         return BenchReports.runAndPrint("memory", () -> new Runner(python, settings, System.err).run(), json,
                 plotDir, out);
-    }
-
-    /**
-     * {@code java -cp ... dev.taipan.bench.MemoryBenchmark [--json] [--plot [DIR]] [--quick]
-     * [--module M] [--workers N] [--dspy-runs K]}; Python as for the overhead benchmark.
-     */
-    public static void main(String[] args) {
-        BenchArgs a = BenchArgs.parse(args, "MemoryBenchmark [--json] [--plot [DIR]] [--quick] [--module M]"
-                + " [--workers N] [--dspy-runs K]", List.of("--quick"), List.of("--module", "--workers", "--dspy-runs"));
-        int workers = a.option("--workers", DEFAULT_WORKERS, Integer::valueOf);
-        int dspyRuns = a.option("--dspy-runs", DEFAULT_DSPY_RUNS, Integer::valueOf);
-        String python = BenchReports.pythonForMain();
-        System.exit(run(python, a.json(), a.plot(), a.flag("--quick"), a.option("--module", StartModes.DEFAULT_MODULE),
-                workers, dspyRuns, System.out));
     }
 
     // ------------------------------------------------------------------ measuring

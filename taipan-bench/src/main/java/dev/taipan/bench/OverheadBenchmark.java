@@ -141,19 +141,6 @@ public final class OverheadBenchmark {
                 () -> new Runner(python, Settings.fromEnvironment(), chosen, System.err).run(), json, plotDir, out);
     }
 
-    /**
-     * {@code java -cp ... dev.taipan.bench.OverheadBenchmark [--json] [--plot DIR] [--peers LIST]};
-     * Python from {@code $TAIPAN_PYTHON_EXEC}, else {@code $TAIPAN_PYTHON}, else
-     * {@code $TAIPAN_HOME/.venv/bin/python} (or {@code ./.venv/bin/python}).
-     */
-    public static void main(String[] args) {
-        BenchArgs a = BenchArgs.parse(args, "OverheadBenchmark [--json] [--plot [DIR]] [--peers py4j,process|none]",
-                List.of(), List.of("--peers"));
-        Set<Peer> peers = a.option("--peers", EnumSet.allOf(Peer.class), Peer::parse);
-        String python = BenchReports.pythonForMain();
-        System.exit(run(python, a.json(), a.plot(), peers, System.out));
-    }
-
     // ------------------------------------------------------------------ targets
 
     /** Something that runs one no-op call synchronously. */

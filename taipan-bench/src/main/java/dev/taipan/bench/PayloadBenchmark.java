@@ -72,13 +72,6 @@ public final class PayloadBenchmark {
                 () -> new Runner(python, Settings.fromEnvironment(), System.err).run(), json, plotDir, out);
     }
 
-    /** {@code java -cp ... dev.taipan.bench.PayloadBenchmark [--json] [--plot [DIR]]}; Python as for the overhead benchmark. */
-    public static void main(String[] args) {
-        BenchArgs a = BenchArgs.parse(args, "PayloadBenchmark [--json] [--plot [DIR]]", List.of(), List.of());
-        String python = BenchReports.pythonForMain();
-        System.exit(run(python, a.json(), a.plot(), System.out));
-    }
-
     // ------------------------------------------------------------------ measuring
 
     /** Echoes a byte array synchronously. */

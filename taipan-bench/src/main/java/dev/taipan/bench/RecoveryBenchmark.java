@@ -84,19 +84,6 @@ public final class RecoveryBenchmark {
                 plotDir, out);
     }
 
-    /**
-     * {@code java -cp ... dev.taipan.bench.RecoveryBenchmark [--json] [--plot [DIR]] [--quick]
-     * [--kills K] [--module M]}; Python as for the overhead benchmark.
-     */
-    public static void main(String[] args) {
-        BenchArgs a = BenchArgs.parse(args, "RecoveryBenchmark [--json] [--plot [DIR]] [--quick] [--kills K]"
-                + " [--module M]", List.of("--quick"), List.of("--kills", "--module"));
-        Integer kills = a.option("--kills", null, Integer::valueOf);
-        String python = BenchReports.pythonForMain();
-        System.exit(run(python, a.json(), a.plot(), a.flag("--quick"), kills,
-                a.option("--module", StartModes.DEFAULT_MODULE), System.out));
-    }
-
     // ------------------------------------------------------------------ measuring
 
     /** Timestamps ({@code System.nanoTime()}) of the pool's events after a kill; 0 = not yet. */

@@ -108,19 +108,6 @@ public final class StartupBenchmark {
     }
 
     /**
-     * {@code java -cp ... dev.taipan.bench.StartupBenchmark [--json] [--plot [DIR]] [--quick]
-     * [--module M] [--workers 1,4,8]}; Python as for the overhead benchmark.
-     */
-    public static void main(String[] args) {
-        BenchArgs a = BenchArgs.parse(args, "StartupBenchmark [--json] [--plot [DIR]] [--quick] [--module M]"
-                + " [--workers 1,4,8]", List.of("--quick"), List.of("--module", "--workers"));
-        List<Integer> workers = a.option("--workers", DEFAULT_WORKERS, StartModes::parseCounts);
-        String python = BenchReports.pythonForMain();
-        System.exit(run(python, a.json(), a.plot(), a.flag("--quick"), a.option("--module", StartModes.DEFAULT_MODULE),
-                workers, System.out));
-    }
-
-    /**
      * {@code "1,4,8"} -> [1, 4, 8] (sorted, distinct); an {@link IllegalArgumentException} unless
      * each is 1..64, its message fit to follow {@code "--workers: "}.
      */
