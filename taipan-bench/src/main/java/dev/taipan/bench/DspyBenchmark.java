@@ -271,16 +271,7 @@ public final class DspyBenchmark {
         }
     }
 
-    static final class Runner {
-        private final String python;
-        private final Settings settings;
-        private final PrintStream progress;
-
-        Runner(String python, Settings settings, PrintStream progress) {
-            this.python = python;
-            this.settings = settings;
-            this.progress = progress;
-        }
+    record Runner(String python, Settings settings, PrintStream progress) {
 
         private TaipanPool startPool(String name, int slots) {
             return TaipanPool.start(PoolConfig.builder()

@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -102,14 +101,7 @@ final class FloorPeer implements AutoCloseable {
         } catch (IOException ignored) {
             // Closed either way.
         }
-        try {
-            if (!process.waitFor(2, TimeUnit.SECONDS)) {
-                PeerProcesses.kill(process);
-            }
-        } catch (InterruptedException e) {
-            PeerProcesses.kill(process);
-            Thread.currentThread().interrupt();
-        }
+        PeerProcesses.exitOrKill(process);
     }
 
     static byte[] callFrame(long id, Object args) {

@@ -267,16 +267,7 @@ public final class MemoryBenchmark {
         return OverheadBenchmark.round1(kb / 1024.0);
     }
 
-    static final class Runner {
-        private final String python;
-        private final Settings settings;
-        private final PrintStream progress;
-
-        Runner(String python, Settings settings, PrintStream progress) {
-            this.python = python;
-            this.settings = settings;
-            this.progress = progress;
-        }
+    record Runner(String python, Settings settings, PrintStream progress) {
 
         Report run() throws Exception {
             long t0 = System.nanoTime();

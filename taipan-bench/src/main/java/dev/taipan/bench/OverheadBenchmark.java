@@ -240,18 +240,7 @@ public final class OverheadBenchmark {
     record Contender(String key, String shortName, Map<Integer, Target> byCallers, long minWarmupCallsPerCaller) {
     }
 
-    static final class Runner {
-        private final String python;
-        private final Settings settings;
-        private final Set<Peer> peers;
-        private final PrintStream progress;
-
-        Runner(String python, Settings settings, Set<Peer> peers, PrintStream progress) {
-            this.python = python;
-            this.settings = settings;
-            this.peers = peers;
-            this.progress = progress;
-        }
+    record Runner(String python, Settings settings, Set<Peer> peers, PrintStream progress) {
 
         Report run() throws Exception {
             long t0 = System.nanoTime();

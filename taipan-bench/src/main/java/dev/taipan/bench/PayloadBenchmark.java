@@ -149,16 +149,7 @@ public final class PayloadBenchmark {
         return bytes + " B";
     }
 
-    static final class Runner {
-        private final String python;
-        private final Settings settings;
-        private final PrintStream progress;
-
-        Runner(String python, Settings settings, PrintStream progress) {
-            this.python = python;
-            this.settings = settings;
-            this.progress = progress;
-        }
+    record Runner(String python, Settings settings, PrintStream progress) {
 
         Report run() throws Exception {
             long t0 = System.nanoTime();

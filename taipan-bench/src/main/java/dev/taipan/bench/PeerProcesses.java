@@ -22,6 +22,21 @@ final class PeerProcesses {
         }
     }
 
+    /**
+     * Gives a process that was told to end (its input or connection closed) 2 s to exit, then
+     * kills it; interrupted, kills it at once.
+     */
+    static void exitOrKill(Process p) {
+        try {
+            if (!p.waitFor(2, TimeUnit.SECONDS)) {
+                kill(p);
+            }
+        } catch (InterruptedException e) {
+            kill(p);
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** The end (2,000 characters at most) of a stderr file, for an error message. */
     static String tail(Path file) {
         try {

@@ -13,7 +13,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 import javax.net.SocketFactory;
 
@@ -203,14 +202,7 @@ public final class Py4jPeer implements AutoCloseable {
         } catch (IOException ignored) {
             // Closed either way: the Python side sees EOF.
         }
-        try {
-            if (!process.waitFor(2, TimeUnit.SECONDS)) {
-                PeerProcesses.kill(process);
-            }
-        } catch (InterruptedException e) {
-            PeerProcesses.kill(process);
-            Thread.currentThread().interrupt();
-        }
+        PeerProcesses.exitOrKill(process);
         clientServer.shutdown();
         try {
             Files.deleteIfExists(stderr);

@@ -208,16 +208,7 @@ public final class StartupBenchmark {
         }
     }
 
-    static final class Runner {
-        private final String python;
-        private final Settings settings;
-        private final PrintStream progress;
-
-        Runner(String python, Settings settings, PrintStream progress) {
-            this.python = python;
-            this.settings = settings;
-            this.progress = progress;
-        }
+    record Runner(String python, Settings settings, PrintStream progress) {
 
         static List<Way> ways(int n) {
             return n == 1 ? List.of(Way.ZYGOTE, Way.SPAWN) : List.of(Way.ZYGOTE, Way.SPAWN, Way.SERIAL);

@@ -601,10 +601,8 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private String progressLine(TaipanPool pool, int n, double elapsed) {
-        PoolStats s = pool.stats();
-        return String.format("%s records  ok %d  retried %d  lost %d  workers %d/%d ready  %.1f records/s",
-                Burst.bar(n, records), ok.sum(), retriedRecords.sum(), lost.sum(), s.ready(), s.workers(),
-                elapsed > 0 ? n / elapsed : 0.0);
+        return DemoReport.progressLine(Burst.bar(n, records) + " records", ok.sum(), retriedRecords.sum(), lost.sum(),
+                pool.stats(), String.format("%.1f records/s", elapsed > 0 ? n / elapsed : 0.0));
     }
 
     private static void pause(long millis) {

@@ -1,5 +1,7 @@
 package dev.taipan.cli;
 
+import dev.taipan.PoolStats;
+
 /**
  * How both demos ({@code taipan demo} and {@code taipan demo pool}) report: narrative lines as
  * they go, then a {@code summary} of rows whose values line up in one column, and the verdict
@@ -46,6 +48,15 @@ final class DemoReport {
     int verdict(boolean success) {
         say(success ? "demo OK" : "demo FAILED");
         return success ? 0 : 1;
+    }
+
+    /**
+     * The progress line of a demo's load: {@code bar} (see {@link Burst#bar}), what ended so far,
+     * the pool's ready workers (one is killed halfway, and comes back) and {@code rate}.
+     */
+    static String progressLine(String bar, long ok, long retried, long lost, PoolStats stats, String rate) {
+        return String.format("%s  ok %d  retried %d  lost %d  workers %d/%d ready  %s", bar, ok, retried, lost,
+                stats.ready(), stats.workers(), rate);
     }
 
     static long millisSince(long nanos) {

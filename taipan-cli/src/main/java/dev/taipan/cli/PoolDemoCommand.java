@@ -258,10 +258,8 @@ final class PoolDemoCommand implements Callable<Integer> {
     }
 
     private String progressLine(TaipanPool pool, int n, double elapsed) {
-        PoolStats s = pool.stats();
-        return String.format("%s  ok %d  retried %d  lost %d  workers %d/%d ready  %.0f calls/s",
-                Burst.bar(n, calls), ok.sum(), retriedCalls.sum(), lost.sum(), s.ready(), s.workers(),
-                elapsed > 0 ? n / elapsed : 0.0);
+        return DemoReport.progressLine(Burst.bar(n, calls), ok.sum(), retriedCalls.sum(), lost.sum(), pool.stats(),
+                String.format("%.0f calls/s", elapsed > 0 ? n / elapsed : 0.0));
     }
 
     private static String shortId(String id) {
