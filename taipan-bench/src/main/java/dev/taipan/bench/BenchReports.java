@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 
-/** What every benchmark shares: printing its report, and how a {@code main} finds Python. */
+/** What every benchmark shares: the checks it starts with, and printing its report. */
 final class BenchReports {
     /** A benchmark's result: a JSON object, or a table for people. */
     interface Report {
@@ -83,23 +83,5 @@ final class BenchReports {
             }
             return 1;
         }
-    }
-
-    /**
-     * For a benchmark's own {@code main}: quiet pool logs, and Python from
-     * {@code $TAIPAN_PYTHON_EXEC} (as in the CLI), else {@code $TAIPAN_PYTHON}, else the project
-     * venv under {@code $TAIPAN_HOME} (or the current directory).
-     */
-    static String pythonForMain() {
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        }
-        for (String var : new String[]{"TAIPAN_PYTHON_EXEC", "TAIPAN_PYTHON"}) {
-            String python = System.getenv(var);
-            if (python != null && !python.isBlank()) {
-                return python;
-            }
-        }
-        return Path.of(System.getenv().getOrDefault("TAIPAN_HOME", "."), ".venv", "bin", "python").toString();
     }
 }

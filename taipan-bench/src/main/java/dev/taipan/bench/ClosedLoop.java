@@ -32,7 +32,20 @@ final class ClosedLoop {
 
         /** Nearest-rank percentile, in nanoseconds. */
         double percentile(double p) {
-            return OverheadBenchmark.percentile(sortedNanos, p);
+            return Stats.percentile(sortedNanos, p);
+        }
+    }
+
+    /** A growable array of longs, one per caller thread. */
+    private static final class LongList {
+        long[] a = new long[1 << 14];
+        int n;
+
+        void add(long v) {
+            if (n == a.length) {
+                a = Arrays.copyOf(a, n * 2);
+            }
+            a[n++] = v;
         }
     }
 
@@ -49,7 +62,7 @@ final class ClosedLoop {
      */
     static Result run(int callers, long millis, String threadName, long joinMillis, Call call, Runnable atStart)
             throws Exception {
-        OverheadBenchmark.LongList[] latencies = new OverheadBenchmark.LongList[callers];
+        LongList[] latencies = new LongList[callers];
         Thread[] threads = new Thread[callers];
         CountDownLatch ready = new CountDownLatch(callers);
         CountDownLatch go = new CountDownLatch(1);
@@ -57,7 +70,7 @@ final class ClosedLoop {
         long[] ends = new long[callers];
         Flag flag = new Flag();
         for (int i = 0; i < callers; i++) {
-            OverheadBenchmark.LongList lat = new OverheadBenchmark.LongList();
+            LongList lat = new LongList();
             latencies[i] = lat;
             int index = i;
             threads[i] = new Thread(() -> {
@@ -105,12 +118,12 @@ final class ClosedLoop {
         }
         long end = Arrays.stream(ends).max().orElse(start);
         int total = 0;
-        for (OverheadBenchmark.LongList l : latencies) {
+        for (LongList l : latencies) {
             total += l.n;
         }
         long[] all = new long[total];
         int off = 0;
-        for (OverheadBenchmark.LongList l : latencies) {
+        for (LongList l : latencies) {
             System.arraycopy(l.a, 0, all, off, l.n);
             off += l.n;
         }

@@ -57,8 +57,6 @@ public final class DspyBenchmark {
     static final String SIGNATURE = "question -> answer";
     static final double TARGET_RATIO = 8.0;
     static final int TARGET_CALLERS = 256;
-    static final int DEFAULT_WORKERS = 4;
-    static final int DEFAULT_SLOTS = 64;
     static final long CLK_TCK = 100; // USER_HZ on Linux
     /** What {@link LocalLmServer#lm()} uses: DSPy's LM -> LiteLLM -> HTTP. */
     /** DSPy's own choice, what {@code Lm.of(model)} users get; {@code --engine litellm} for LiteLLM. */
@@ -105,15 +103,6 @@ public final class DspyBenchmark {
         }
         boolean q = BenchReports.quick(quick);
         return BenchReports.runAndPrint("dspy", () -> new Runner(python, Settings.of(q, workers, slots, engine == null ? DEFAULT_ENGINE : engine), progress).run(), json, plotDir, out);
-    }
-
-    /** {@code java -cp ... dev.taipan.bench.DspyBenchmark [--json] [--quick]}; Python as for the overhead benchmark. */
-    public static void main(String[] args) {
-        BenchArgs a = BenchArgs.parse(args, "DspyBenchmark [--json] [--quick] [--plot [DIR]]", List.of("--quick"),
-                List.of());
-        String python = BenchReports.pythonForMain();
-        System.exit(run(python, a.json(), a.plot(), a.flag("--quick"), DEFAULT_WORKERS, DEFAULT_SLOTS, DEFAULT_ENGINE,
-                System.out));
     }
 
     // ------------------------------------------------------------------ measuring
@@ -251,15 +240,15 @@ public final class DspyBenchmark {
                    double poolCpu, double serverCpu, double jvmCpu, double machineBusy, List<Round> rounds) {
         static Summary of(List<Round> rounds) {
             return new Summary(
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::p50Ms).toArray()),
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::p99Ms).toArray()),
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::callsPerSecond).toArray()),
+                    Stats.median(rounds, Round::p50Ms),
+                    Stats.median(rounds, Round::p99Ms),
+                    Stats.median(rounds, Round::callsPerSecond),
                     rounds.get(rounds.size() - 1).poolRssKb(), // at the end of the point's last round
                     rounds.get(rounds.size() - 1).serverRssKb(),
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::poolCpu).toArray()),
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::serverCpu).toArray()),
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::jvmCpu).toArray()),
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::machineBusy).toArray()),
+                    Stats.median(rounds, Round::poolCpu),
+                    Stats.median(rounds, Round::serverCpu),
+                    Stats.median(rounds, Round::jvmCpu),
+                    Stats.median(rounds, Round::machineBusy),
                     List.copyOf(rounds));
         }
 
@@ -282,16 +271,7 @@ public final class DspyBenchmark {
         }
     }
 
-    static final class Runner {
-        private final String python;
-        private final Settings settings;
-        private final PrintStream progress;
-
-        Runner(String python, Settings settings, PrintStream progress) {
-            this.python = python;
-            this.settings = settings;
-            this.progress = progress;
-        }
+    record Runner(String python, Settings settings, PrintStream progress) {
 
         private TaipanPool startPool(String name, int slots) {
             return TaipanPool.start(PoolConfig.builder()
@@ -369,7 +349,7 @@ public final class DspyBenchmark {
                             Summary.of(singleRounds.get(callers))));
                 }
                 String pythonVersion = StartModes.pythonVersion(multiPool);
-                return new Report(OverheadBenchmark.Machine.describe(pythonVersion), dspyVersion, settings, points,
+                return new Report(Machine.describe(pythonVersion), dspyVersion, settings, points,
                         idleMultiRss, idleSingleRss, (System.nanoTime() - t0) / 1e9);
             } finally {
                 if (multiPool != null) {
@@ -385,7 +365,7 @@ public final class DspyBenchmark {
 
     // ------------------------------------------------------------------ the report
 
-    record Report(OverheadBenchmark.Machine machine, String dspyVersion, Settings settings, List<Point> points,
+    record Report(Machine machine, String dspyVersion, Settings settings, List<Point> points,
                   long idleMultiRssKb, long idleSingleRssKb, double totalSeconds) implements BenchReports.Report {
         Optional<Point> targetPoint() {
             return points.stream().filter(p -> p.callers == TARGET_CALLERS).findFirst();
@@ -438,9 +418,7 @@ public final class DspyBenchmark {
 
         public void printTable(PrintStream out) {
             out.println("taipan bench dspy: a DSPy Predict program from Java, multi-slot pool vs. one call per worker");
-            out.printf(Locale.ROOT, "machine : %d cores, %s, %s%n", machine.cores(), machine.cpu(), machine.os());
-            out.printf(Locale.ROOT, "java    : %s%n", machine.java());
-            out.printf(Locale.ROOT, "python  : %s, DSPy %s%n", machine.python(), dspyVersion);
+            machine.printHeader(out, "", ", DSPy " + dspyVersion);
             out.printf(Locale.ROOT, "program : dspy.Predict(\"%s\"), one LM call per run, sync program.run%n", SIGNATURE);
             out.printf(Locale.ROOT, "lm      : local LM server, %d ms simulated latency, DSPy LM engine \"%s\", cache off%n",
                     LM_LATENCY_MS, settings.engine);

@@ -51,8 +51,6 @@ import java.util.function.ToDoubleFunction;
  * worker. Target: PSS per forked worker at most half a spawned one's (echo snapshot).
  */
 public final class MemoryBenchmark {
-    static final int DEFAULT_WORKERS = 4;
-    static final int DEFAULT_DSPY_RUNS = 10;
     static final int WARMUP_CALLS = 20;
     static final double TARGET_RATIO = 0.5;
     static final String SIGNATURE = "question -> answer";
@@ -113,20 +111,6 @@ public final class MemoryBenchmark {
                 plotDir, out);
     }
 
-    /**
-     * {@code java -cp ... dev.taipan.bench.MemoryBenchmark [--json] [--plot [DIR]] [--quick]
-     * [--module M] [--workers N] [--dspy-runs K]}; Python as for the overhead benchmark.
-     */
-    public static void main(String[] args) {
-        BenchArgs a = BenchArgs.parse(args, "MemoryBenchmark [--json] [--plot [DIR]] [--quick] [--module M]"
-                + " [--workers N] [--dspy-runs K]", List.of("--quick"), List.of("--module", "--workers", "--dspy-runs"));
-        int workers = a.option("--workers", DEFAULT_WORKERS, Integer::valueOf);
-        int dspyRuns = a.option("--dspy-runs", DEFAULT_DSPY_RUNS, Integer::valueOf);
-        String python = BenchReports.pythonForMain();
-        System.exit(run(python, a.json(), a.plot(), a.flag("--quick"), a.option("--module", StartModes.DEFAULT_MODULE),
-                workers, dspyRuns, System.out));
-    }
-
     // ------------------------------------------------------------------ measuring
 
     /** The memory of a pool's processes at one moment. */
@@ -136,7 +120,7 @@ public final class MemoryBenchmark {
         }
 
         double medianWorker(ToDoubleFunction<ProcMemory.Usage> f) {
-            return StartModes.median(workers.stream().mapToDouble(f).boxed().toList());
+            return Stats.median(workers, f);
         }
 
         long zygotePssKb() {
@@ -255,7 +239,7 @@ public final class MemoryBenchmark {
         }
 
         private static double med(List<Snapshot> rounds, ToDoubleFunction<Snapshot> f) {
-            return StartModes.median(rounds.stream().mapToDouble(f).filter(v -> !Double.isNaN(v)).boxed().toList());
+            return Stats.median(rounds.stream().mapToDouble(f).filter(v -> !Double.isNaN(v)).toArray());
         }
 
         boolean allForked() {
@@ -283,16 +267,7 @@ public final class MemoryBenchmark {
         return OverheadBenchmark.round1(kb / 1024.0);
     }
 
-    static final class Runner {
-        private final String python;
-        private final Settings settings;
-        private final PrintStream progress;
-
-        Runner(String python, Settings settings, PrintStream progress) {
-            this.python = python;
-            this.settings = settings;
-            this.progress = progress;
-        }
+    record Runner(String python, Settings settings, PrintStream progress) {
 
         Report run() throws Exception {
             long t0 = System.nanoTime();
@@ -346,7 +321,7 @@ public final class MemoryBenchmark {
                 byPhase.forEach((phase, list) -> m.put(phase, Summary.of(list)));
                 summaries.put(mode, m);
             });
-            return new Report(OverheadBenchmark.Machine.describe(pythonVersion), settings, summaries, load0,
+            return new Report(Machine.describe(pythonVersion), settings, summaries, load0,
                     StartModes.loadAverage(), (System.nanoTime() - t0) / 1e9);
         }
 
@@ -362,7 +337,7 @@ public final class MemoryBenchmark {
 
     // ------------------------------------------------------------------ the report
 
-    record Report(OverheadBenchmark.Machine machine, Settings settings, Map<Mode, Map<Phase, Summary>> modes,
+    record Report(Machine machine, Settings settings, Map<Mode, Map<Phase, Summary>> modes,
                   double loadStart, double loadEnd, double totalSeconds) implements BenchReports.Report {
         Summary get(Mode mode, Phase phase) {
             return modes.get(mode).get(phase);

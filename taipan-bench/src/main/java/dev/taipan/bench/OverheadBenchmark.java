@@ -6,24 +6,14 @@ import dev.taipan.WorkerInfo;
 import dev.taipan.protocol.FrameCodec;
 import dev.taipan.protocol.Messages;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -32,12 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
@@ -47,7 +32,7 @@ import java.util.stream.Stream;
  * <p><b>Pool:</b> one worker ({@code workers=1}, {@code slots=16}), the built-in {@code echo}
  * called with {@code [1]}, synchronous {@code pool.call} from 1 and from 16 caller threads.
  *
- * <p><b>Floor:</b> {@code python -m taipan_worker.floor}, a blocking single-threaded Python loop
+ * <p><b>Floor</b> ({@link FloorPeer}): {@code python -m taipan_worker.floor}, a blocking single-threaded Python loop
  * that answers every frame with a {@code result} carrying the call's args: one Python process,
  * the same framing and codec ({@link FrameCodec}, {@link Messages#call}, the same call frame
  * bytes as the pool sends) over the same transport (a Unix socket). With 1 caller the floor
@@ -79,8 +64,6 @@ public final class OverheadBenchmark {
     static final int WORKERS = 1;
     static final int SLOTS = 16;
     static final double TARGET_P50_RATIO = 1.3;
-    static final long CALL_TIMEOUT_MS = 60_000;
-    static final int MAX_FRAME = FrameCodec.DEFAULT_MAX_FRAME_BYTES;
     static final long MIN_WARMUP_CALLS = 2_000;
     /** A process per call takes tens of ms: its warm-up is by time, with at least this many calls per caller. */
     static final long MIN_WARMUP_CALLS_PROCESS = 3;
@@ -158,19 +141,6 @@ public final class OverheadBenchmark {
                 () -> new Runner(python, Settings.fromEnvironment(), chosen, System.err).run(), json, plotDir, out);
     }
 
-    /**
-     * {@code java -cp ... dev.taipan.bench.OverheadBenchmark [--json] [--plot DIR] [--peers LIST]};
-     * Python from {@code $TAIPAN_PYTHON_EXEC}, else {@code $TAIPAN_PYTHON}, else
-     * {@code $TAIPAN_HOME/.venv/bin/python} (or {@code ./.venv/bin/python}).
-     */
-    public static void main(String[] args) {
-        BenchArgs a = BenchArgs.parse(args, "OverheadBenchmark [--json] [--plot [DIR]] [--peers py4j,process|none]",
-                List.of(), List.of("--peers"));
-        Set<Peer> peers = a.option("--peers", EnumSet.allOf(Peer.class), Peer::parse);
-        String python = BenchReports.pythonForMain();
-        System.exit(run(python, a.json(), a.plot(), peers, System.out));
-    }
-
     // ------------------------------------------------------------------ targets
 
     /** Something that runs one no-op call synchronously. */
@@ -178,213 +148,7 @@ public final class OverheadBenchmark {
         Object call(Object args) throws Exception;
     }
 
-    /** The floor's process and its one connection. */
-    static final class FloorProcess implements AutoCloseable {
-        final Process process;
-        final SocketChannel channel;
-        final InputStream in;
-        final Path stderr;
-
-        private FloorProcess(Process process, SocketChannel channel, Path stderr) {
-            this.process = process;
-            this.channel = channel;
-            // The same reading path as the pool's Connection: a 64 KiB buffer over the channel.
-            this.in = new BufferedInputStream(Channels.newInputStream(channel), 64 * 1024);
-            this.stderr = stderr;
-        }
-
-        static FloorProcess start(String python, Path dir, String name, Duration timeout) throws IOException,
-                InterruptedException {
-            Path sock = dir.resolve(name + ".sock");
-            Path err = dir.resolve(name + ".stderr");
-            try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-                server.bind(UnixDomainSocketAddress.of(sock));
-                server.configureBlocking(false);
-                ProcessBuilder pb = new ProcessBuilder(python, "-m", "taipan_worker.floor", "--socket", sock.toString());
-                pb.redirectInput(ProcessBuilder.Redirect.PIPE);
-                pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-                pb.redirectError(err.toFile());
-                Process p = pb.start();
-                p.getOutputStream().close();
-                long deadline = System.nanoTime() + timeout.toNanos();
-                try {
-                    while (true) {
-                        SocketChannel ch = server.accept();
-                        if (ch != null) {
-                            ch.configureBlocking(true);
-                            return new FloorProcess(p, ch, err);
-                        }
-                        if (!p.isAlive()) {
-                            throw new IOException("the floor (" + String.join(" ", pb.command()) + ") exited with status "
-                                    + p.exitValue() + " before connecting: " + tail(err));
-                        }
-                        if (System.nanoTime() > deadline) {
-                            throw new IOException("the floor did not connect within " + timeout.toMillis() + " ms: "
-                                    + tail(err));
-                        }
-                        Thread.sleep(5);
-                    }
-                } catch (IOException | InterruptedException | RuntimeException e) {
-                    kill(p);
-                    throw e;
-                }
-            } finally {
-                Files.deleteIfExists(sock);
-            }
-        }
-
-        void write(byte[] frame) throws IOException {
-            ByteBuffer buf = ByteBuffer.wrap(frame);
-            while (buf.hasRemaining()) {
-                channel.write(buf);
-            }
-        }
-
-        /** Closes the connection (the floor exits at EOF), then makes sure the process is gone. */
-        @Override
-        public void close() {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // Closed either way.
-            }
-            try {
-                if (!process.waitFor(2, TimeUnit.SECONDS)) {
-                    kill(process);
-                }
-            } catch (InterruptedException e) {
-                kill(process);
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        static void kill(Process p) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            try {
-                p.waitFor(2, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        static String tail(Path file) {
-            try {
-                String s = Files.readString(file, StandardCharsets.UTF_8).strip();
-                return s.isEmpty() ? "(no stderr)" : s.length() > 2000 ? "..." + s.substring(s.length() - 2000) : s;
-            } catch (IOException e) {
-                return "(stderr unreadable: " + e + ")";
-            }
-        }
-    }
-
-    static byte[] callFrame(long id, Object args) {
-        // Exactly what the pool sends for pool.call("echo", [1]) with its default 60 s timeout.
-        return FrameCodec.encode(Messages.call(id, FUNCTION, args, null, CALL_TIMEOUT_MS), MAX_FRAME);
-    }
-
-    /** 1 caller: write, then read the reply, on the caller's thread. */
-    static final class DirectFloor implements Target {
-        private final FloorProcess floor;
-        private long nextId;
-
-        DirectFloor(FloorProcess floor) {
-            this.floor = floor;
-        }
-
-        @Override
-        public Object call(Object args) throws IOException {
-            long id = ++nextId;
-            floor.write(callFrame(id, args));
-            Map<String, Object> reply = FrameCodec.read(floor.in, MAX_FRAME);
-            if (reply == null) {
-                throw new IOException("the floor closed the connection");
-            }
-            if (Messages.integer(reply, "id") != id) {
-                throw new IOException("the floor answered call " + reply.get("id") + ", expected " + id);
-            }
-            return reply.get("value");
-        }
-    }
-
-    /** N callers: writes under a lock, one reader thread completing per-id futures. */
-    static final class MuxFloor implements Target, AutoCloseable {
-        private final FloorProcess floor;
-        private final AtomicLong ids = new AtomicLong();
-        private final Map<Long, CompletableFuture<Object>> pending = new ConcurrentHashMap<>();
-        private final Object writeLock = new Object();
-        private final Thread reader;
-
-        MuxFloor(FloorProcess floor) {
-            this.floor = floor;
-            this.reader = new Thread(this::readLoop, "bench-floor-reader");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        private void readLoop() {
-            Throwable cause = null;
-            try {
-                Map<String, Object> reply;
-                while ((reply = FrameCodec.read(floor.in, MAX_FRAME)) != null) {
-                    CompletableFuture<Object> f = pending.remove(Messages.integer(reply, "id"));
-                    if (f != null) {
-                        f.complete(reply.get("value"));
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                cause = e;
-            }
-            IOException gone = new IOException("the floor connection ended", cause);
-            pending.values().forEach(f -> f.completeExceptionally(gone));
-        }
-
-        @Override
-        public Object call(Object args) throws Exception {
-            long id = ids.incrementAndGet();
-            CompletableFuture<Object> f = new CompletableFuture<>();
-            pending.put(id, f);
-            byte[] frame = callFrame(id, args);
-            try {
-                synchronized (writeLock) {
-                    floor.write(frame);
-                }
-            } catch (IOException e) {
-                pending.remove(id);
-                throw e;
-            }
-            try {
-                return f.get();
-            } catch (ExecutionException e) {
-                throw new IOException("floor call failed", e.getCause());
-            }
-        }
-
-        @Override
-        public void close() {
-            floor.close();
-            try {
-                reader.join(2_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     // ------------------------------------------------------------------ measuring
-
-    /** A growable array of longs, one per caller thread. */
-    static final class LongList {
-        long[] a = new long[1 << 14];
-        int n;
-
-        void add(long v) {
-            if (n == a.length) {
-                a = Arrays.copyOf(a, n * 2);
-            }
-            a[n++] = v;
-        }
-    }
 
     /** One round of one target in one scenario. */
     record Round(long calls, double seconds, double p50Us, double p99Us, double callsPerSecond) {
@@ -407,32 +171,15 @@ public final class OverheadBenchmark {
                 r.callsPerSecond());
     }
 
-    /** Nearest-rank percentile of sorted values. */
-    static double percentile(long[] sorted, double p) {
-        if (sorted.length == 0) {
-            return Double.NaN;
-        }
-        int rank = (int) Math.ceil(p * sorted.length);
-        return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
-    }
-
-    static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-    }
-
-
     // ------------------------------------------------------------------ the run
 
     /** Median figures of one target in one scenario, with its rounds. */
     record Summary(double p50Us, double p99Us, double callsPerSecond, List<Round> rounds) {
         static Summary of(List<Round> rounds) {
             return new Summary(
-                    median(rounds.stream().mapToDouble(Round::p50Us).toArray()),
-                    median(rounds.stream().mapToDouble(Round::p99Us).toArray()),
-                    median(rounds.stream().mapToDouble(Round::callsPerSecond).toArray()),
+                    Stats.median(rounds, Round::p50Us),
+                    Stats.median(rounds, Round::p99Us),
+                    Stats.median(rounds, Round::callsPerSecond),
                     List.copyOf(rounds));
         }
 
@@ -493,18 +240,7 @@ public final class OverheadBenchmark {
     record Contender(String key, String shortName, Map<Integer, Target> byCallers, long minWarmupCallsPerCaller) {
     }
 
-    static final class Runner {
-        private final String python;
-        private final Settings settings;
-        private final Set<Peer> peers;
-        private final PrintStream progress;
-
-        Runner(String python, Settings settings, Set<Peer> peers, PrintStream progress) {
-            this.python = python;
-            this.settings = settings;
-            this.peers = peers;
-            this.progress = progress;
-        }
+    record Runner(String python, Settings settings, Set<Peer> peers, PrintStream progress) {
 
         Report run() throws Exception {
             long t0 = System.nanoTime();
@@ -512,9 +248,9 @@ public final class OverheadBenchmark {
             List<Process> children = new CopyOnWriteArrayList<>();
             TaipanPool pool = null;
             Py4jPeer py4j = null;
-            Thread hook = new Thread(() -> children.forEach(FloorProcess::kill), "bench-peer-cleanup");
+            Thread hook = new Thread(() -> children.forEach(PeerProcesses::kill), "bench-peer-cleanup");
             Runtime.getRuntime().addShutdownHook(hook);
-            List<FloorProcess> floors = new ArrayList<>();
+            List<FloorPeer> floors = new ArrayList<>();
             try {
                 progress.printf(Locale.ROOT, "starting the pool (%d worker, %d slots), the floor%s...%n", WORKERS, SLOTS,
                         peers.contains(Peer.PY4J) ? " and the Py4J peer" : "");
@@ -526,14 +262,14 @@ public final class OverheadBenchmark {
                         .build());
                 TaipanPool p = pool;
                 Target poolTarget = args -> p.call(FUNCTION, args);
-                FloorProcess direct = FloorProcess.start(python, dir, "floor-1", Duration.ofSeconds(30));
+                FloorPeer direct = FloorPeer.start(python, dir, "floor-1", Duration.ofSeconds(30));
                 floors.add(direct);
                 children.add(direct.process);
-                FloorProcess muxed = FloorProcess.start(python, dir, "floor-n", Duration.ofSeconds(30));
+                FloorPeer muxed = FloorPeer.start(python, dir, "floor-n", Duration.ofSeconds(30));
                 floors.add(muxed);
                 children.add(muxed.process);
-                Target floor1 = new DirectFloor(direct);
-                MuxFloor floorN = new MuxFloor(muxed);
+                Target floor1 = new FloorPeer.Direct(direct);
+                FloorPeer.Muxed floorN = new FloorPeer.Muxed(muxed);
 
                 // Sanity: every side answers the call as expected before anything is timed.
                 check(poolTarget.call(ARGS), 1L, "pool echo");
@@ -612,7 +348,7 @@ public final class OverheadBenchmark {
                 if (py4j != null) {
                     py4j.close();
                 }
-                floors.forEach(FloorProcess::close);
+                floors.forEach(FloorPeer::close);
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
                 } catch (IllegalStateException ignored) {
@@ -682,36 +418,6 @@ public final class OverheadBenchmark {
     }
 
     // ------------------------------------------------------------------ the report
-
-    record Machine(int cores, String os, String cpu, String java, String python) {
-        static Machine describe(String python) {
-            String os = System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-                    + System.getProperty("os.arch");
-            String java = System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ", "
-                    + System.getProperty("java.vendor") + ")";
-            return new Machine(Runtime.getRuntime().availableProcessors(), os, cpuModel(), java, python);
-        }
-
-        private static String cpuModel() {
-            try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-                return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip())
-                        .findFirst().orElse("unknown");
-            } catch (IOException | RuntimeException e) {
-                return "unknown";
-            }
-        }
-
-        Map<String, Object> toJson() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("cores", cores);
-            m.put("cpu", cpu);
-            m.put("os", os);
-            m.put("java", java);
-            m.put("python", python);
-            return m;
-        }
-    }
-
 
     record Report(Machine machine, Settings settings, List<Scenario> scenarios, double totalSeconds) implements BenchReports.Report {
         boolean targetMet() {
@@ -783,9 +489,7 @@ public final class OverheadBenchmark {
         public void printTable(PrintStream out) {
             out.println("taipan bench overhead: no-op call through the pool vs. the floor" + peers().stream()
                     .map(p -> " vs. " + p.label).reduce("", String::concat));
-            out.printf(Locale.ROOT, "machine : %d cores, %s, %s%n", machine.cores, machine.cpu, machine.os);
-            out.printf(Locale.ROOT, "java    : %s%n", machine.java);
-            out.printf(Locale.ROOT, "python  : %s%n", machine.python);
+            machine.printHeader(out);
             out.printf(Locale.ROOT, "pool    : %d worker, %d slots, sync pool.call(\"%s\", %s)%n", WORKERS, SLOTS,
                     FUNCTION, ARGS);
             out.println("floor   : python -m taipan_worker.floor, same frames and codec over a Unix socket;"

@@ -6,7 +6,6 @@ import dev.taipan.TaipanPool;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -73,13 +72,6 @@ public final class PayloadBenchmark {
                 () -> new Runner(python, Settings.fromEnvironment(), System.err).run(), json, plotDir, out);
     }
 
-    /** {@code java -cp ... dev.taipan.bench.PayloadBenchmark [--json] [--plot [DIR]]}; Python as for the overhead benchmark. */
-    public static void main(String[] args) {
-        BenchArgs a = BenchArgs.parse(args, "PayloadBenchmark [--json] [--plot [DIR]]", List.of(), List.of());
-        String python = BenchReports.pythonForMain();
-        System.exit(run(python, a.json(), a.plot(), System.out));
-    }
-
     // ------------------------------------------------------------------ measuring
 
     /** Echoes a byte array synchronously. */
@@ -118,10 +110,10 @@ public final class PayloadBenchmark {
     record Summary(double p50Us, double p99Us, double callsPerSecond, double mbPerSecond, List<Round> rounds) {
         static Summary of(List<Round> rounds) {
             return new Summary(
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::p50Us).toArray()),
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::p99Us).toArray()),
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::callsPerSecond).toArray()),
-                    OverheadBenchmark.median(rounds.stream().mapToDouble(Round::mbPerSecond).toArray()),
+                    Stats.median(rounds, Round::p50Us),
+                    Stats.median(rounds, Round::p99Us),
+                    Stats.median(rounds, Round::callsPerSecond),
+                    Stats.median(rounds, Round::mbPerSecond),
                     List.copyOf(rounds));
         }
 
@@ -157,16 +149,7 @@ public final class PayloadBenchmark {
         return bytes + " B";
     }
 
-    static final class Runner {
-        private final String python;
-        private final Settings settings;
-        private final PrintStream progress;
-
-        Runner(String python, Settings settings, PrintStream progress) {
-            this.python = python;
-            this.settings = settings;
-            this.progress = progress;
-        }
+    record Runner(String python, Settings settings, PrintStream progress) {
 
         Report run() throws Exception {
             long t0 = System.nanoTime();
@@ -223,7 +206,7 @@ public final class PayloadBenchmark {
                             Summary.of(rounds.get(bytes).get(1))));
                 }
                 String pythonVersion = StartModes.pythonVersion(pool);
-                return new Report(OverheadBenchmark.Machine.describe(pythonVersion), settings, points,
+                return new Report(Machine.describe(pythonVersion), settings, points,
                         (System.nanoTime() - t0) / 1e9);
             }
         }
@@ -231,7 +214,7 @@ public final class PayloadBenchmark {
 
     // ------------------------------------------------------------------ the report
 
-    record Report(OverheadBenchmark.Machine machine, Settings settings, List<Point> points, double totalSeconds)
+    record Report(Machine machine, Settings settings, List<Point> points, double totalSeconds)
             implements BenchReports.Report {
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -273,9 +256,7 @@ public final class PayloadBenchmark {
 
         public void printTable(PrintStream out) {
             out.println("taipan bench payload: byte[] echoed back by Python, Taipan pool vs. Py4J, 1 caller");
-            out.printf(Locale.ROOT, "machine : %d cores, %s, %s%n", machine.cores(), machine.cpu(), machine.os());
-            out.printf(Locale.ROOT, "java    : %s%n", machine.java());
-            out.printf(Locale.ROOT, "python  : %s%n", machine.python());
+            machine.printHeader(out);
             out.printf(Locale.ROOT, "pool    : 1 worker, sync pool.call(\"echo\", byte[]) (MessagePack bin both ways)%n");
             out.printf(Locale.ROOT, "py4j    : Py4J %s ClientServer (TCP_NODELAY), echo(byte[]) on a Python object's"
                     + " proxy (byte[] by value, base64 on the wire)%n", Py4jPeer.VERSION);

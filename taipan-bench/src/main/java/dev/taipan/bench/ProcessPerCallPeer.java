@@ -40,7 +40,7 @@ public final class ProcessPerCallPeer {
             return text;
         } finally {
             if (p.isAlive()) {
-                OverheadBenchmark.FloorProcess.kill(p);
+                PeerProcesses.kill(p);
             }
         }
     }

@@ -13,7 +13,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 import javax.net.SocketFactory;
 
@@ -88,9 +87,9 @@ public final class Py4jPeer implements AutoCloseable {
         } catch (IOException | InterruptedException | RuntimeException e) {
             cs.shutdown();
             if (p != null) {
-                OverheadBenchmark.FloorProcess.kill(p);
+                PeerProcesses.kill(p);
                 if (!(e instanceof InterruptedException)) {
-                    String tail = OverheadBenchmark.FloorProcess.tail(err);
+                    String tail = PeerProcesses.tail(err);
                     Files.deleteIfExists(err);
                     throw new IOException("the Py4J peer (python -m " + MODULE + ") failed: " + e.getMessage()
                             + "; its stderr: " + tail, e);
@@ -203,14 +202,7 @@ public final class Py4jPeer implements AutoCloseable {
         } catch (IOException ignored) {
             // Closed either way: the Python side sees EOF.
         }
-        try {
-            if (!process.waitFor(2, TimeUnit.SECONDS)) {
-                OverheadBenchmark.FloorProcess.kill(process);
-            }
-        } catch (InterruptedException e) {
-            OverheadBenchmark.FloorProcess.kill(process);
-            Thread.currentThread().interrupt();
-        }
+        PeerProcesses.exitOrKill(process);
         clientServer.shutdown();
         try {
             Files.deleteIfExists(stderr);

@@ -84,19 +84,6 @@ public final class RecoveryBenchmark {
                 plotDir, out);
     }
 
-    /**
-     * {@code java -cp ... dev.taipan.bench.RecoveryBenchmark [--json] [--plot [DIR]] [--quick]
-     * [--kills K] [--module M]}; Python as for the overhead benchmark.
-     */
-    public static void main(String[] args) {
-        BenchArgs a = BenchArgs.parse(args, "RecoveryBenchmark [--json] [--plot [DIR]] [--quick] [--kills K]"
-                + " [--module M]", List.of("--quick"), List.of("--kills", "--module"));
-        Integer kills = a.option("--kills", null, Integer::valueOf);
-        String python = BenchReports.pythonForMain();
-        System.exit(run(python, a.json(), a.plot(), a.flag("--quick"), kills,
-                a.option("--module", StartModes.DEFAULT_MODULE), System.out));
-    }
-
     // ------------------------------------------------------------------ measuring
 
     /** Timestamps ({@code System.nanoTime()}) of the pool's events after a kill; 0 = not yet. */
@@ -206,11 +193,11 @@ public final class RecoveryBenchmark {
     /** One pool's kills: median and p90 of each figure. */
     record Summary(List<Kill> kills) {
         double median(ToDoubleFunction<Kill> f) {
-            return StartModes.median(values(f));
+            return Stats.median(values(f));
         }
 
         double p90(ToDoubleFunction<Kill> f) {
-            return StartModes.percentile(values(f), 0.90);
+            return Stats.percentile(values(f), 0.90);
         }
 
         private List<Double> values(ToDoubleFunction<Kill> f) {
@@ -238,16 +225,7 @@ public final class RecoveryBenchmark {
         }
     }
 
-    static final class Runner {
-        private final String python;
-        private final Settings settings;
-        private final PrintStream progress;
-
-        Runner(String python, Settings settings, PrintStream progress) {
-            this.python = python;
-            this.settings = settings;
-            this.progress = progress;
-        }
+    record Runner(String python, Settings settings, PrintStream progress) {
 
         Report run() {
             long t0 = System.nanoTime();
@@ -285,7 +263,7 @@ public final class RecoveryBenchmark {
                 Map<Mode, Summary> summaries = new EnumMap<>(Mode.class);
                 kills.forEach((mode, list) -> summaries.put(mode, new Summary(List.copyOf(list))));
                 String pythonVersion = StartModes.pythonVersion(pools.get(Mode.SPAWN));
-                return new Report(OverheadBenchmark.Machine.describe(pythonVersion), settings, summaries, load0,
+                return new Report(Machine.describe(pythonVersion), settings, summaries, load0,
                         StartModes.loadAverage(), (System.nanoTime() - t0) / 1e9);
             } finally {
                 StartModes.closeAndAwait(new ArrayList<>(pools.values()));
@@ -295,7 +273,7 @@ public final class RecoveryBenchmark {
 
     // ------------------------------------------------------------------ the report
 
-    record Report(OverheadBenchmark.Machine machine, Settings settings, Map<Mode, Summary> modes, double loadStart,
+    record Report(Machine machine, Settings settings, Map<Mode, Summary> modes, double loadStart,
                   double loadEnd, double totalSeconds) implements BenchReports.Report {
         double zygoteMedian() {
             return modes.get(Mode.ZYGOTE).median(Kill::ms);

@@ -8,7 +8,6 @@ import dev.taipan.WorkerInfo;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -174,7 +173,6 @@ final class StartModes {
         return new ArrayList<>(counts);
     }
 
-    /** The lines under a start-mode report's title: machine, load average, Java, Python and the module. */
     /** The closing fields every start-mode report's JSON ends with. */
     static void putRunFacts(java.util.Map<String, Object> m, Object check, double loadStart, double loadEnd,
                             double totalSeconds) {
@@ -184,12 +182,11 @@ final class StartModes {
         m.put("total_seconds", OverheadBenchmark.round1(totalSeconds));
     }
 
-    static void printMachine(PrintStream out, OverheadBenchmark.Machine machine, double loadStart,
+    /** The lines under a start-mode report's title: machine, load average, Java, Python and the module. */
+    static void printMachine(PrintStream out, Machine machine, double loadStart,
                              double loadEnd, String module) {
-        out.printf(Locale.ROOT, "machine : %d cores, %s, %s; load average %.1f -> %.1f%n", machine.cores(),
-                machine.cpu(), machine.os(), loadStart, loadEnd);
-        out.printf(Locale.ROOT, "java    : %s%n", machine.java());
-        out.printf(Locale.ROOT, "python  : %s; module %s imported by every worker%n", machine.python(), module);
+        machine.printHeader(out, String.format(Locale.ROOT, "; load average %.1f -> %.1f", loadStart, loadEnd),
+                "; module " + module + " imported by every worker");
     }
 
     static void sleep(long millis) {
@@ -209,23 +206,5 @@ final class StartModes {
         } catch (java.io.IOException | RuntimeException e) {
             return Double.NaN;
         }
-    }
-
-    static double median(List<Double> values) {
-        if (values.isEmpty()) {
-            return Double.NaN;
-        }
-        return OverheadBenchmark.median(values.stream().mapToDouble(Double::doubleValue).toArray());
-    }
-
-    /** Nearest-rank percentile of unsorted values. */
-    static double percentile(List<Double> values, double p) {
-        double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
-        Arrays.sort(v);
-        if (v.length == 0) {
-            return Double.NaN;
-        }
-        int rank = (int) Math.ceil(p * v.length);
-        return v[Math.max(0, Math.min(v.length - 1, rank - 1))];
     }
 }

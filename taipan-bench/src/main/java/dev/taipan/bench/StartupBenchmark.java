@@ -108,19 +108,6 @@ public final class StartupBenchmark {
     }
 
     /**
-     * {@code java -cp ... dev.taipan.bench.StartupBenchmark [--json] [--plot [DIR]] [--quick]
-     * [--module M] [--workers 1,4,8]}; Python as for the overhead benchmark.
-     */
-    public static void main(String[] args) {
-        BenchArgs a = BenchArgs.parse(args, "StartupBenchmark [--json] [--plot [DIR]] [--quick] [--module M]"
-                + " [--workers 1,4,8]", List.of("--quick"), List.of("--module", "--workers"));
-        List<Integer> workers = a.option("--workers", DEFAULT_WORKERS, StartModes::parseCounts);
-        String python = BenchReports.pythonForMain();
-        System.exit(run(python, a.json(), a.plot(), a.flag("--quick"), a.option("--module", StartModes.DEFAULT_MODULE),
-                workers, System.out));
-    }
-
-    /**
      * {@code "1,4,8"} -> [1, 4, 8] (sorted, distinct); an {@link IllegalArgumentException} unless
      * each is 1..64, its message fit to follow {@code "--workers: "}.
      */
@@ -187,7 +174,7 @@ public final class StartupBenchmark {
     record Summary(double medianSeconds, double minSeconds, double maxSeconds, List<Start> rounds) {
         static Summary of(List<Start> rounds) {
             List<Double> s = rounds.stream().map(Start::seconds).toList();
-            return new Summary(StartModes.median(s), Collections.min(s), Collections.max(s), List.copyOf(rounds));
+            return new Summary(Stats.median(s), Collections.min(s), Collections.max(s), List.copyOf(rounds));
         }
 
         boolean allForked() {
@@ -221,16 +208,7 @@ public final class StartupBenchmark {
         }
     }
 
-    static final class Runner {
-        private final String python;
-        private final Settings settings;
-        private final PrintStream progress;
-
-        Runner(String python, Settings settings, PrintStream progress) {
-            this.python = python;
-            this.settings = settings;
-            this.progress = progress;
-        }
+    record Runner(String python, Settings settings, PrintStream progress) {
 
         static List<Way> ways(int n) {
             return n == 1 ? List.of(Way.ZYGOTE, Way.SPAWN) : List.of(Way.ZYGOTE, Way.SPAWN, Way.SERIAL);
@@ -272,14 +250,14 @@ public final class StartupBenchmark {
                 e.getValue().forEach((w, starts) -> ways.put(w, Summary.of(starts)));
                 points.add(new Point(e.getKey(), ways));
             }
-            return new Report(OverheadBenchmark.Machine.describe(warmSpawn.python), settings, points, load0,
+            return new Report(Machine.describe(warmSpawn.python), settings, points, load0,
                     StartModes.loadAverage(), (System.nanoTime() - t0) / 1e9);
         }
     }
 
     // ------------------------------------------------------------------ the report
 
-    record Report(OverheadBenchmark.Machine machine, Settings settings, List<Point> points, double loadStart,
+    record Report(Machine machine, Settings settings, List<Point> points, double loadStart,
                   double loadEnd, double totalSeconds) implements BenchReports.Report {
         Point point(int n) {
             return points.stream().filter(p -> p.workers == n).findFirst().orElseThrow();

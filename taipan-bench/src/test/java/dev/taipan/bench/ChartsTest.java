@@ -85,8 +85,8 @@ class ChartsTest {
         assertTrue(table.contains("10 MB: Py4J / Taipan p50 = 7.50x"), table);
     }
 
-    private static OverheadBenchmark.Machine machine() {
-        return new OverheadBenchmark.Machine(2, "Linux", "cpu", "17", "3.11");
+    private static Machine machine() {
+        return new Machine(2, "Linux", "cpu", "17", "3.11");
     }
 
     private static OverheadBenchmark.Summary summary(double p50, double cps) {

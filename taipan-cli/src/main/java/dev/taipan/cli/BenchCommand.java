@@ -31,6 +31,16 @@ final class BenchCommand implements Runnable {
         return option.equals(PLOT_DEFAULT) ? Charts.defaultDir() : Path.of(option);
     }
 
+    /**
+     * Raises the log level to {@code level} unless {@code --verbose}: the pool's start, stop and
+     * death lines would interleave with a benchmark's progress lines (all on stderr).
+     */
+    void quietLogs(String level) {
+        if (!cli.verbose) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
+        }
+    }
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());

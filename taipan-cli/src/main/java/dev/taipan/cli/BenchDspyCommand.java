@@ -15,13 +15,8 @@ final class BenchDspyCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     BenchCommand bench;
 
-    @Option(names = "--json", description = "Print the report as JSON.")
-    boolean json;
-
-    @Option(names = "--plot", arity = "0..1", paramLabel = "DIR", fallbackValue = BenchCommand.PLOT_DEFAULT,
-            description = "Also write a PNG chart (dspy-throughput.png) into DIR"
-                    + " (default: docs/bench under $TAIPAN_HOME, else under the current directory).")
-    String plot;
+    @CommandLine.Mixin
+    BenchReportOptions report;
 
     @Option(names = "--quick", description = "A short run (about 70 s); also TAIPAN_BENCH_QUICK=1.")
     boolean quick;
@@ -39,10 +34,7 @@ final class BenchDspyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!bench.cli.verbose) {
-            // Pool start/stop lines at INFO would interleave with the progress lines (all on stderr).
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        }
-        return DspyBenchmark.run(bench.cli.python(), json, BenchCommand.plotDir(plot), quick, workers, slots, engine, System.out);
+        bench.quietLogs("warn");
+        return DspyBenchmark.run(bench.cli.python(), report.json, report.plotDir(), quick, workers, slots, engine, System.out);
     }
 }

@@ -19,6 +19,9 @@ final class BenchMemoryCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin
+    BenchReportOptions report;
+
+    @CommandLine.Mixin
     BenchStartModeOptions options;
 
     @Option(names = "--quick", description = "One round instead of 3; also TAIPAN_BENCH_QUICK=1.")
@@ -41,10 +44,8 @@ final class BenchMemoryCommand implements Callable<Integer> {
         if (dspyRuns < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dspy-runs must be >= 0, got " + dspyRuns);
         }
-        if (!bench.cli.verbose) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        }
-        return MemoryBenchmark.run(bench.cli.python(), options.json, options.plotDir(), quick, options.module,
+        bench.quietLogs("warn");
+        return MemoryBenchmark.run(bench.cli.python(), report.json, report.plotDir(), quick, options.module,
                 workers, dspyRuns, System.out);
     }
 }

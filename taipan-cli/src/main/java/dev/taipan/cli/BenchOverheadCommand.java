@@ -16,13 +16,8 @@ final class BenchOverheadCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     BenchCommand bench;
 
-    @Option(names = "--json", description = "Print the report as JSON.")
-    boolean json;
-
-    @Option(names = "--plot", arity = "0..1", paramLabel = "DIR", fallbackValue = BenchCommand.PLOT_DEFAULT,
-            description = "Also write PNG charts (overhead-p50.png, overhead-throughput.png) into DIR"
-                    + " (default: docs/bench under $TAIPAN_HOME, else under the current directory).")
-    String plot;
+    @CommandLine.Mixin
+    BenchReportOptions report;
 
     @Option(names = "--peers", paramLabel = "LIST", defaultValue = "py4j,process",
             description = "Peers besides the floor: py4j, process (a Python process per call), all or none"
@@ -40,10 +35,7 @@ final class BenchOverheadCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--peers: " + e.getMessage());
         }
-        if (!bench.cli.verbose) {
-            // Pool start/stop lines at INFO would interleave with the progress lines (all on stderr).
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        }
-        return OverheadBenchmark.run(bench.cli.python(), json, BenchCommand.plotDir(plot), chosen, System.out);
+        bench.quietLogs("warn");
+        return OverheadBenchmark.run(bench.cli.python(), report.json, report.plotDir(), chosen, System.out);
     }
 }

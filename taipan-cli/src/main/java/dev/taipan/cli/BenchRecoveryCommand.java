@@ -19,6 +19,9 @@ final class BenchRecoveryCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin
+    BenchReportOptions report;
+
+    @CommandLine.Mixin
     BenchStartModeOptions options;
 
     @Option(names = "--quick", description = "3 kills per mode instead of 10; also TAIPAN_BENCH_QUICK=1.")
@@ -32,11 +35,8 @@ final class BenchRecoveryCommand implements Callable<Integer> {
         if (kills != null && kills < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--kills must be >= 1, got " + kills);
         }
-        if (!bench.cli.verbose) {
-            // The pool logs every death at WARN: quieter than that, or the progress lines drown.
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
-        }
-        return RecoveryBenchmark.run(bench.cli.python(), options.json, options.plotDir(), quick, kills,
+        bench.quietLogs("error"); // the pool logs every death at WARN: quieter, or the progress lines drown
+        return RecoveryBenchmark.run(bench.cli.python(), report.json, report.plotDir(), quick, kills,
                 options.module, System.out);
     }
 }

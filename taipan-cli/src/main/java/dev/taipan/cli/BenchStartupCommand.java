@@ -20,6 +20,9 @@ final class BenchStartupCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin
+    BenchReportOptions report;
+
+    @CommandLine.Mixin
     BenchStartModeOptions options;
 
     @Option(names = "--quick", description = "One round instead of 3; also TAIPAN_BENCH_QUICK=1.")
@@ -33,11 +36,8 @@ final class BenchStartupCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<Integer> counts = parseCounts(spec, workers);
-        if (!bench.cli.verbose) {
-            // Pool start/stop lines at INFO would interleave with the progress lines (all on stderr).
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        }
-        return StartupBenchmark.run(bench.cli.python(), options.json, options.plotDir(), quick, options.module, counts,
+        bench.quietLogs("warn");
+        return StartupBenchmark.run(bench.cli.python(), report.json, report.plotDir(), quick, options.module, counts,
                 System.out);
     }
 

@@ -126,6 +126,7 @@ final class DemoCommand implements Callable<Integer> {
     Path out;
 
     private Console console;
+    private DemoReport report;
 
     // Pipeline results, written by the runner threads.
     private Ticket[] tickets;
@@ -163,6 +164,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         long demoStart = System.nanoTime();
         console = StatusLine.stderrIsTerminal() ? Console.terminal() : Console.plain();
+        report = new DemoReport(console);
         try {
             return run(dataset, demoStart);
         } finally {
@@ -224,11 +226,11 @@ final class DemoCommand implements Callable<Integer> {
     private int run(List<Ticket> dataset, long demoStart) {
         String python = cli.python();
         boolean local = model == null;
-        say("Taipan DSPy demo: %d support tickets through a DSPy pipeline on %d Python workers x %d slots", records,
+        report.say("Taipan DSPy demo: %d support tickets through a DSPy pipeline on %d Python workers x %d slots", records,
                 workers, slots);
-        say("  pipeline: classify (Predict -> category, priority) -> extract (Predict -> product, order_id)"
+        report.say("  pipeline: classify (Predict -> category, priority) -> extract (Predict -> product, order_id)"
                 + " -> answer (ChainOfThought -> reply)");
-        say("  python=%s", python);
+        report.say("  python=%s", python);
         LocalLmServer server = null;
         try {
             Lm lm;
@@ -236,11 +238,11 @@ final class DemoCommand implements Callable<Integer> {
             if (local) {
                 server = LocalLmServer.start(python, latencyMs);
                 lm = server.lm();
-                say("1. local LM server ready in %d ms at %s (simulated latency %d ms per request)", millisSince(t0),
+                report.say("1. local LM server ready in %d ms at %s (simulated latency %d ms per request)", DemoReport.millisSince(t0),
                         server.url(), latencyMs);
-                say("   NOTE: the local LM server is not a model. Its answers are PLACEHOLDERS of the right type:");
-                say("   labels are guessed (from the nearest few-shot demo when the prompt has demos), text fields say");
-                say("   \"Placeholder ...\". Run with --model (e.g. --model openai/gpt-4o-mini) for real answers.");
+                report.say("   NOTE: the local LM server is not a model. Its answers are PLACEHOLDERS of the right type:");
+                report.say("   labels are guessed (from the nearest few-shot demo when the prompt has demos), text fields say");
+                report.say("   \"Placeholder ...\". Run with --model (e.g. --model openai/gpt-4o-mini) for real answers.");
             } else {
                 lm = Lm.of(model).timeout(Duration.ofSeconds(120));
                 if (apiKeyEnv != null) {
@@ -249,7 +251,7 @@ final class DemoCommand implements Callable<Integer> {
                 if (baseUrl != null) {
                     lm = lm.apiBase(baseUrl);
                 }
-                say("1. LM: %s (a real model: answers, scores and timings are its own)", lm);
+                report.say("1. LM: %s (a real model: answers, scores and timings are its own)", lm);
             }
             PoolConfig config = PoolConfig.builder()
                     .name("demo")
@@ -266,7 +268,7 @@ final class DemoCommand implements Callable<Integer> {
             long poolStart = System.nanoTime();
             try (TaipanPool pool = TaipanPool.start(config)) {
                 Dspy dspy = Dspy.on(pool).lm(lm);
-                say("   pool ready in %d ms (each worker imports DSPy %s): %s", millisSince(poolStart),
+                report.say("   pool ready in %d ms (each worker imports DSPy %s): %s", DemoReport.millisSince(poolStart),
                         dspy.dspyVersion(), WorkerKiller.describe(pool.workers()));
                 return runDemo(pool, dspy, dataset, local, demoStart);
             }
@@ -319,13 +321,13 @@ final class DemoCommand implements Callable<Integer> {
         List<Example> devset = dataset.subList(trainSize, trainSize + devSize).stream().map(Ticket::example).toList();
 
         // 2-3. The pipeline over the records, with a SIGKILL halfway.
-        say("2. running the pipeline on %d tickets, %d at a time (3 LM calls each); one worker gets SIGKILL halfway",
+        report.say("2. running the pipeline on %d tickets, %d at a time (3 LM calls each); one worker gets SIGKILL halfway",
                 records, concurrency);
         tickets = dataset.subList(0, records).toArray(new Ticket[0]);
         long runStart = System.nanoTime();
         Killed killed = runAll(pool, pipeline);
         long runNanos = System.nanoTime() - runStart;
-        report(killed, local);
+        reportFailures(killed, local);
 
         // 4. Healing.
         boolean healed = awaitHealed(pool, killed);
@@ -334,20 +336,20 @@ final class DemoCommand implements Callable<Integer> {
         Metric metric = Metric.exactMatch("category");
         long t0 = System.nanoTime();
         Evaluation before = classify.evaluate(devset, metric);
-        say("5. evaluated the classify step on the devset (%d tickets, exact match on category): %.2f%% in %d ms",
-                devSize, before.score(), millisSince(t0));
+        report.say("5. evaluated the classify step on the devset (%d tickets, exact match on category): %.2f%% in %d ms",
+                devSize, before.score(), DemoReport.millisSince(t0));
         t0 = System.nanoTime();
         Program optimized = classify.optimize(Optimizer.bootstrapFewShot(4, 4), trainset, metric);
-        long optimizeMillis = millisSince(t0);
+        long optimizeMillis = DemoReport.millisSince(t0);
         int demos = countDemos(optimized.state());
         t0 = System.nanoTime();
         Evaluation after = optimized.evaluate(devset, metric);
-        say("6. BootstrapFewShot (up to 4 bootstrapped + 4 labeled demos, trainset of %d) in %d ms: %d demos", trainSize,
+        report.say("6. BootstrapFewShot (up to 4 bootstrapped + 4 labeled demos, trainset of %d) in %d ms: %d demos", trainSize,
                 optimizeMillis, demos);
-        say("   classify on the devset: %.2f%% before -> %.2f%% after (evaluated in %d ms)", before.score(),
-                after.score(), millisSince(t0));
+        report.say("   classify on the devset: %.2f%% before -> %.2f%% after (evaluated in %d ms)", before.score(),
+                after.score(), DemoReport.millisSince(t0));
         if (local) {
-            say("   (the local server guesses labels from the nearest demo in the prompt, so demos raise its score;"
+            report.say("   (the local server guesses labels from the nearest demo in the prompt, so demos raise its score;"
                     + " with --model the scores are the model's)");
         }
 
@@ -357,10 +359,10 @@ final class DemoCommand implements Callable<Integer> {
         Path predictionsFile = dir.resolve("predictions.jsonl");
         optimized.save(saved);
         writePredictions(predictionsFile);
-        say("7. saved the optimized classifier as DSPy JSON (in Python: dspy.Predict(\"ticket -> category, priority\")"
+        report.say("7. saved the optimized classifier as DSPy JSON (in Python: dspy.Predict(\"ticket -> category, priority\")"
                 + ".load(path)) to");
-        say("   %s", saved);
-        say("   and every record's prediction to %s", predictionsFile);
+        report.say("   %s", saved);
+        report.say("   and every record's prediction to %s", predictionsFile);
 
         PoolStats stats = pool.stats();
         return summary(stats, runNanos, demoStart, healed, before, after, saved);
@@ -430,40 +432,40 @@ final class DemoCommand implements Callable<Integer> {
     private Killed killOne(TaipanPool pool, Burst burst) {
         Killed killed = WorkerKiller.killBusiest(pool);
         if (killed == null) {
-            say("   (no ready worker to kill)");
+            report.say("   (no ready worker to kill)");
             return null;
         }
-        say("   halfway (%d/%d done): SIGKILL -> %s", burst.done(), records, killed.describe("pipeline runs"));
+        report.say("   halfway (%d/%d done): SIGKILL -> %s", burst.done(), records, killed.describe("pipeline runs"));
         return killed;
     }
 
-    private void report(Killed killed, boolean local) {
+    private void reportFailures(Killed killed, boolean local) {
         long failures = workerFailures.count();
         if (failures > 0) {
-            say("3. %d run(s) in flight on the killed worker failed with a typed exception: %s", failures,
+            report.say("3. %d run(s) in flight on the killed worker failed with a typed exception: %s", failures,
                     workerFailures.types());
-            say("     e.g. %s", workerFailures.example());
-            say("   the demo retried them: a run of this pipeline only reads its ticket and calls the LM, so it is"
+            report.say("     e.g. %s", workerFailures.example());
+            report.say("   the demo retried them: a run of this pipeline only reads its ticket and calls the LM, so it is"
                     + " idempotent. Taipan never retries by itself.");
-            say("   the retries ran on the other workers, which fetched the program from Java: workers only cache"
+            report.say("   the retries ran on the other workers, which fetched the program from Java: workers only cache"
                     + " programs, so a dead worker loses none.");
         } else if (killed != null) {
-            say("3. no run was in flight on the killed worker at that instant, so nothing needed a retry");
+            report.say("3. no run was in flight on the killed worker at that instant, so nothing needed a retry");
         } else {
-            say("3. no worker was killed");
+            report.say("3. no worker was killed");
         }
         if (lmRetries.sum() > 0) {
-            say("   %d LM failure(s) said to try again later (rate limit, server error, timeout): retried with backoff",
+            report.say("   %d LM failure(s) said to try again later (rate limit, server error, timeout): retried with backoff",
                     lmRetries.sum());
         }
         long complete = Arrays.stream(predictions).filter(Objects::nonNull).count();
-        say("   every record accounted for: %d/%d with a prediction, %d retried, %d lost, %d invalid", complete,
+        report.say("   every record accounted for: %d/%d with a prediction, %d retried, %d lost, %d invalid", complete,
                 records, retriedRecords.sum(), lost.sum(), invalid.sum());
         if (!lostTypes.isEmpty()) {
-            say("   lost by error type: %s", lostTypes);
+            report.say("   lost by error type: %s", lostTypes);
         }
         if (firstProblem.get() != null) {
-            say("   first problem: %s", firstProblem.get());
+            report.say("   first problem: %s", firstProblem.get());
         }
         // What the pipeline said, and how it compares with the dataset's labels.
         int n = 0;
@@ -484,18 +486,18 @@ final class DemoCommand implements Callable<Integer> {
             orderId += same(t.orderId(), p.outputs().get("order_id")) ? 1 : 0;
         }
         if (n > 0) {
-            say("   agreement with the dataset's labels: category %s, priority %s, product %s, order_id %s%s",
+            report.say("   agreement with the dataset's labels: category %s, priority %s, product %s, order_id %s%s",
                     pct(category, n), pct(priority, n), pct(product, n), pct(orderId, n),
                     local ? " (placeholder answers: about chance for labels, 0% for extraction)" : "");
         }
         for (int i = 0; i < records; i++) {
             if (predictions[i] != null) {
                 Prediction p = predictions[i];
-                say("   e.g. ticket %d: \"%s\"", tickets[i].id(), abbreviate(tickets[i].ticket(), 90));
-                say("        -> category=%s priority=%s product=%s order_id=%s", p.outputs().get("category"),
+                report.say("   e.g. ticket %d: \"%s\"", tickets[i].id(), abbreviate(tickets[i].ticket(), 90));
+                report.say("        -> category=%s priority=%s product=%s order_id=%s", p.outputs().get("category"),
                         p.outputs().get("priority"), quoted(p.outputs().get("product"), 40),
                         quoted(p.outputs().get("order_id"), 40));
-                say("        -> reply=%s", quoted(p.outputs().get("reply"), 100));
+                report.say("        -> reply=%s", quoted(p.outputs().get("reply"), 100));
                 break;
             }
         }
@@ -507,7 +509,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private boolean awaitHealed(TaipanPool pool, Killed killed) {
         WorkerKiller.Healing healing = WorkerKiller.awaitHealed(pool, workers, killed, HEAL_DEADLINE);
-        say("4. %s", healing.describe("run"));
+        report.say("4. %s", healing.describe("run"));
         return healing.healed();
     }
 
@@ -577,40 +579,30 @@ final class DemoCommand implements Callable<Integer> {
         long[] sorted = Latencies.completed(latencyNanos);
         double seconds = runNanos / 1e9;
         boolean success = lost.sum() == 0 && invalid.sum() == 0 && ok.sum() == records && healed;
-        say("");
-        say("summary");
-        say("  records                  %d/%d with a prediction%s", ok.sum(), records,
+        report.summary();
+        report.row("records", "%d/%d with a prediction%s", ok.sum(), records,
                 invalid.sum() == 0 ? " (every category valid)" : " (" + invalid.sum() + " INVALID)");
-        say("  retried                  %d record(s) after %d worker loss(es)%s%s", retriedRecords.sum(),
+        report.row("retried", "%d record(s) after %d worker loss(es)%s%s", retriedRecords.sum(),
                 workerFailures.count(), workerFailures.count() == 0 ? "" : " (DSPy runs are idempotent here)",
                 lmRetries.sum() == 0 ? "" : ", " + lmRetries.sum() + " retryable LM failure(s)");
-        say("  lost                     %d", lost.sum());
-        say("  throughput               %.1f records/s (%.0f LM calls/s)", records / seconds, 3 * records / seconds);
-        say("  latency p50 / p99        %.0f ms / %.0f ms per record (3 LM calls; retries included)",
-                Latencies.percentile(sorted, 50) / 1e6, Latencies.percentile(sorted, 99) / 1e6);
+        report.row("lost", "%d", lost.sum());
+        report.row("throughput", "%.1f records/s (%.0f LM calls/s)", records / seconds, 3 * records / seconds);
+        report.latencyRow("latency p50 / p99", sorted, 0, " per record (3 LM calls; retries included)");
         int cold = Math.min(concurrency, records / 2);
         long[] warm = Latencies.completed(latencyNanos, cold, records);
-        say("    warm p50 / p99         %.0f ms / %.0f ms (without the first %d runs, which are cold: each worker"
-                + " builds the program and its LM client)", Latencies.percentile(warm, 50) / 1e6,
-                Latencies.percentile(warm, 99) / 1e6, cold);
-        say("  worker restarts          %d%s", stats.workersReplaced(), healed ? " (pool healed)" : " (pool NOT healed)");
-        say("  classify devset score    %.2f%% before -> %.2f%% after BootstrapFewShot", before.score(),
+        report.latencyRow("  warm p50 / p99", warm, 0, " (without the first " + cold + " runs, which are cold:"
+                + " each worker builds the program and its LM client)");
+        report.row("worker restarts", "%d%s", stats.workersReplaced(), healed ? " (pool healed)" : " (pool NOT healed)");
+        report.row("classify devset score", "%.2f%% before -> %.2f%% after BootstrapFewShot", before.score(),
                 after.score());
-        say("  saved                    %s", saved);
-        say("  total time               %.1f s", (System.nanoTime() - demoStart) / 1e9);
-        say(success ? "demo OK" : "demo FAILED");
-        return success ? 0 : 1;
+        report.row("saved", "%s", saved);
+        report.row("total time", "%.1f s", (System.nanoTime() - demoStart) / 1e9);
+        return report.verdict(success);
     }
 
     private String progressLine(TaipanPool pool, int n, double elapsed) {
-        PoolStats s = pool.stats();
-        return String.format("%s records  ok %d  retried %d  lost %d  workers %d/%d ready  %.1f records/s",
-                Burst.bar(n, records), ok.sum(), retriedRecords.sum(), lost.sum(), s.ready(), s.workers(),
-                elapsed > 0 ? n / elapsed : 0.0);
-    }
-
-    private void say(String format, Object... args) {
-        console.println(args.length == 0 ? format : String.format(format, args));
+        return DemoReport.progressLine(Burst.bar(n, records) + " records", ok.sum(), retriedRecords.sum(), lost.sum(),
+                pool.stats(), String.format("%.1f records/s", elapsed > 0 ? n / elapsed : 0.0));
     }
 
     private static void pause(long millis) {
@@ -632,9 +624,5 @@ final class DemoCommand implements Callable<Integer> {
     private static String abbreviate(String s, int max) {
         String one = s.replace('\n', ' ');
         return one.length() <= max ? one : one.substring(0, max - 3) + "...";
-    }
-
-    private static long millisSince(long nanos) {
-        return (System.nanoTime() - nanos) / 1_000_000;
     }
 }

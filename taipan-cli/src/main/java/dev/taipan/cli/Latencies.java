@@ -1,5 +1,7 @@
 package dev.taipan.cli;
 
+import dev.taipan.bench.Stats;
+
 import java.util.Arrays;
 
 /**
@@ -19,12 +21,8 @@ final class Latencies {
         return completed(nanos, 0, nanos.length);
     }
 
-    /** Nearest-rank percentile of sorted values; 0 if there are none. */
+    /** Nearest-rank percentile ({@link Stats}) of sorted values, {@code p} in percent; 0 if there are none. */
     static long percentile(long[] sorted, int p) {
-        if (sorted.length == 0) {
-            return 0;
-        }
-        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+        return sorted.length == 0 ? 0 : (long) Stats.percentile(sorted, p / 100.0);
     }
 }

@@ -57,6 +57,7 @@ final class PoolDemoCommand implements Callable<Integer> {
     int sleepMillis;
 
     private Console console;
+    private DemoReport report;
 
     // Burst results, written by the calling threads.
     private final LongAdder ok = new LongAdder();
@@ -76,6 +77,7 @@ final class PoolDemoCommand implements Callable<Integer> {
         long demoStart = System.nanoTime();
         boolean tty = StatusLine.stderrIsTerminal();
         console = tty ? Console.terminal() : Console.plain();
+        report = new DemoReport(console);
         try {
             return run(demoStart);
         } finally {
@@ -93,18 +95,18 @@ final class PoolDemoCommand implements Callable<Integer> {
                 .slots(slots)
                 .callTimeout(Duration.ofSeconds(30))
                 .build();
-        say("Taipan pool demo: %d Python workers x %d slots, python=%s, modules=%s", workers, slots, python, MODULE);
+        report.say("Taipan pool demo: %d Python workers x %d slots, python=%s, modules=%s", workers, slots, python, MODULE);
         long t0 = System.nanoTime();
         try (TaipanPool pool = TaipanPool.start(config)) {
-            say("1. pool ready in %d ms: %s", millisSince(t0), WorkerKiller.describe(pool.workers()));
+            report.say("1. pool ready in %d ms: %s", DemoReport.millisSince(t0), WorkerKiller.describe(pool.workers()));
 
             // 2. The burst, with a SIGKILL halfway through.
-            say("2. firing %d calls (add, echo, async_sleep %d ms) from %d threads; one worker gets SIGKILL halfway",
+            report.say("2. firing %d calls (add, echo, async_sleep %d ms) from %d threads; one worker gets SIGKILL halfway",
                     calls, sleepMillis, threads);
             long burstStart = System.nanoTime();
             Killed killed = burst(pool);
             long burstNanos = System.nanoTime() - burstStart;
-            report(killed);
+            reportFailures(killed);
 
             // 3. Healing: wait (bounded) for the pool to be back at full strength.
             boolean healed = awaitHealed(pool, killed);
@@ -187,34 +189,34 @@ final class PoolDemoCommand implements Callable<Integer> {
     private Killed killOne(TaipanPool pool, Burst burst) {
         Killed killed = WorkerKiller.killBusiest(pool);
         if (killed == null) {
-            say("   (no ready worker to kill)");
+            report.say("   (no ready worker to kill)");
             return null;
         }
-        say("   halfway (%d/%d done): SIGKILL -> %s", burst.done(), calls, killed.describe("calls"));
+        report.say("   halfway (%d/%d done): SIGKILL -> %s", burst.done(), calls, killed.describe("calls"));
         return killed;
     }
 
-    private void report(Killed killed) {
+    private void reportFailures(Killed killed) {
         long failures = typedFailures.count();
         if (failures > 0) {
-            say("   %d call(s) in flight on the killed worker failed with a typed exception: %s",
+            report.say("   %d call(s) in flight on the killed worker failed with a typed exception: %s",
                     failures, typedFailures.types());
-            say("     e.g. %s", typedFailures.example());
-            say("   the demo retried them (they are idempotent). Taipan never retries by itself: a call on a lost "
+            report.say("     e.g. %s", typedFailures.example());
+            report.say("   the demo retried them (they are idempotent). Taipan never retries by itself: a call on a lost "
                     + "worker may or may not have run, and only the caller knows whether running it twice is safe.");
         } else if (killed != null) {
-            say("   no call was in flight on the killed worker at that instant, so nothing needed a retry");
+            report.say("   no call was in flight on the killed worker at that instant, so nothing needed a retry");
         }
-        say("   burst done: %d ok, %d retried after a typed failure, %d lost, %d wrong", ok.sum(), retriedCalls.sum(),
+        report.say("   burst done: %d ok, %d retried after a typed failure, %d lost, %d wrong", ok.sum(), retriedCalls.sum(),
                 lost.sum(), wrong.sum());
         if (firstProblem.get() != null) {
-            say("   first problem: %s", firstProblem.get());
+            report.say("   first problem: %s", firstProblem.get());
         }
     }
 
     private boolean awaitHealed(TaipanPool pool, Killed killed) {
         WorkerKiller.Healing healing = WorkerKiller.awaitHealed(pool, workers, killed, HEAL_DEADLINE);
-        say("3. %s", healing.describe("burst"));
+        report.say("3. %s", healing.describe("burst"));
         return healing.healed();
     }
 
@@ -228,9 +230,9 @@ final class PoolDemoCommand implements Callable<Integer> {
             long other = b.call(counter, Map.of("by", 10), Long.class);
             long again = a.call(counter, null, Long.class);
             boolean good = seen.equals(List.of(1L, 2L, 3L, 4L, 5L)) && other == 10 && again == 6;
-            say("4. session %s (worker %s): counter(by=1) x5 -> %s, then counter() -> %d", shortId(a.id()),
+            report.say("4. session %s (worker %s): counter(by=1) x5 -> %s, then counter() -> %d", shortId(a.id()),
                     a.workerId(), seen, again);
-            say("   session %s (worker %s) has its own state: counter(by=10) -> %d%s", shortId(b.id()),
+            report.say("   session %s (worker %s) has its own state: counter(by=10) -> %d%s", shortId(b.id()),
                     b.workerId(), other, good ? "" : "   WRONG: expected 1..5, 10 and 6");
             return good;
         }
@@ -240,36 +242,24 @@ final class PoolDemoCommand implements Callable<Integer> {
         long[] sorted = Latencies.completed(latencyNanos);
         double seconds = burstNanos / 1e9;
         boolean success = lost.sum() == 0 && wrong.sum() == 0 && ok.sum() == calls && healed && sessionOk;
-        say("");
-        say("summary");
-        say("  calls ok                 %d/%d%s", ok.sum(), calls, wrong.sum() == 0 ? " (all results correct)"
+        report.summary();
+        report.row("calls ok", "%d/%d%s", ok.sum(), calls, wrong.sum() == 0 ? " (all results correct)"
                 : " (" + wrong.sum() + " WRONG)");
-        say("  failed typed, retried    %d call(s), %d failure(s)%s", retriedCalls.sum(), typedFailures.count(),
+        report.row("failed typed, retried", "%d call(s), %d failure(s)%s", retriedCalls.sum(), typedFailures.count(),
                 typedFailures.count() == 0 ? "" : " (retried by the demo: the calls are idempotent)");
-        say("  lost                     %d", lost.sum());
-        say("  throughput               %.0f calls/s", calls / seconds);
-        say("  latency p50 / p99        %.1f ms / %.1f ms (submission to result, queueing and retries included)",
-                Latencies.percentile(sorted, 50) / 1e6, Latencies.percentile(sorted, 99) / 1e6);
-        say("  worker restarts          %d", stats.workersReplaced());
-        say("  healed / sessions        %s / %s", healed ? "yes" : "NO", sessionOk ? "ok" : "WRONG");
-        say("  total time               %.2f s", (System.nanoTime() - demoStart) / 1e9);
-        say(success ? "demo OK" : "demo FAILED");
-        return success ? 0 : 1;
+        report.row("lost", "%d", lost.sum());
+        report.row("throughput", "%.0f calls/s", calls / seconds);
+        report.latencyRow("latency p50 / p99", sorted, 1,
+                " (submission to result, queueing and retries included)");
+        report.row("worker restarts", "%d", stats.workersReplaced());
+        report.row("healed / sessions", "%s / %s", healed ? "yes" : "NO", sessionOk ? "ok" : "WRONG");
+        report.row("total time", "%.2f s", (System.nanoTime() - demoStart) / 1e9);
+        return report.verdict(success);
     }
 
     private String progressLine(TaipanPool pool, int n, double elapsed) {
-        PoolStats s = pool.stats();
-        return String.format("%s  ok %d  retried %d  lost %d  workers %d/%d ready  %.0f calls/s",
-                Burst.bar(n, calls), ok.sum(), retriedCalls.sum(), lost.sum(), s.ready(), s.workers(),
-                elapsed > 0 ? n / elapsed : 0.0);
-    }
-
-    private void say(String format, Object... args) {
-        console.println(args.length == 0 ? format : String.format(format, args));
-    }
-
-    private static long millisSince(long nanos) {
-        return (System.nanoTime() - nanos) / 1_000_000;
+        return DemoReport.progressLine(Burst.bar(n, calls), ok.sum(), retriedCalls.sum(), lost.sum(), pool.stats(),
+                String.format("%.0f calls/s", elapsed > 0 ? n / elapsed : 0.0));
     }
 
     private static String shortId(String id) {

@@ -115,22 +115,4 @@ public final class ChaosRunner {
         }
         out.flush();
     }
-
-    /** {@code java -cp ... dev.taipan.bench.chaos.ChaosRunner PYTHON [--quick] [--scenario N] [--json]}. */
-    public static void main(String[] args) {
-        String python = args.length > 0 && !args[0].startsWith("--") ? args[0] : ".venv/bin/python";
-        boolean quick = false;
-        boolean json = false;
-        int scenario = 0;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> quick = true;
-                case "--json" -> json = true;
-                case "--scenario" -> scenario = Integer.parseInt(args[++i]);
-                default -> {
-                }
-            }
-        }
-        System.exit(run(python, quick, scenario, json, System.out));
-    }
 }
