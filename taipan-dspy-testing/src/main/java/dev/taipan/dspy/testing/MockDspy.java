@@ -1,9 +1,10 @@
-package dev.taipan.dspy;
+package dev.taipan.dspy.testing;
 
 import dev.taipan.CallOptions;
 import dev.taipan.PythonCaller;
 import dev.taipan.TaipanException;
 import dev.taipan.UnknownFunctionException;
+import dev.taipan.dspy.Dspy;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,7 +15,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
- * A stand-in for a pool in your own unit tests: no Python, no LM. {@code Dspy.on(mock)}
+ * A stand-in for a pool in your own unit tests: no Python, no LM. It ships apart from
+ * taipan-dspy (artifact {@code taipan-dspy-testing}, a test-scope dependency), as test
+ * doubles should not reach production classpaths. {@code Dspy.on(mock)}
  * gives the full {@link Dspy} API; every run answers with what your function returns for
  * the run's inputs, and the mock records each run's inputs.
  *
@@ -25,6 +28,9 @@ import java.util.function.Function;
  * }</pre>
  */
 public final class MockDspy implements PythonCaller {
+    /** The worker module the bridge calls (taipan-dspy's BRIDGE), whose functions this answers. */
+    private static final String BRIDGE = "taipan_worker.dspy";
+
     private final Function<Map<String, Object>, Map<String, Object>> answer;
     private final List<Map<String, Object>> runs = Collections.synchronizedList(new ArrayList<>());
 
@@ -49,11 +55,11 @@ public final class MockDspy implements PythonCaller {
     public Object call(String function, Object args, CallOptions options) {
         Map<String, Object> kw = args instanceof Map ? (Map<String, Object>) args : Map.of();
         switch (function) {
-            case Bridge.MODULE + ":describe":
+            case BRIDGE + ":describe":
                 return Map.of("dspy", "mock", "python", "none");
-            case Bridge.MODULE + ":run":
+            case BRIDGE + ":run":
                 return predict(kw, (Map<String, Object>) kw.get("inputs"));
-            case Bridge.MODULE + ":stream": {
+            case BRIDGE + ":stream": {
                 // Each output field arrives as one piece, then the prediction, as from a worker.
                 Map<String, Object> p = predict(kw, (Map<String, Object>) kw.get("inputs"));
                 java.util.function.Consumer<Object> consumer = options.chunkConsumerOrNull();
@@ -64,11 +70,11 @@ public final class MockDspy implements PythonCaller {
                 }
                 return null;
             }
-            case Bridge.MODULE + ":state":
+            case BRIDGE + ":state":
                 return Map.of("mock", Map.of("demos", List.of()));
-            case Bridge.MODULE + ":evaluate":
+            case BRIDGE + ":evaluate":
                 return evaluate(kw);
-            case Bridge.MODULE + ":optimize":
+            case BRIDGE + ":optimize":
                 return Map.of("state", Map.of("mock", Map.of("optimizer", ((Map<String, Object>) kw.get("optimizer"))
                         .get("name"), "demos", ((List<?>) kw.get("trainset")).size())), "score", 0.0);
             default:

@@ -1,4 +1,15 @@
-package dev.taipan.dspy;
+package dev.taipan.dspy.testing;
+
+import dev.taipan.dspy.BatchResult;
+import dev.taipan.dspy.Dspy;
+import dev.taipan.dspy.Evaluation;
+import dev.taipan.dspy.Example;
+import dev.taipan.dspy.Lm;
+import dev.taipan.dspy.Metric;
+import dev.taipan.dspy.Optimizer;
+import dev.taipan.dspy.Prediction;
+import dev.taipan.dspy.Program;
+import dev.taipan.dspy.StreamChunk;
 
 import org.junit.jupiter.api.Test;
 

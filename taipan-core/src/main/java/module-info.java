@@ -1,0 +1,26 @@
+/**
+ * Taipan's core: a supervised pool of Python worker processes. Users see package
+ * {@code dev.taipan} and nothing else; a consumer needs only {@code requires dev.taipan.core}.
+ *
+ * <p>The internals are exported, qualified, to the project's own modules that use them (as
+ * OkHttp exports {@code okhttp3.internal.*} to its own artifacts): taipan-dspy converts
+ * predictions with the pool's value rules ({@code JavaValues}); taipan-bench measures the
+ * codec and the routing. Those targets are compiled after this module, so javac cannot see
+ * them here: hence the suppressed "module not found" warning.
+ *
+ * <p>No type of a dependency appears in a public signature, so none is required
+ * transitively. msgpack-core declares no module name, so it is the automatic module named
+ * from its jar file ({@code msgpack.core}). POJO arguments and results are converted by
+ * Jackson: on the module path, a package holding such classes must be open (or exported) to
+ * {@code com.fasterxml.jackson.databind}.
+ */
+@SuppressWarnings("module")
+module dev.taipan.core {
+    requires org.slf4j;
+    requires com.fasterxml.jackson.databind;
+    requires msgpack.core;
+
+    exports dev.taipan;
+    exports dev.taipan.pool to dev.taipan.dspy, dev.taipan.bench;
+    exports dev.taipan.protocol to dev.taipan.bench;
+}
