@@ -57,7 +57,7 @@ EXIT_CONNECT = 1
 EXIT_IMPORT = 2
 EXIT_PROTOCOL = 3
 
-#: The names these had when they lived here.
+#: The names these had when they lived here (tests and benchmarks use them).
 _HostProtocol = HostProtocol
 _Call = Call
 _Credit = Credit
@@ -101,10 +101,8 @@ class Config:
     run_id: Optional[str] = None
 
 
-
 class _BadArguments(Exception):
     pass
-
 
 
 def _flush_stdio() -> None:
@@ -122,6 +120,9 @@ def hard_exit(code: int) -> "None":
 
 
 class Worker:
+    """One worker process's state, on its event loop: the functions and their strategies,
+    the calls in flight, the sessions; the loop thread is the only one that changes it."""
+
     def __init__(self, config: Config) -> None:
         self.config = config
         self.loop: Optional[asyncio.AbstractEventLoop] = None
@@ -660,4 +661,4 @@ def main(config: Config, token: str) -> None:
 
 
 __all__ = ["Config", "Worker", "main", "raw_writer_for_testing", "hard_exit", "CallContext", "CallbackError",
-           "current_call", "call_java"]
+           "current_call", "call_java", "event_loop_factory", "EVENT_LOOP_ENV"]
