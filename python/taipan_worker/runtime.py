@@ -5,9 +5,10 @@ until EOF or a drained SIGTERM.
 The rest of the runtime lives by concern: ``transport`` (the socket protocol and the
 batching of writes), ``execution`` (how each kind of function runs: the strategy is chosen
 once, when the worker registers the function, so handling a call is a lookup), ``replies``
-(result, error and chunk frames), ``context`` (``current_call``, ``call_java``) and
-``loops`` (uvloop or asyncio, ``TAIPAN_EVENT_LOOP``). A call's deadline timer is armed only
-when the call did not finish at once.
+(result, error and chunk frames), ``sessions`` (session states and their snapshots),
+``context`` (``current_call``, ``call_java``) and ``loops`` (uvloop or asyncio,
+``TAIPAN_EVENT_LOOP``). A call's deadline timer is armed only when the call did not finish
+at once.
 
 Exit statuses: 0 normal (EOF, drained after SIGTERM), 1 could not connect,
 2 import failure or bad arguments, 3 protocol error from the host.
@@ -38,14 +39,14 @@ from .loops import EVENT_LOOP_ENV, event_loop_factory
 from .protocol import (
     DEFAULT_MAX_FRAME_BYTES,
     BadValue,
-    FrameTooLarge,
     ProtocolError,
     encode_frame,
     encode_ordered_frame,
 )
 from .registry import FunctionSpec, exposed, make_spec
-from .replies import Replies, clean_text
-from .snapshots import AFTER_EACH_CALL, MODES, RESTORE_HEADROOM, SNAPSHOT_FUNCTION, find_problem, snapshot_problem
+from .replies import Replies
+from .sessions import Sessions
+from .snapshots import SNAPSHOT_FUNCTION
 from .transport import HostProtocol
 
 CAPABILITIES = ["cancel", "sessions", "heartbeat", "stream", "callback", "snapshots", "chunk_ack"]
@@ -140,10 +141,7 @@ class Worker:
         #: While data_received runs: the frames written meanwhile, sent together after it.
         self._batch: Optional[List[bytes]] = None
         self.functions: Dict[str, FunctionSpec] = {}
-        self.sessions: Dict[str, Dict[str, Any]] = {}
-        #: Sessions opened with snapshots: their mode (snapshots.MODES) and last snapshot's seq.
-        self.snapshot_modes: Dict[str, str] = {}
-        self.snapshot_seqs: Dict[str, int] = {}
+        self.sessions = Sessions()
         self.inflight: Dict[int, Call] = {}
         self.overrunning: Dict[int, float] = {}  # call id -> loop time it was stopped
         self.draining = False
@@ -342,12 +340,9 @@ class Worker:
                 reply["overrun"] = overrun
             self._write(encode_ordered_frame(reply, self.config.max_frame_bytes, self.replies.pack))
         elif mtype == "session_close":
-            sid = msg["session"]
-            self.sessions.pop(sid, None)
-            self.snapshot_modes.pop(sid, None)
-            self.snapshot_seqs.pop(sid, None)
+            self.sessions.close(msg["session"])
         elif mtype == "session_open" or mtype == "session_restore":
-            self._on_session_open(msg)
+            self.sessions.open(msg)
         elif mtype == "callback_result":
             self._on_callback_result(msg)
         elif mtype == "chunk_ack":
@@ -432,7 +427,7 @@ class Worker:
                 return
         call = Call(cid, name)
         if spec.session:
-            call.snapshot = self._snapshot_after(name, msg.get("session"))
+            call.snapshot = self.sessions.snapshot_after(name, msg.get("session"))
         if spec.streams:
             window = msg.get("chunk_window")
             if window is not None:
@@ -471,7 +466,7 @@ class Worker:
                 raise _BadArguments(f"{spec.name} is session-aware and needs a session, but the call has none")
             if "session" in kwargs:
                 raise _BadArguments("'session' is reserved for the session state and cannot be passed as an argument")
-            state = self.sessions.setdefault(session_id, {})
+            state = self.sessions.state(session_id)
             index = _positional_index(spec, "session")
             if index is not None and len(args) >= index:
                 # ``def f(session, x)`` called with args [x]: the host's positional arguments
@@ -485,67 +480,6 @@ class Worker:
             except TypeError as exc:
                 raise _BadArguments(f"{spec.name}: {exc}") from None
         return args, kwargs
-
-    # ------------------------------------------------------------------ session snapshots
-
-    def _on_session_open(self, msg: Dict[str, Any]) -> None:
-        """``session_open`` (a new session with snapshots) or ``session_restore`` (a session
-        moved here from a dead worker, with its last snapshot)."""
-        sid: str = msg["session"]
-        mode = msg["snapshots"]
-        if mode not in MODES:
-            raise ProtocolError(f"{msg['type']}: unknown snapshots mode {mode!r} (expected one of {sorted(MODES)})")
-        state = self.sessions.setdefault(sid, {})
-        if msg["type"] == "session_restore":
-            restored = msg["state"]
-            problem = snapshot_problem(restored, "state")
-            if problem is not None:
-                raise ProtocolError(f"session_restore for {sid!r}: {problem}")
-            state.clear()  # the same dict object: nothing of an older state survives
-            state.update(restored)
-            self.snapshot_seqs[sid] = msg["seq"]
-        else:
-            self.snapshot_seqs.setdefault(sid, 0)
-        self.snapshot_modes[sid] = mode
-
-    def _snapshot_after(self, name: str, sid: Optional[str]) -> Optional[str]:
-        """The session to snapshot when this session-aware call ends, or None."""
-        if sid is not None and (name == SNAPSHOT_FUNCTION or self.snapshot_modes.get(sid) == AFTER_EACH_CALL):
-            return sid
-        return None
-
-    def _session_state_frame(self, cid: int, sid: str) -> bytes:
-        """On the loop: the session's snapshot, or why it cannot be taken (the last one stands).
-
-        Encoded on the loop thread in one ``msgpack`` call, which holds the GIL throughout, so
-        a call of the same session running on a thread cannot change the state halfway.
-        """
-        state = self.sessions.get(sid, {})
-        last = self.snapshot_seqs.get(sid, 0)
-        found = find_problem(state)
-        path: Optional[str] = None
-        if found is None:
-            try:
-                frame = encode_frame(
-                    {"v": 1, "type": "session_state", "id": cid, "session": sid, "seq": last + 1,
-                     "state": state, "error": None, "path": None},
-                    self.config.max_frame_bytes - RESTORE_HEADROOM,
-                )
-            except FrameTooLarge as exc:
-                error = (f"the session's state does not fit in a frame with room for its restore "
-                         f"({RESTORE_HEADROOM} bytes): {exc}")
-            except Exception as exc:  # changed by a thread since it was checked
-                error = f"the session's state cannot be encoded: {type(exc).__name__}: {exc}"
-            else:
-                self.snapshot_seqs[sid] = last + 1
-                return frame
-        else:
-            path, error = found
-        return encode_frame(
-            {"v": 1, "type": "session_state", "id": cid, "session": sid, "seq": last, "state": None,
-             "error": clean_text(error, 4000), "path": None if path is None else clean_text(path, 1000)},
-            self.config.max_frame_bytes,
-        )
 
     # ------------------------------------------------------------------ ending calls
 
@@ -578,7 +512,7 @@ class Worker:
                     future.set_exception(CallbackError("the call ended before Java answered"))
             call.callbacks = None
         if call.snapshot is not None:
-            self._write(self._session_state_frame(cid, call.snapshot))
+            self._write(self.sessions.state_frame(cid, call.snapshot, self.config.max_frame_bytes))
         self._write(frame)
         if self.draining and not inflight:
             self._schedule_exit(EXIT_OK, "drained; exiting")
