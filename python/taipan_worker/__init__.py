@@ -15,7 +15,7 @@ def __getattr__(name: str) -> Any:
 
         return function
     if name in ("current_call", "call_java", "CallbackError"):
-        from . import runtime
+        from . import context
 
-        return getattr(runtime, name)
+        return getattr(context, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -62,6 +62,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Optional, Tuple
 
+from .typegrammar import LITERAL, TypeExpr, parse_prefix
+
 PLACEHOLDER_NOTE = "placeholder answers from the taipan local LM server; no model is consulted"
 MAX_HOLD_S = 30.0
 MAX_N = 32
@@ -77,71 +79,14 @@ _JSON_REQUIREMENT = re.compile(r"`(\w+)`(?: \(must be formatted as a valid Pytho
 
 # ----------------------------------------------------------------------------- types
 
-class TypeExpr:
-    """A parsed Python annotation name as DSPy renders it: ``name`` or ``name[args]``."""
-
-    __slots__ = ("name", "args", "literal")
-
-    def __init__(self, name: str, args: Optional[List["TypeExpr"]] = None, literal: Any = None) -> None:
-        self.name = name
-        self.args = args or []
-        self.literal = literal  # for name == "=": a literal value inside Literal[...]
-
-
 def parse_type(text: str) -> TypeExpr:
-    """Parse e.g. ``list[str]``, ``Literal['a', 'b']``, ``Union[float, NoneType]``. Never raises:
-    anything unparseable is an unknown name (answered as a string)."""
+    """Parse e.g. ``list[str]``, ``Literal['a', 'b']``, ``Union[float, NoneType]`` (the shared
+    grammar, ``typegrammar``; what follows the type is ignored). Never raises: anything
+    unparseable is an unknown name (answered as a string)."""
     try:
-        expr, pos = _parse_type(text.strip(), 0)
-        return expr
-    except (ValueError, IndexError):
+        return parse_prefix(text.strip())[0]
+    except ValueError:
         return TypeExpr(text.strip() or "str")
-
-
-def _skip(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] == " ":
-        pos += 1
-    return pos
-
-
-def _parse_type(text: str, pos: int) -> Tuple[TypeExpr, int]:
-    pos = _skip(text, pos)
-    if pos < len(text) and text[pos] in "'\"":
-        quote = text[pos]
-        end = pos + 1
-        out = []
-        while text[end] != quote:
-            if text[end] == "\\":
-                end += 1
-            out.append(text[end])
-            end += 1
-        return TypeExpr("=", literal="".join(out)), end + 1
-    m = re.compile(r"[A-Za-z_][\w.]*|-?\d+(?:\.\d+)?").match(text, pos)
-    if not m:
-        raise ValueError(text)
-    token = m.group(0)
-    pos = m.end()
-    if re.fullmatch(r"-?\d+(?:\.\d+)?", token):
-        return TypeExpr("=", literal=float(token) if "." in token else int(token)), pos
-    name = token.split(".")[-1]
-    args: List[TypeExpr] = []
-    pos = _skip(text, pos)
-    if pos < len(text) and text[pos] == "[":
-        pos += 1
-        while True:
-            arg, pos = _parse_type(text, pos)
-            args.append(arg)
-            pos = _skip(text, pos)
-            if text[pos] == ",":
-                pos += 1
-                continue
-            if text[pos] == "]":
-                pos += 1
-                break
-            raise ValueError(text)
-    if name in ("True", "False") and not args:
-        return TypeExpr("=", literal=(name == "True")), pos
-    return TypeExpr(name, args), pos
 
 
 def _unit(seed: str, salt: str) -> int:
@@ -158,7 +103,7 @@ def placeholder_text(field: str, seed: str) -> str:
 def value_for_type(t: TypeExpr, field: str, seed: str) -> Any:
     """A deterministic value of type ``t``."""
     name = t.name
-    if name == "=":
+    if name == LITERAL:
         return t.literal
     if name in ("str", "Reasoning", "Any", "object"):
         return placeholder_text(field, seed)
@@ -180,7 +125,7 @@ def value_for_type(t: TypeExpr, field: str, seed: str) -> Any:
             return {}
         return {"key_1": value_for_type(t.args[1], field, seed + ":v")}
     if name == "Literal":
-        options = [a.literal for a in t.args if a.name == "="]
+        options = [a.literal for a in t.args if a.name == LITERAL]
         if not options:
             return placeholder_text(field, seed)
         return options[_unit(seed, field + ":lit") % len(options)]

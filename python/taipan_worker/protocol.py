@@ -27,102 +27,94 @@ _HEADER = struct.Struct(">I")
 _pack_header = _HEADER.pack
 _unpack_header_from = _HEADER.unpack_from
 
-#: Field order of every message type, after the envelope keys ``v``, ``type`` and ``id``.
-#: ``has_id`` says whether the message belongs to a call (and so carries ``id``).
-MESSAGE_FIELDS: Dict[str, Tuple[str, ...]] = {
-    "auth": ("worker_id", "token"),
-    "hello": (
-        "worker_id",
-        "pid",
-        "python",
-        "implementation",
-        "package",
-        "slots",
-        "max_frame_bytes",
-        "functions",
-        "capabilities",
-    ),
-    "call": ("function", "args", "session", "timeout_ms", "chunk_window", "chunk_window_bytes"),
-    "result": ("value",),
-    "error": ("kind", "error_type", "message", "traceback", "retryable"),
-    "cancel": (),
-    "heartbeat": ("seq",),
-    "session_close": ("session",),
-    "session_open": ("session", "snapshots"),
-    "session_restore": ("session", "seq", "state", "snapshots"),
-    "session_state": ("session", "seq", "state", "error", "path"),
-    "chunk": ("seq", "data"),
-    "chunk_ack": ("seq",),
-    "callback": ("callback_id", "name", "args"),
-    "callback_result": ("callback_id", "value", "error"),
-}
-
-#: Message types that carry ``id``.
-ID_TYPES = frozenset({"call", "result", "error", "cancel", "chunk", "chunk_ack", "callback", "callback_result",
-                      "session_state"})
-
-# Validation schema: field -> (accepted python types, nullable). ``id`` is included here.
+# Validation and order: one table. For each message type, its fields in wire order after the
+# envelope keys ``v`` and ``type`` (``id`` first when the message belongs to a call), each as
+# (name, accepted Python types or _ANY, nullable).
 _ANY = object()
 _INT = (int,)
 _STR = (str,)
-_SCHEMA: Dict[str, Dict[str, Tuple[Any, bool]]] = {
-    "auth": {"worker_id": (_STR, False), "token": (_STR, False)},
-    "hello": {
-        "worker_id": (_STR, False),
-        "pid": (_INT, False),
-        "python": (_STR, False),
-        "implementation": (_STR, False),
-        "package": (_STR, False),
-        "slots": (_INT, False),
-        "max_frame_bytes": (_INT, False),
-        "functions": ((list,), False),
-        "capabilities": ((list,), False),
-        "idempotent": ((list,), True),
-    },
-    "call": {
-        "id": (_INT, False),
-        "function": (_STR, False),
-        "args": ((list, dict), True),
-        "session": (_STR, True),
-        "timeout_ms": (_INT, True),
-        "chunk_window": (_INT, True),
-        "chunk_window_bytes": (_INT, True),
-    },
-    "result": {"id": (_INT, False), "value": (_ANY, True)},
-    "error": {
-        "id": (_INT, True),
-        "kind": (_STR, False),
-        "error_type": (_STR, False),
-        "message": (_STR, False),
-        "traceback": (_STR, False),
-        "retryable": ((bool,), False),
-    },
-    "cancel": {"id": (_INT, False)},
-    "heartbeat": {"seq": (_INT, False), "overrun": (_INT, True)},
-    "session_close": {"session": (_STR, False)},
-    "session_open": {"session": (_STR, False), "snapshots": (_STR, False)},
-    "session_restore": {"session": (_STR, False), "seq": (_INT, False), "state": ((dict,), False),
-                        "snapshots": (_STR, False)},
-    "session_state": {"id": (_INT, False), "session": (_STR, False), "seq": (_INT, False),
-                      "state": ((dict,), True), "error": (_STR, True), "path": (_STR, True)},
-    "chunk": {"id": (_INT, False), "seq": (_INT, False), "data": (_ANY, True)},
-    "chunk_ack": {"id": (_INT, False), "seq": (_INT, False)},
-    "callback": {"id": (_INT, False), "callback_id": (_INT, False), "name": (_STR, False), "args": (_ANY, True)},
-    "callback_result": {"id": (_INT, False), "callback_id": (_INT, False), "value": (_ANY, True),
-                        "error": (_STR, True)},
+_LIST = (list,)
+_FIELDS: Dict[str, Tuple[Tuple[str, Any, bool], ...]] = {
+    "auth": (("worker_id", _STR, False), ("token", _STR, False)),
+    "hello": (
+        ("worker_id", _STR, False),
+        ("pid", _INT, False),
+        ("python", _STR, False),
+        ("implementation", _STR, False),
+        ("package", _STR, False),
+        ("slots", _INT, False),
+        ("max_frame_bytes", _INT, False),
+        ("functions", _LIST, False),
+        ("capabilities", _LIST, False),
+        ("idempotent", _LIST, True),
+    ),
+    "call": (
+        ("id", _INT, False),
+        ("function", _STR, False),
+        ("args", (list, dict), True),
+        ("session", _STR, True),
+        ("timeout_ms", _INT, True),
+        ("chunk_window", _INT, True),
+        ("chunk_window_bytes", _INT, True),
+    ),
+    "result": (("id", _INT, False), ("value", _ANY, True)),
+    "error": (
+        ("id", _INT, True),
+        ("kind", _STR, False),
+        ("error_type", _STR, False),
+        ("message", _STR, False),
+        ("traceback", _STR, False),
+        ("retryable", (bool,), False),
+    ),
+    "cancel": (("id", _INT, False),),
+    "heartbeat": (("seq", _INT, False), ("overrun", _INT, True)),
+    "session_close": (("session", _STR, False),),
+    "session_open": (("session", _STR, False), ("snapshots", _STR, False)),
+    "session_restore": (
+        ("session", _STR, False),
+        ("seq", _INT, False),
+        ("state", (dict,), False),
+        ("snapshots", _STR, False),
+    ),
+    "session_state": (
+        ("id", _INT, False),
+        ("session", _STR, False),
+        ("seq", _INT, False),
+        ("state", (dict,), True),
+        ("error", _STR, True),
+        ("path", _STR, True),
+    ),
+    "chunk": (("id", _INT, False), ("seq", _INT, False), ("data", _ANY, True)),
+    "chunk_ack": (("id", _INT, False), ("seq", _INT, False)),
+    "callback": (("id", _INT, False), ("callback_id", _INT, False), ("name", _STR, False), ("args", _ANY, True)),
+    "callback_result": (
+        ("id", _INT, False),
+        ("callback_id", _INT, False),
+        ("value", _ANY, True),
+        ("error", _STR, True),
+    ),
 }
 
-MESSAGE_TYPES = frozenset(MESSAGE_FIELDS)
+#: Field order of every message type, after the envelope keys ``v``, ``type`` and ``id``
+#: (derived from the one table above).
+MESSAGE_FIELDS: Dict[str, Tuple[str, ...]] = {
+    mtype: tuple(name for name, _, _ in fields if name != "id") for mtype, fields in _FIELDS.items()
+}
+
+#: Message types that carry ``id`` (they belong to a call).
+ID_TYPES = frozenset(mtype for mtype, fields in _FIELDS.items() if fields and fields[0][0] == "id")
+
+MESSAGE_TYPES = frozenset(_FIELDS)
 
 _MISSING: Any = object()
 
-# _SCHEMA flattened for validate_message: type -> ((key, types or None for any, nullable, bool accepted), ...)
+# The table as validate_message reads it: type -> ((key, types or None for any, nullable, bool accepted), ...)
 _CHECKS: Dict[str, Tuple[Tuple[str, Any, bool, bool], ...]] = {
     mtype: tuple(
         (key, None if types is _ANY else types, nullable, types is not _ANY and bool in types)
-        for key, (types, nullable) in schema.items()
+        for key, types, nullable in fields
     )
-    for mtype, schema in _SCHEMA.items()
+    for mtype, fields in _FIELDS.items()
 }
 
 

@@ -126,7 +126,8 @@ def test_type_parser(text: str, expected: Any) -> None:
 
 
 @pytest.mark.parametrize("text", ["os.system", "__import__('os')", "list[", "dict[int, str]", "Foo", "int]", "",
-                                  "Literal[x]", "list[str] extra"])
+                                  "Literal[x]", "list[str] extra", "Literal[1.5]", "str[int]", "typing.List[str]",
+                                  "list[str, int]", "Optional[]", "Literal[]"])
 def test_type_parser_rejects(text: str) -> None:
     with pytest.raises(SpecError):
         bridge.parse_type(text)

@@ -223,3 +223,37 @@ def test_answers_before_a_bad_frame_in_the_same_chunk_still_go_out(host: FakeHos
     assert worker.recv_for(1)["value"] == "ok"
     assert worker.wait() == 3
     assert "protocol error from host" in worker.stderr.wait_closed()
+
+
+def test_a_functions_strategy_is_chosen_once_at_registration() -> None:
+    from taipan_worker import execution
+    from taipan_worker.registry import make_spec
+
+    def plain() -> None: ...
+
+    async def coro() -> None: ...
+
+    def gen() -> Any:
+        yield 1
+
+    async def agen() -> Any:
+        yield 1
+
+    spec = {f.__name__: make_spec(f, f.__name__, "m") for f in (plain, coro, gen, agen)}
+    assert execution.choose(spec["plain"]) is execution.start_thread
+    assert execution.choose(spec["plain"], inline=True) is execution.run_inline
+    assert execution.choose(spec["coro"]) is execution.start_task
+    assert execution.choose(spec["coro"], eager=True) is execution.start_eager
+    assert execution.choose(spec["gen"], inline=True) is execution.start_thread_stream
+    assert execution.choose(spec["agen"], eager=True) is execution.start_async_stream
+    worker = runtime.Worker(runtime.Config(socket="unused", worker_id="w", slots=1, modules=["taipan_worker.testing"]))
+    worker._import_modules()
+    starts = {name: start for name, (_, start) in worker._plans.items()}
+    assert starts["echo"] is starts["ping"] is starts["info"] is execution.run_inline
+    assert starts["sleep"] is execution.start_eager
+    assert starts["taipan_worker.testing:add"] is execution.start_thread
+    assert starts["taipan_worker.testing:async_sleep"] is execution.start_task
+    assert starts["taipan_worker.testing:count_up"] is execution.start_thread_stream
+    assert starts["taipan_worker.testing:count_up_async"] is execution.start_async_stream
+    assert set(starts) == set(worker.functions)
+    worker.executor.shutdown()

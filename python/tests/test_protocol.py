@@ -446,3 +446,44 @@ def test_encode_ordered_frame_limits_and_errors() -> None:
         encode_ordered_frame({"v": 1, "type": "result", "id": 1, "value": {1, 2}}, pack=pack)
     # a failed pack leaves nothing behind in the packer
     assert encode_ordered_frame(msg, pack=pack) == encode_frame(msg)
+
+
+# ---------------------------------------------------------------- one table, one list, as documented
+
+PROTOCOL_MD = Path(__file__).resolve().parents[2] / "docs" / "PROTOCOL.md"
+
+
+def _doc_tables() -> dict:
+    """Each message's key table in docs/PROTOCOL.md: type -> keys in order."""
+    import re
+
+    doc = PROTOCOL_MD.read_text(encoding="utf-8")
+    tables = {}
+    for m in re.finditer(r"^#{3,4} `(\w+)`[^\n]*\n((?:\|[^\n]*\n)+)", doc, re.M):
+        rows = m.group(2).splitlines()[2:]
+        tables[m.group(1)] = [k.group(1) for k in (re.match(r"\| `(\w+)`", r) for r in rows) if k]
+    return tables
+
+
+def test_the_field_table_is_the_documented_one() -> None:
+    from taipan_worker import protocol
+
+    documented = _doc_tables()
+    for mtype, fields in protocol._FIELDS.items():
+        assert documented.get(mtype) == [name for name, _, _ in fields], mtype
+    assert protocol.MESSAGE_TYPES == frozenset(protocol._FIELDS)
+    for mtype, fields in protocol._FIELDS.items():
+        assert protocol.MESSAGE_FIELDS[mtype] == tuple(n for n, _, _ in fields if n != "id")
+        assert (mtype in protocol.ID_TYPES) == any(n == "id" for n, _, _ in fields)
+
+
+def test_error_kinds_are_the_documented_ones() -> None:
+    import re
+
+    from taipan_worker import errors
+
+    doc = PROTOCOL_MD.read_text(encoding="utf-8")
+    table = doc[doc.index("| kind | when |"):]
+    table = table[: table.index("\n\n")]
+    documented = re.findall(r"^\| `(\w+)` \|", table, re.M)
+    assert tuple(documented) == errors.ALL
