@@ -26,7 +26,7 @@ import os
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import sys  # noqa: E402
-from typing import Any, Dict  # noqa: E402
+from typing import Any, Dict, Tuple  # noqa: E402
 
 import dspy  # noqa: E402  (the library: this package's own name is taipan_worker.dspy)
 
@@ -65,6 +65,17 @@ _REEXPORTED = (parse_type, build_signature, build_program, build_lm, build_metri
 
 # ----------------------------------------------------------------------------- functions
 
+
+def _prepared(program: Any, inputs: Any, lm: Any, adapter: Any) -> Tuple[Any, Any, Any]:
+    """The cached program and LM and a fresh adapter for one run of ``inputs`` (a map)."""
+    built = cached_program(program)
+    lm_obj = cached_lm(lm)
+    adapter_obj = make_adapter(adapter)
+    if not isinstance(inputs, dict):
+        raise SpecError("inputs must be a map")
+    return built, lm_obj, adapter_obj
+
+
 @function
 def describe() -> Dict[str, Any]:
     """Versions: ``{"dspy": ..., "python": ...}``."""
@@ -83,11 +94,7 @@ def state(program: Any, lm: Any = None) -> Dict[str, Any]:
 def run(program: Any, inputs: Any, lm: Any, adapter: Any = None) -> Dict[str, Any]:
     """Run a program once: returns a Prediction map."""
     with Guard():
-        built = cached_program(program)
-        lm_obj = cached_lm(lm)
-        adapter_obj = make_adapter(adapter)
-        if not isinstance(inputs, dict):
-            raise SpecError("inputs must be a map")
+        built, lm_obj, adapter_obj = _prepared(program, inputs, lm, adapter)
         with context(lm_obj, adapter_obj, track_usage=True):
             pred = built.module(**inputs)
         return prediction(pred, built)
@@ -98,11 +105,7 @@ def stream(program: Any, inputs: Any, lm: Any, adapter: Any = None, fields: Any 
     """Run a program, streaming output fields as the LM writes them: yields
     ``{"field": name, "chunk": text}`` pieces, then ``{"prediction": Prediction}``."""
     with Guard():
-        built = cached_program(program)
-        lm_obj = cached_lm(lm)
-        adapter_obj = make_adapter(adapter)
-        if not isinstance(inputs, dict):
-            raise SpecError("inputs must be a map")
+        built, lm_obj, adapter_obj = _prepared(program, inputs, lm, adapter)
         names = fields if fields else [f for f in built.outputs]
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise SpecError("fields must be a list of output field names")

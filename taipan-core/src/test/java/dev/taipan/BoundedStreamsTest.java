@@ -40,18 +40,23 @@ class BoundedStreamsTest {
         assertEquals(0L, pool.stats().workersReplaced());
     }
 
+    /** A consumer that blocks on its first chunk until {@code release} (at most 15 s). */
+    private static java.util.function.Consumer<Object> blockedUntil(CountDownLatch release) {
+        return chunk -> {
+            try {
+                release.await(15, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+
     @Test
     void aBlockedConsumerCannotHoldASyncCallPastItsTimeout() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).build())) {
             long pid = pool.workers().get(0).pid();
-            CallOptions opts = CallOptions.timeout(Duration.ofSeconds(1)).withChunkConsumer(c -> {
-                try {
-                    release.await(15, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            CallOptions opts = CallOptions.timeout(Duration.ofSeconds(1)).withChunkConsumer(blockedUntil(release));
             long t0 = System.nanoTime();
             CallTimeoutException e = assertThrows(CallTimeoutException.class,
                     () -> pool.call(T + "count_up", List.of(5), opts));
@@ -73,13 +78,7 @@ class BoundedStreamsTest {
         CountDownLatch release = new CountDownLatch(1);
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).build())) {
             long pid = pool.workers().get(0).pid();
-            CallOptions opts = CallOptions.timeout(Duration.ofSeconds(1)).withChunkConsumer(c -> {
-                try {
-                    release.await(15, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            CallOptions opts = CallOptions.timeout(Duration.ofSeconds(1)).withChunkConsumer(blockedUntil(release));
             long t0 = System.nanoTime();
             // A long stream: the worker is still producing (held back by the window) when the timeout hits.
             CompletableFuture<Object> f = pool.callAsync(T + "count_up_async", Map.of("n", 10_000), opts);

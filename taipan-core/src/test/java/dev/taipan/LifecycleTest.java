@@ -2,10 +2,6 @@ package dev.taipan;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -93,19 +89,10 @@ class LifecycleTest {
 
     @Test
     void noWorkerSurvivesItsJvmBeingKilledWithSigkill() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                ChildJvmPool.class.getName(), TestPools.python())
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        Process child = ChildJvm.start(ChildJvmPool.class, TestPools.python());
         List<Long> pids = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null && !line.equals("READY")) {
-                if (line.startsWith("PID ")) {
-                    pids.add(Long.parseLong(line.substring(4)));
-                }
-            }
+        try {
+            pids.addAll(ChildJvm.pidsUntilReady(child));
             assertEquals(4, pids.size(), "child did not report its workers");
             for (long pid : pids) {
                 assertTrue(ProcessHandle.of(pid).isPresent(), "worker " + pid + " should be running");

@@ -4,10 +4,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,19 +97,10 @@ class ProcessTreeTest {
 
     @Test
     void nothingAWorkerStartedOutlivesItsJvmBeingKilled() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                DaemonChildJvm.class.getName(), TestPools.python())
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        Process child = ChildJvm.start(DaemonChildJvm.class, TestPools.python());
         List<Long> pids = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null && !line.equals("READY")) {
-                if (line.startsWith("PID ")) {
-                    pids.add(Long.parseLong(line.substring(4)));
-                }
-            }
+        try {
+            pids.addAll(ChildJvm.pidsUntilReady(child));
             assertEquals(4, pids.size(), "the child JVM did not report its worker and the worker's processes");
             assertTrue(pids.stream().noneMatch(TestPools::isGone), "all should be running: " + pids);
             child.destroyForcibly(); // SIGKILL: no shutdown hook runs

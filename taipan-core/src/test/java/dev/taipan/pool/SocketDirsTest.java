@@ -1,15 +1,13 @@
 package dev.taipan.pool;
 
+import dev.taipan.ChildJvm;
 import dev.taipan.SocketDirChildJvm;
 import dev.taipan.TaipanPool;
 import dev.taipan.TestPools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,17 +29,8 @@ class SocketDirsTest {
     }
 
     private static Process childPool(Path parent) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                SocketDirChildJvm.class.getName(), TestPools.python(), parent.toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-        String line;
-        while ((line = r.readLine()) != null && !line.equals("READY")) {
-            // its pool is starting
-        }
-        assertEquals("READY", line, "the child JVM's pool did not start");
+        Process child = ChildJvm.start(SocketDirChildJvm.class, TestPools.python(), parent.toString());
+        ChildJvm.pidsUntilReady(child); // its pool has started
         return child;
     }
 
