@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any, List, Optional, Tuple
 
+from .values import INT_MAX, INT_MIN
+
 #: Values of ``session_open.snapshots`` / ``session_restore.snapshots``.
 AFTER_EACH_CALL = "after_each_call"
 ON_REQUEST = "on_request"
@@ -25,8 +27,6 @@ SNAPSHOT_FUNCTION = "session_snapshot"
 #: snapshot the host keeps can always be restored.
 RESTORE_HEADROOM = 64
 
-_INT_MIN = -(2**63)
-_INT_MAX = 2**64 - 1
 _SCALARS = (str, bytes, float)
 _ALLOWED = "None, bool, int, float, str, bytes, list and dict with str keys"
 
@@ -56,7 +56,7 @@ def find_problem(state: Any, root: str = "session") -> Optional[Tuple[str, str]]
             continue
         cls = value.__class__
         if cls is int:
-            if not _INT_MIN <= value <= _INT_MAX:
+            if not INT_MIN <= value <= INT_MAX:
                 return path, f"{path} is an int outside 64 bits ({value}); snapshots hold only {_ALLOWED}"
             continue
         if cls is dict or cls is list:
