@@ -68,8 +68,8 @@ public final class PoolEngine implements AutoCloseable {
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
     private final PoolThreads threads;
     private final ScheduledExecutorService scheduler;
-    private final WorkerLauncher launcher;
-    private final SocketListener listener;
+    /** Where workers come from (see {@link WorkerSource}). */
+    private final WorkerSource source;
     private final AtomicLong callIds = new AtomicLong();
     private final AtomicLong workerSeq = new AtomicLong();
     private final AtomicLong heartbeatSeq = new AtomicLong();
@@ -101,7 +101,7 @@ public final class PoolEngine implements AutoCloseable {
     private boolean started;
     private boolean closed;
 
-    private PoolEngine(PoolConfig config) throws IOException {
+    private PoolEngine(PoolConfig config, WorkerSource.Factory sources) throws IOException {
         this.config = config;
         this.events = new Events(config.listener(), config.name());
         this.threads = new PoolThreads(config.name());
@@ -112,10 +112,8 @@ public final class PoolEngine implements AutoCloseable {
         });
         s.setRemoveOnCancelPolicy(true);
         this.scheduler = s;
-        this.listener = new SocketListener(threads, config.socketParent(), config.name(), config.maxFrameBytes(),
-                config.startTimeout().toMillis());
         this.redactor = Redactor.of(config.environment(), config.secretNames());
-        this.launcher = new WorkerLauncher(config, runId, listener.socketPath(), threads, redactor);
+        this.source = sources.create(new WorkerSource.SourceContext(config, runId, threads, redactor));
         this.heartbeats = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, config.name() + "-heartbeat");
             t.setDaemon(true);
@@ -153,9 +151,14 @@ public final class PoolEngine implements AutoCloseable {
 
     /** Starts a pool: all workers at once, returning when all are ready (unless lazy). */
     public static PoolEngine start(PoolConfig config) {
+        return start(config, LocalWorkerSource::new);
+    }
+
+    /** Starts a pool whose workers come from {@code sources} (the engine's tests use an in-JVM fake). */
+    static PoolEngine start(PoolConfig config, WorkerSource.Factory sources) {
         PoolEngine engine;
         try {
-            engine = new PoolEngine(config);
+            engine = new PoolEngine(config, sources);
         } catch (IOException e) {
             throw new PoolStartException("could not create the pool's socket: " + e.getMessage(), null, "", e);
         }
@@ -310,8 +313,7 @@ public final class PoolEngine implements AutoCloseable {
         // Nobody reads its output any more: its prints would soon block. Replace it.
         w.onOutputFailure = e -> workerDied(w, new TaipanException("worker " + w.id
                 + "'s output could not be read (" + e + "); replacing it"), false);
-        String token = launcher.newToken();
-        CompletableFuture<Connection> connected = listener.expect(w.id, token);
+        CompletableFuture<Connection> connected;
         CompletableFuture<WorkerProcess> launched;
         try {
             w.startTimer = scheduler.schedule(() -> {
@@ -320,10 +322,11 @@ public final class PoolEngine implements AutoCloseable {
                             + config.startTimeout()), false);
                 }
             }, config.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            launched = launcher.launch(w, token);
+            WorkerSource.Launch launch = source.launch(w);
+            connected = launch.connection();
+            launched = launch.process();
         } catch (RejectedExecutionException e) {
             // The pool closed while this worker was being scheduled.
-            connected.cancel(false);
             workerDied(w, new PoolClosedException("pool " + config.name() + " closed"), false);
             return w;
         }
@@ -2005,8 +2008,7 @@ public final class PoolEngine implements AutoCloseable {
             // Workers that had not started yet fail their start.
             w.ready.completeExceptionally(new PoolClosedException("pool " + config.name() + " closed"));
         }
-        listener.close();
-        launcher.close();
+        source.close();
         scheduler.shutdownNow();
         heartbeats.shutdownNow();
         if (ownedCallbackExecutor != null) {
