@@ -13,12 +13,12 @@ import java.util.concurrent.CompletableFuture;
  * returns false, so the caller never sees "cancelled" for a call the stats count as done.
  */
 final class CallFuture extends CompletableFuture<Object> {
-    private final PoolEngine engine;
+    private final CallPath calls;
     private final PendingCall call;
     private volatile boolean cancelledByCaller;
 
-    CallFuture(PoolEngine engine, PendingCall call) {
-        this.engine = engine;
+    CallFuture(CallPath calls, PendingCall call) {
+        this.calls = calls;
         this.call = call;
     }
 
@@ -28,7 +28,7 @@ final class CallFuture extends CompletableFuture<Object> {
             return isCancelled();
         }
         cancelledByCaller = true;
-        if (!engine.cancel(call)) {
+        if (!calls.cancel(call)) {
             return false; // the call ended first; its outcome completes this future
         }
         super.cancel(mayInterruptIfRunning);

@@ -54,7 +54,7 @@ final class RemoteErrors {
     static WorkerLostException workerLost(String workerId, String how, Integer exitCode, Integer signal,
                                           String stderrTail, Throwable cause, boolean protocolError) {
         String tail = stderrTail.isEmpty() ? "" : "\n--- worker stderr (last lines) ---\n" + stderrTail;
-        if (cause instanceof PoolEngine.HeartbeatTimeout) {
+        if (cause instanceof HeartbeatTimeout) {
             return new WorkerUnresponsiveException("worker " + workerId + " stopped answering (" + cause.getMessage()
                     + ") and was killed; " + how + tail, workerId, exitCode, signal, stderrTail, cause);
         }

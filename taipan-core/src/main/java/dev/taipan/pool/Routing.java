@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * The routing rules, kept free of locks and I/O so they can be tested alone. Callers hold
- * the engine's lock.
+ * the pool's lock.
  */
 final class Routing {
     private Routing() {
@@ -16,10 +16,10 @@ final class Routing {
      * The ready worker with the fewest calls in flight and a free slot, or null. Ties go to
      * the earliest worker, which keeps a lightly loaded pool's hot worker hot.
      */
-    static Worker leastBusy(List<Worker> workers, int slots) {
+    static Worker leastBusy(List<Worker> workers) {
         Worker best = null;
         for (Worker w : workers) {
-            if (w.state.takesCalls() && w.inFlight < slots && (best == null || w.inFlight < best.inFlight)) {
+            if (w.hasFreeSlot() && (best == null || w.inFlight < best.inFlight)) {
                 best = w;
             }
         }

@@ -18,7 +18,7 @@ public final class RoutingLoad {
         this.slots = slots;
         for (int i = 0; i < workers; i++) {
             Worker w = new Worker("w-" + (i + 1), null);
-            w.state = WorkerState.READY;
+            w.becomeReady(slots);
             w.inFlight = slots / 2;
             this.workers.add(w);
         }
@@ -30,7 +30,7 @@ public final class RoutingLoad {
 
     /** {@link Routing#leastBusy}, and the worker it picked (if any) takes a slot. */
     public Object pickLeastBusy() {
-        Worker w = Routing.leastBusy(workers, slots);
+        Worker w = Routing.leastBusy(workers);
         if (w != null) {
             w.inFlight++;
         }

@@ -32,13 +32,15 @@ final class SessionImpl implements Session {
 
     final String id;
     final SessionOptions options;
-    private final PoolEngine engine;
+    private final CallPath calls;
 
     /** The worker holding the state; while the session moves, the dead one it left. */
     volatile Worker worker;
 
-    // Guarded by the engine's lock.
-    State state = State.OPEN;
+    /** Written under the pool's lock; volatile so that {@link #isOpen} needs no lock. */
+    volatile State state = State.OPEN;
+
+    // Guarded by the pool's lock.
     int inFlight;
     long lastUsedNanos = System.nanoTime();
     Throwable lostCause;
@@ -63,14 +65,14 @@ final class SessionImpl implements Session {
     private record Failure(String error, String path, long keptSeq) {
     }
 
-    SessionImpl(String id, Worker worker, PoolEngine engine) {
-        this(id, worker, engine, SessionOptions.DEFAULT);
+    SessionImpl(String id, Worker worker, CallPath calls) {
+        this(id, worker, calls, SessionOptions.DEFAULT);
     }
 
-    SessionImpl(String id, Worker worker, PoolEngine engine, SessionOptions options) {
+    SessionImpl(String id, Worker worker, CallPath calls, SessionOptions options) {
         this.id = id;
         this.worker = worker;
-        this.engine = engine;
+        this.calls = calls;
         this.options = options;
     }
 
@@ -145,7 +147,7 @@ final class SessionImpl implements Session {
         return last;
     }
 
-    /** Called by the engine, under its lock, once the restore was written to the new worker. */
+    /** Called by Sessions, under the pool lock, once the restore was written to the new worker. */
     void restored(Worker to, SessionSnapshot from) {
         worker = to;
         lastRestored = from;
@@ -186,7 +188,7 @@ final class SessionImpl implements Session {
 
     @Override
     public boolean isOpen() {
-        return engine.isOpen(this);
+        return state == State.OPEN;
     }
 
     @Override
@@ -201,7 +203,7 @@ final class SessionImpl implements Session {
                     + "SessionOptions.builder().snapshots(SnapshotPolicy.ON_REQUEST) to take them");
         }
         // The worker sends the snapshot just before this call's result, so it is kept by now.
-        engine.await(engine.submit(SNAPSHOT_FUNCTION, null, null, this));
+        calls.await(calls.submit(SNAPSHOT_FUNCTION, null, null, this));
         SessionSnapshot s = last;
         if (s == null) {
             throw new TaipanException("session " + id + ": the worker answered without a snapshot");
@@ -226,17 +228,17 @@ final class SessionImpl implements Session {
 
     @Override
     public Object call(String function, Object args, CallOptions options) {
-        return engine.await(engine.submit(function, args, options, this));
+        return calls.await(calls.submit(function, args, options, this));
     }
 
     @Override
     public CompletableFuture<Object> callAsync(String function, Object args, CallOptions options) {
-        return engine.async(engine.submit(function, args, options, this));
+        return calls.async(calls.submit(function, args, options, this));
     }
 
     @Override
     public void close() {
-        engine.closeSession(this, State.CLOSED);
+        calls.closeSession(this, State.CLOSED);
     }
 
     @Override

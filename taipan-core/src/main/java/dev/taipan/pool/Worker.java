@@ -8,9 +8,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One Python worker process and its connection. Routing fields are guarded by the
- * engine's lock; {@link #pending} is concurrent because the reader thread and callers
- * touch it without that lock.
+ * One Python worker: its process, its connection, and its state. Routing fields are guarded
+ * by the pool's lock ({@link PoolState}) and change only through the methods below, called
+ * with that lock held; {@link #pending} is concurrent because the reader and callers touch it
+ * without the lock.
  */
 final class Worker {
     final String id;
@@ -40,8 +41,13 @@ final class Worker {
     /** What the engine does when one of its output pumps fails (set before it starts). */
     volatile java.util.function.Consumer<Throwable> onOutputFailure = e -> { };
 
-    // Guarded by the engine's lock.
+    // Guarded by the pool's lock.
     WorkerState state = WorkerState.STARTING;
+    /**
+     * How many calls it runs at once: the {@code slots} its hello reported (a worker says how
+     * much it takes), else the pool's {@code slots}. Zero until it is ready.
+     */
+    int capacity;
     int inFlight;
     int sessions;
     long callsCompleted;
@@ -67,6 +73,41 @@ final class Worker {
         WorkerProcess p = process;
         return p == null ? -1 : p.pid();
     }
+
+    // ---------------------------------------------------------------- state changes (lock held)
+
+    /** Its hello arrived: it takes up to {@code slots} calls at once. False if it is no longer starting. */
+    boolean becomeReady(int slots) {
+        if (state != WorkerState.STARTING) {
+            return false;
+        }
+        state = WorkerState.READY;
+        capacity = slots;
+        return true;
+    }
+
+    /** It takes no new calls but finishes its own. */
+    void drain() {
+        if (state.canMoveTo(WorkerState.DRAINING)) {
+            state = WorkerState.DRAINING;
+        }
+    }
+
+    /** It is gone; returns the calls it had in flight, which no longer hold a slot. */
+    int die() {
+        state = WorkerState.DEAD;
+        dead = true;
+        int had = inFlight;
+        inFlight = 0;
+        return had;
+    }
+
+    /** Whether it can take one more call now. */
+    boolean hasFreeSlot() {
+        return state.takesCalls() && inFlight < capacity;
+    }
+
+    // ----------------------------------------------------------------
 
     void outputFailed(Throwable e) {
         onOutputFailure.accept(e);

@@ -17,6 +17,7 @@ class RoutingTest {
         Worker w = new Worker(id, null);
         w.state = state;
         w.inFlight = inFlight;
+        w.capacity = 4;
         return w;
     }
 
@@ -30,19 +31,19 @@ class RoutingTest {
         Worker b = worker("b", WorkerState.READY, 1);
         Worker c = worker("c", WorkerState.STARTING, 0);
         Worker d = worker("d", WorkerState.DRAINING, 0);
-        assertSame(b, Routing.leastBusy(List.of(a, b, c, d), 4));
+        assertSame(b, Routing.leastBusy(List.of(a, b, c, d)));
         b.inFlight = 4;
-        assertSame(a, Routing.leastBusy(List.of(a, b, c, d), 4));
+        assertSame(a, Routing.leastBusy(List.of(a, b, c, d)));
         a.inFlight = 4;
-        assertNull(Routing.leastBusy(List.of(a, b, c, d), 4), "no free slot anywhere");
-        assertNull(Routing.leastBusy(List.of(), 4));
+        assertNull(Routing.leastBusy(List.of(a, b, c, d)), "no free slot anywhere");
+        assertNull(Routing.leastBusy(List.of()));
     }
 
     @Test
     void tiesGoToTheFirstWorker() {
         Worker a = worker("a", WorkerState.READY, 1);
         Worker b = worker("b", WorkerState.READY, 1);
-        assertSame(a, Routing.leastBusy(List.of(a, b), 2));
+        assertSame(a, Routing.leastBusy(List.of(a, b)));
     }
 
     @Test
