@@ -257,6 +257,21 @@ def good_vectors() -> List[Tuple[str, Dict[str, Any]]]:
             },
         )
     )
+    # One error frame of every other kind (docs/PROTOCOL.md, "Error kinds"), as the worker writes it.
+    for cid, kind, error_type, message in (
+        (23, "unknown_function", "", "unknown function 'app:nope'; available functions: app:add, app:score"),
+        (24, "bad_arguments", "TypeError", "app:add: missing a required argument: 'b'"),
+        (25, "deadline_exceeded", "", "the call did not finish within 500 ms"),
+        (26, "cancelled", "", "the call was cancelled by the host"),
+        (27, "unserializable_result", "taipan_worker.values.ValueDomainError",
+         "the result of type set cannot be encoded as MessagePack: value: cannot send a set: use dict, list, tuple, "
+         "str, int, float, bool, bytes or None"),
+        (28, "bad_value", "", "the call cannot be decoded: args[1]: string is not valid UTF-8"),
+        (29, "frame_too_large", "taipan_worker.protocol.FrameTooLarge",
+         "frame body of 5029 bytes exceeds the maximum frame size of 1024 bytes"),
+    ):
+        v.append((f"error_{kind}", {"v": 1, "type": "error", "id": cid, "kind": kind, "error_type": error_type,
+                                    "message": message, "traceback": "", "retryable": False}))
     v.append(("cancel", {"v": 1, "type": "cancel", "id": 17}))
     v.append(("heartbeat", {"v": 1, "type": "heartbeat", "seq": 7}))
     v.append(("heartbeat_large_seq", {"v": 1, "type": "heartbeat", "seq": 4294967296}))

@@ -1,7 +1,9 @@
 """The ``kind`` of an ``error`` frame: every value the worker sends, named once.
 
-docs/PROTOCOL.md ("Error kinds") says when each is sent; the Java side maps them to its
-exceptions (``pool/RemoteErrors``). Only ``DRAINING`` is retryable (the call never started).
+docs/PROTOCOL.md ("Error kinds") says when each is sent; the Java side names the same ones in
+``dev.taipan.protocol.ErrorKinds`` and maps them to its exceptions (``pool/RemoteErrors``). Tests on
+both sides hold these constants, that table and the golden vectors to one set. Only ``DRAINING`` is
+retryable (the call never started).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from taipan_worker import runtime
+from taipan_worker import errors, runtime
 from taipan_worker.protocol import (
     DEFAULT_MAX_FRAME_BYTES,
     FrameTooLarge,
@@ -83,10 +83,10 @@ def test_the_worker_runs_on_the_chosen_loop(host: FakeHost, choice: str) -> None
     assert worker.value("taipan_worker.testing:slow_add", [1, 2, 0.01]) == 3
     assert worker.value("sleep", [0.01]) == 0.01
     msg = worker.invoke("sleep", [30], timeout_ms=100)
-    assert msg["kind"] == "deadline_exceeded", msg
+    assert msg["kind"] == errors.DEADLINE_EXCEEDED, msg
     cid = worker.call("sleep", [30])
     worker.send({"v": 1, "type": "cancel", "id": cid})
-    assert worker.recv_for(cid)["kind"] == "cancelled"
+    assert worker.recv_for(cid)["kind"] == errors.CANCELLED
     worker.close()
     assert worker.wait() == 0
     assert f"{choice} loop" in worker.stderr.wait_closed()

@@ -73,7 +73,7 @@ def test_vector_set_is_complete() -> None:
     assert types == {"auth", "hello", "call", "result", "error", "cancel", "heartbeat", "session_close", "chunk",
                      "chunk_ack", "callback", "callback_result", "session_open", "session_restore",
                      "session_state"}
-    assert 15 <= len(GOOD) <= 40
+    assert 15 <= len(GOOD) <= 60
     for entry in GOOD:
         assert (VECTORS / f"{entry['name']}.bin").is_file()
 
@@ -477,13 +477,44 @@ def test_the_field_table_is_the_documented_one() -> None:
         assert (mtype in protocol.ID_TYPES) == any(n == "id" for n, _, _ in fields)
 
 
-def test_error_kinds_are_the_documented_ones() -> None:
-    import re
+def _error_kind_rows() -> list:
+    """The rows of docs/PROTOCOL.md's "Error kinds" table, each a list of its cells, in order."""
+    doc = PROTOCOL_MD.read_text(encoding="utf-8")
+    section = doc[doc.index("#### Error kinds"):]
+    table = section[section.index("| kind |"):]
+    table = table[: table.index("\n\n")]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in table.splitlines()[2:]]
 
+
+def test_error_kinds_are_one_set_in_the_constants_the_table_and_the_vectors() -> None:
+    """A new kind cannot be added in one place only: errors.py, PROTOCOL.md and the vectors agree."""
     from taipan_worker import errors
 
-    doc = PROTOCOL_MD.read_text(encoding="utf-8")
-    table = doc[doc.index("| kind | when |"):]
-    table = table[: table.index("\n\n")]
-    documented = re.findall(r"^\| `(\w+)` \|", table, re.M)
-    assert tuple(documented) == errors.ALL
+    constants = {value for name, value in vars(errors).items() if name.isupper() and isinstance(value, str)}
+    assert constants == set(errors.ALL) and len(errors.ALL) == len(constants)
+    documented = tuple(row[0].strip("`") for row in _error_kind_rows())
+    assert documented == errors.ALL
+    in_vectors = {e["message"]["kind"] for e in GOOD if e["message"]["type"] == "error"}
+    assert in_vectors == set(errors.ALL)
+    for kind in errors.ALL:
+        assert any(e["name"] == f"error_{kind}" for e in GOOD), kind
+
+
+def test_error_vectors_agree_with_the_table_and_the_worker() -> None:
+    """Each error vector has the error_type and retryable the table gives, and is the frame the worker writes."""
+    from taipan_worker import errors
+    from taipan_worker.replies import Replies
+
+    error_type_cell = {row[0].strip("`"): row[3] for row in _error_kind_rows()}
+    replies = Replies(DEFAULT_MAX_FRAME_BYTES)
+    for entry in (e for e in GOOD if e["message"]["type"] == "error"):
+        m = from_json(entry["message"])
+        cell = error_type_cell[m["kind"]]
+        if cell.startswith("`"):  # a literal: `""`, `TypeError`, ...
+            literal = cell.strip("`")
+            assert m["error_type"] == ("" if literal == '""' else literal), entry["name"]
+        else:  # a class named in words ("its class"): some qualified name
+            assert m["error_type"], entry["name"]
+        assert m["retryable"] is (m["kind"] == errors.DRAINING), entry["name"]
+        written = replies.error(m["id"], m["kind"], m["error_type"], m["message"], m["traceback"], m["retryable"])
+        assert written == (VECTORS / f"{entry['name']}.bin").read_bytes(), entry["name"]

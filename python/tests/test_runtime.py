@@ -14,6 +14,7 @@ import msgpack
 import pytest
 
 import taipan_worker
+from taipan_worker import errors
 from taipan_worker.protocol import ProtocolError
 
 from conftest import TOKEN, FakeHost, Worker, environ_of, start_frame
@@ -112,7 +113,7 @@ def test_fifty_concurrent_calls_out_of_order(worker: Worker) -> None:
 def test_unknown_function_lists_names(worker: Worker) -> None:
     msg = worker.invoke("nope:missing")
     assert msg["type"] == "error"
-    assert msg["kind"] == "unknown_function"
+    assert msg["kind"] == errors.UNKNOWN_FUNCTION
     assert "nope:missing" in msg["message"]
     assert "ping" in msg["message"] and T + "add" in msg["message"]
     assert msg["retryable"] is False
@@ -121,7 +122,7 @@ def test_unknown_function_lists_names(worker: Worker) -> None:
 def test_exception(worker: Worker) -> None:
     msg = worker.invoke(T + "fail", {"message": "kaboom"})
     assert list(msg) == ["v", "type", "id", "kind", "error_type", "message", "traceback", "retryable"]
-    assert msg["kind"] == "exception"
+    assert msg["kind"] == errors.EXCEPTION
     assert msg["error_type"] == "ValueError"
     assert msg["message"] == "kaboom"
     assert "in fail" in msg["traceback"]
@@ -135,16 +136,16 @@ def test_exception(worker: Worker) -> None:
 def test_bad_arguments(worker: Worker) -> None:
     for args in ([1], [1, 2, 3], {"a": 1, "c": 2}, {"x": 1}):
         msg = worker.invoke(T + "add", args)
-        assert msg["type"] == "error" and msg["kind"] == "bad_arguments", (args, msg)
+        assert msg["type"] == "error" and msg["kind"] == errors.BAD_ARGUMENTS, (args, msg)
     assert worker.value(T + "add", {"a": "x", "b": "y"}) == "xy"
     msg = worker.invoke(T + "counter")
-    assert msg["kind"] == "bad_arguments" and "session" in msg["message"]
+    assert msg["kind"] == errors.BAD_ARGUMENTS and "session" in msg["message"]
 
 
 def test_deadline_async(worker: Worker) -> None:
     start = time.monotonic()
     msg = worker.invoke(T + "async_sleep", [30], timeout_ms=200)
-    assert msg["kind"] == "deadline_exceeded"
+    assert msg["kind"] == errors.DEADLINE_EXCEEDED
     assert 0.15 < time.monotonic() - start < 5
     assert worker.value("ping") == "pong"
 
@@ -152,7 +153,7 @@ def test_deadline_async(worker: Worker) -> None:
 def test_deadline_thread(worker: Worker) -> None:
     start = time.monotonic()
     msg = worker.invoke(T + "block", [30], timeout_ms=200)
-    assert msg["kind"] == "deadline_exceeded"
+    assert msg["kind"] == errors.DEADLINE_EXCEEDED
     assert 0.15 < time.monotonic() - start < 5
     assert worker.value("ping") == "pong"
     assert worker.value(T + "add", [1, 1]) == 2
@@ -168,10 +169,10 @@ def test_cancel(worker: Worker) -> None:
     assert worker.recv()["seq"] == 1
     worker.send({"v": 1, "type": "cancel", "id": cid})
     msg = worker.recv_for(cid)
-    assert msg["kind"] == "cancelled"
+    assert msg["kind"] == errors.CANCELLED
     worker.send({"v": 1, "type": "cancel", "id": tid})
     msg = worker.recv_for(tid)
-    assert msg["kind"] == "cancelled"
+    assert msg["kind"] == errors.CANCELLED
     # unknown and finished ids are ignored
     worker.send({"v": 1, "type": "cancel", "id": 999})
     worker.send({"v": 1, "type": "cancel", "id": cid})
@@ -191,7 +192,7 @@ def test_sessions(worker: Worker) -> None:
     assert worker.value(T + "counter", session="s1") == 1
     assert worker.value(T + "counter", session="s2") == 2
     msg = worker.invoke(T + "counter", {"session": {}}, session="s2")
-    assert msg["kind"] == "bad_arguments"
+    assert msg["kind"] == errors.BAD_ARGUMENTS
 
 
 def test_frame_too_large(host: FakeHost) -> None:
@@ -199,17 +200,17 @@ def test_frame_too_large(host: FakeHost) -> None:
     assert worker.hello["max_frame_bytes"] == 100_000
     assert len(worker.value(T + "big_result", [90_000])) == 90_000
     msg = worker.invoke(T + "big_result", [200_000])
-    assert msg["type"] == "error" and msg["kind"] == "frame_too_large", msg
+    assert msg["type"] == "error" and msg["kind"] == errors.FRAME_TOO_LARGE, msg
     assert msg["retryable"] is False
     assert worker.value("ping") == "pong"
 
 
 def test_unserializable_result(worker: Worker) -> None:
     msg = worker.invoke(T + "unserializable")
-    assert msg["kind"] == "unserializable_result"
+    assert msg["kind"] == errors.UNSERIALIZABLE_RESULT
     assert "set" in msg["message"]
     msg = worker.invoke(T + "add", [2**63, 2**63])
-    assert msg["kind"] == "unserializable_result"
+    assert msg["kind"] == errors.UNSERIALIZABLE_RESULT
     assert worker.value(T + "add", [2**63, 2**63 - 1]) == 2**64 - 1
     assert worker.value("ping") == "pong"
 
@@ -296,7 +297,7 @@ def test_sigterm_drains(host: FakeHost) -> None:
     worker.stderr.wait_for("draining 1 calls in flight")
     late = worker.call("ping")
     msg = worker.recv_for(late)
-    assert msg["kind"] == "draining" and msg["retryable"] is True
+    assert msg["kind"] == errors.DRAINING and msg["retryable"] is True
     worker.heartbeat(2)  # the loop is still alive while draining
     assert worker.recv()["seq"] == 2
     assert worker.proc.poll() is None
@@ -368,8 +369,8 @@ def test_only_allow_listed_modules_are_exposed(host: FakeHost) -> None:
     assert worker.value("tp_allowed:renamed") == "renamed"
     assert worker.value("tp_allowed:remember", ["x"], session="a") == "x"
     assert worker.value("tp_allowed:remember", session="a") == "x"
-    assert worker.invoke("tp_hidden:secret")["kind"] == "unknown_function"
-    assert worker.invoke(T + "add", [1, 2])["kind"] == "unknown_function"
+    assert worker.invoke("tp_hidden:secret")["kind"] == errors.UNKNOWN_FUNCTION
+    assert worker.invoke(T + "add", [1, 2])["kind"] == errors.UNKNOWN_FUNCTION
 
 
 def test_crash_is_visible_as_exit(worker: Worker) -> None:
@@ -539,20 +540,20 @@ def test_builtin_sleep_suspends_and_honours_deadline_and_cancel(worker: Worker) 
     """The eager built-ins that do suspend continue as tasks: deadline, cancel, errors."""
     start = time.monotonic()
     msg = worker.invoke("sleep", [30], timeout_ms=200)
-    assert msg["kind"] == "deadline_exceeded"
+    assert msg["kind"] == errors.DEADLINE_EXCEEDED
     assert 0.15 < time.monotonic() - start < 5
     cid = worker.call("sleep", [30])
     worker.heartbeat(1)
     assert worker.recv()["seq"] == 1
     assert worker.value("info")["in_flight"] == 2
     worker.send({"v": 1, "type": "cancel", "id": cid})
-    assert worker.recv_for(cid)["kind"] == "cancelled"
+    assert worker.recv_for(cid)["kind"] == errors.CANCELLED
     assert worker.value("info")["in_flight"] == 1
     assert worker.value("sleep", [0]) == 0
     msg = worker.invoke("sleep", ["x"])  # raises in the first step
-    assert msg["kind"] == "exception" and msg["error_type"] == "TypeError"
+    assert msg["kind"] == errors.EXCEPTION and msg["error_type"] == "TypeError"
     msg = worker.invoke("echo", [1, 2])
-    assert msg["kind"] == "bad_arguments" and msg["error_type"] == "TypeError"
+    assert msg["kind"] == errors.BAD_ARGUMENTS and msg["error_type"] == "TypeError"
     assert worker.value("echo", {"value": [1]}) == [1]
 
 
@@ -563,7 +564,7 @@ def test_cancel_queued_plain_call_never_answers_twice(host: FakeHost) -> None:
     held = worker.call(T + "read_file", [fifo])  # holds the only thread
     queued = worker.call(T + "add", [1, 2])
     worker.send({"v": 1, "type": "cancel", "id": queued})
-    assert worker.recv_for(queued)["kind"] == "cancelled"
+    assert worker.recv_for(queued)["kind"] == errors.CANCELLED
     with open(fifo, "w") as f:
         f.write("go")
     assert worker.recv_for(held)["value"] == "go"
@@ -580,4 +581,4 @@ def test_bad_arguments_messages_unchanged(worker: Worker) -> None:
     msg = worker.invoke(T + "add", None)
     assert msg["message"] == f"{T}add: missing a required argument: 'a'"
     msg = worker.invoke("ping", [1])
-    assert msg["kind"] == "bad_arguments" and msg["message"] == "ping: too many positional arguments"
+    assert msg["kind"] == errors.BAD_ARGUMENTS and msg["message"] == "ping: too many positional arguments"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
+from taipan_worker import errors
+
 from conftest import Worker
 
 T = "taipan_worker.testing:"
@@ -40,7 +42,7 @@ def test_after_each_call_sends_the_state_before_the_result(worker: Worker) -> No
     # A function that raised may have changed the state: the snapshot follows the worker's state.
     state, result = _state_then_result(worker, worker.call(T + "counter", {"by": "x"}, session="s1"))
     assert state["seq"] == 3 and state["state"] == {"n": 5}
-    assert result["type"] == "error" and result["kind"] == "exception"
+    assert result["type"] == "error" and result["kind"] == errors.EXCEPTION
 
 
 def test_sessions_without_snapshots_send_no_state(worker: Worker) -> None:
@@ -61,7 +63,7 @@ def test_on_request_snapshot(worker: Worker) -> None:
     state, _ = _state_then_result(worker, worker.call("session_snapshot", session="s"))
     assert state["seq"] == 2
     msg = worker.invoke("session_snapshot")
-    assert msg["type"] == "error" and msg["kind"] == "bad_arguments"
+    assert msg["type"] == "error" and msg["kind"] == errors.BAD_ARGUMENTS
 
 
 def _failed_snapshot(worker: Worker, session: str, key: str, kind: str) -> Dict[str, Any]:

@@ -10,6 +10,8 @@ from typing import Any, Dict, List
 
 import pytest
 
+from taipan_worker import errors
+
 from conftest import Worker
 
 T = "taipan_worker.testing:"
@@ -93,7 +95,7 @@ def test_a_paused_stream_is_cancelled_and_the_worker_stays_healthy(worker: Worke
     cid = _stream(worker, generator, [key, 1000], window=2)
     _chunks(worker, cid, 2)
     worker.send({"v": 1, "type": "cancel", "id": cid})
-    assert worker.recv_for(cid)["kind"] == "cancelled"
+    assert worker.recv_for(cid)["kind"] == errors.CANCELLED
     assert worker.value("ping") == "pong"
     # The generator stopped for good: it produced no more than the window and the item it held
     # (an async one may be cancelled before it makes that item).
@@ -108,7 +110,7 @@ def test_a_paused_stream_still_meets_its_deadline(worker: Worker, generator: str
     start = time.monotonic()
     cid = _stream(worker, generator, [key, 1000], window=2, timeout_ms=300)
     _chunks(worker, cid, 2)
-    assert worker.recv_for(cid)["kind"] == "deadline_exceeded"
+    assert worker.recv_for(cid)["kind"] == errors.DEADLINE_EXCEEDED
     assert time.monotonic() - start < 5
     assert 2 <= worker.value(T + "produced", [key, 1000, 0.3]) <= 3
 

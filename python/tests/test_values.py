@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from taipan_worker import protocol
+from taipan_worker import errors, protocol
 from taipan_worker.protocol import ProtocolError, encode_frame, read_frame
 
 from conftest import Worker
@@ -96,7 +96,7 @@ def test_a_call_with_undecodable_args_fails_alone(worker: Worker, kind: str, arg
     beside = worker.call(T + "block", [0.3])  # in flight on a thread while the bad frame arrives
     worker.send_raw(raw_call(1000, args))
     msg = worker.recv_for(1000)
-    assert msg["type"] == "error" and msg["kind"] == "bad_value", msg
+    assert msg["type"] == "error" and msg["kind"] == errors.BAD_VALUE, msg
     assert path in msg["message"], msg["message"]
     assert msg["retryable"] is False
     assert worker.recv_for(beside) == {"v": 1, "type": "result", "id": beside, "value": 0.3}
@@ -108,7 +108,7 @@ def test_a_call_with_undecodable_args_fails_alone(worker: Worker, kind: str, arg
 def test_an_undecodable_function_name_fails_that_call(worker: Worker) -> None:
     worker.send_raw(raw_call(7, b"\x90", function=b"\xa2\xff\xfe"))
     msg = worker.recv_for(7)
-    assert msg["kind"] == "bad_value" and "function" in msg["message"], msg
+    assert msg["kind"] == errors.BAD_VALUE and "function" in msg["message"], msg
     assert worker.value("ping") == "pong"
 
 
@@ -120,7 +120,7 @@ def test_an_undecodable_callback_answer_fails_the_callback_not_the_worker(worker
             + msgpack.packb(callback["callback_id"]) + b"\xa5value\x81\xc3\x01\xa5error\xc0")
     worker.send_raw(struct.pack(">I", len(body)) + body)
     msg = worker.recv_for(cid)
-    assert msg["type"] == "error" and msg["kind"] == "exception", msg
+    assert msg["type"] == "error" and msg["kind"] == errors.EXCEPTION, msg
     assert msg["error_type"].endswith("CallbackError") and "value" in msg["message"], msg
     assert worker.value("ping") == "pong"
 
@@ -136,7 +136,7 @@ def test_a_frame_that_is_not_one_map_still_ends_the_connection(worker: Worker) -
 @pytest.mark.parametrize("kind", ["bool", "float", "none", "bytes", "tuple"])
 def test_a_result_key_java_refuses_is_refused_with_its_path(worker: Worker, kind: str) -> None:
     msg = worker.invoke(T + "map_with_key", [kind])
-    assert msg["kind"] == "unserializable_result", msg
+    assert msg["kind"] == errors.UNSERIALIZABLE_RESULT, msg
     assert "value: a map key of type" in msg["message"], msg["message"]
     assert worker.value("ping") == "pong"
 
@@ -147,21 +147,21 @@ def test_depth_is_counted_from_the_value(worker: Worker) -> None:
     # A value Python returned can always be passed back as an argument.
     assert worker.value("echo", [at_limit]) == at_limit
     msg = worker.invoke(T + "nested", [MAX_DEPTH + 1])
-    assert msg["kind"] == "unserializable_result" and "value[0][0]" in msg["message"], msg
+    assert msg["kind"] == errors.UNSERIALIZABLE_RESULT and "value[0][0]" in msg["message"], msg
     assert "nested deeper than 256 levels" in msg["message"]
     assert worker.value("ping") == "pong"
 
 
 def test_a_lone_surrogate_result_names_its_path(worker: Worker) -> None:
     msg = worker.invoke(T + "lone_surrogate")
-    assert msg["kind"] == "unserializable_result", msg
+    assert msg["kind"] == errors.UNSERIALIZABLE_RESULT, msg
     assert "value[1]: string has a lone surrogate U+D800 at index 1" in msg["message"], msg["message"]
     assert worker.value("ping") == "pong"
 
 
 def test_callback_args_outside_the_domain_raise_in_python(worker: Worker) -> None:
     msg = worker.invoke(T + "ask_java_with_key", ["tool", "bool"])
-    assert msg["kind"] == "exception" and msg["error_type"].endswith("CallbackError"), msg
+    assert msg["kind"] == errors.EXCEPTION and msg["error_type"].endswith("CallbackError"), msg
     assert "args: a map key of type bool" in msg["message"], msg["message"]
     assert worker.value("ping") == "pong"
 
@@ -242,7 +242,7 @@ def test_bad_frames_never_cost_the_worker(worker: Worker, kind: str, cid: int) -
     pid = worker.hello["pid"]
     worker.send_raw(raw_call(cid, args))
     msg = worker.recv_for(cid)
-    assert msg["kind"] == "bad_value" and path in msg["message"], msg
+    assert msg["kind"] == errors.BAD_VALUE and path in msg["message"], msg
     assert worker.value("ping") == "pong" and worker.proc.poll() is None and worker.value(T + "pid") == pid
 
 

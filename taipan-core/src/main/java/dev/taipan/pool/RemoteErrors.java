@@ -12,10 +12,14 @@ import dev.taipan.WorkerCrashedException;
 import dev.taipan.WorkerLostException;
 import dev.taipan.WorkerProtocolException;
 import dev.taipan.WorkerUnresponsiveException;
+import dev.taipan.protocol.ErrorKinds;
 
 import java.util.Map;
 
-/** Turns a worker's {@code error} frame, or a worker's death, into the typed exception. */
+/**
+ * Turns a worker's {@code error} frame, or a worker's death, into the typed exception; which
+ * exception each {@link ErrorKinds error kind} becomes is the table in docs/PROTOCOL.md.
+ */
 final class RemoteErrors {
     private RemoteErrors() {
     }
@@ -27,26 +31,28 @@ final class RemoteErrors {
         String type = str(error.get("error_type"));
         String message = redactor.redact(str(error.get("message")));
         String traceback = redactor.redact(str(error.get("traceback")));
+        // DRAINING never gets here: the call never ran, so the engine gives it to another worker.
         switch (kind) {
-            case "unknown_function":
+            case ErrorKinds.UNKNOWN_FUNCTION:
                 return new UnknownFunctionException(function, message);
-            case "bad_arguments":
+            case ErrorKinds.BAD_ARGUMENTS:
                 return new BadArgumentsException(function, type, message);
-            case "deadline_exceeded":
+            case ErrorKinds.DEADLINE_EXCEEDED:
                 return new CallTimeoutException(function + " timed out after " + call.timeout + " while running on worker "
                         + (call.worker == null ? "?" : call.worker.id) + " (" + message + ")", call.timeout);
-            case "cancelled":
+            case ErrorKinds.CANCELLED:
                 return new CallCancelledException(function + " was cancelled");
-            case "unserializable_result":
+            case ErrorKinds.UNSERIALIZABLE_RESULT:
                 return new SerializationException("the result of " + function + " cannot be sent from Python: "
                         + message);
-            case "bad_value":
+            case ErrorKinds.BAD_VALUE:
                 return new SerializationException("the arguments of " + function + " cannot be decoded by the worker: "
                         + message);
-            case "frame_too_large":
+            case ErrorKinds.FRAME_TOO_LARGE:
                 return new FrameTooLargeException("the result of " + function + " is too large to send: " + message,
                         -1, maxFrameBytes);
-            default:
+            case ErrorKinds.EXCEPTION:
+            default: // a kind this side does not know yet (a newer worker): still the function's failure
                 return new PythonException(function, type.isEmpty() ? "Exception" : type, message, traceback);
         }
     }
