@@ -9,6 +9,7 @@ import dev.taipan.PoolListener.Outcome;
 import dev.taipan.PythonException;
 import dev.taipan.SerializationException;
 import dev.taipan.TaipanException;
+import dev.taipan.protocol.ErrorKinds;
 import dev.taipan.protocol.FrameCodec;
 import dev.taipan.protocol.Messages;
 import dev.taipan.protocol.PartialMessage;
@@ -241,7 +242,7 @@ final class WorkerReader {
             call.session.forgetFailure(call.id); // the call's own error says more
         }
         String kind = String.valueOf(msg.get("kind"));
-        if ("draining".equals(kind)) {
+        if (ErrorKinds.DRAINING.equals(kind)) {
             // The call never ran: the worker was told to stop from outside the pool.
             // Stop routing to it and give the call to another worker.
             dispatcher.drain(w);
