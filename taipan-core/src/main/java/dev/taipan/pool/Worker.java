@@ -28,7 +28,7 @@ final class Worker {
     volatile Map<String, Object> hello;
     /** Functions the worker declared {@code @function(idempotent=True)}, from its hello. */
     volatile java.util.Set<String> idempotentFunctions = java.util.Set.of();
-    /** Set (under the engine's lock) when the worker is declared dead; read without it. */
+    /** Set (under the pool's lock) when the worker is declared dead; read without it. */
     volatile boolean dead;
     /** When the last frame of any kind arrived from this worker; heartbeats keep it fresh. */
     volatile long lastHeardNanos = System.nanoTime();
@@ -118,7 +118,7 @@ final class Worker {
         return e == null ? "" : e.tail();
     }
 
-    /** Call with the engine's lock held. */
+    /** Call with the pool's lock held. */
     WorkerInfo info() {
         Map<String, Object> h = hello;
         String python = h == null ? null : String.valueOf(h.get("python"));
