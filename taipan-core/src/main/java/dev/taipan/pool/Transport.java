@@ -42,7 +42,8 @@ interface Transport extends AutoCloseable {
      * or when the thread is interrupted (its status is kept). A pipe that already holds bytes
      * it has not handed out (a TLS pipe's decrypted record) returns true at once.
      *
-     * @throws java.nio.channels.ClosedChannelException if the pipe was closed before or while waiting
+     * @throws java.nio.channels.ClosedChannelException if the pipe was closed before the wait
+     *     (a wait under way when it closes ends, by returning or by this; the read after fails)
      */
     boolean awaitReadable(long timeoutMillis) throws IOException;
 
