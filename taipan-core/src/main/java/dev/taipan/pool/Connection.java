@@ -7,9 +7,6 @@ import dev.taipan.protocol.ProtocolException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.ClosedSelectorException;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.Collections;
 import java.util.HashMap;
@@ -22,20 +19,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One worker's socket, in non-blocking mode.
+ * One worker's connection: frames over a {@link Transport}, the non-blocking byte pipe that
+ * carries them (a socket channel today, see {@link SocketTransport}). Because the pipe never
+ * blocks, interrupting a thread that reads or writes never closes it.
  *
  * <p><b>Reading</b> is a role: only the thread holding it ({@link #tryLead}/{@link #lead},
- * {@link #unlead}) calls {@link #next}, which waits on the connection's own selector and
- * parses frames straight out of one reused buffer. The holder is the worker's reader thread,
- * or a synchronous caller reading its own reply (no hand-off between threads: see
- * PoolEngine.await). A holder's wait can be cut short with {@link #wakeLeader}. Because the
- * channel is non-blocking, interrupting a thread that reads or writes never closes it.
+ * {@link #unlead}) calls {@link #next}, which waits on the transport and parses frames
+ * straight out of one reused buffer. The holder is the worker's reader thread, or a
+ * synchronous caller reading its own reply (no hand-off between threads: see
+ * WorkerReader.readOwnReply). A holder's wait can be cut short with {@link #wakeLeader}.
  *
  * <p><b>Writing</b>: any thread may {@link #write} whole frames. Frames queue up; whichever
  * thread finds no write in progress copies every queued frame into one reused direct buffer
- * and writes them with as few system calls as the socket takes, so concurrent callers' frames
+ * and writes them with as few system calls as the transport takes, so concurrent callers' frames
  * are coalesced, each frame stays whole, and the order in which {@code write} was called is
- * the order on the wire. {@code write} may return before the bytes reach the socket (another
+ * the order on the wire. {@code write} may return before the bytes reach the transport (another
  * thread is writing them); a failure is reported to the thread doing the write.
  */
 final class Connection implements AutoCloseable {
@@ -46,13 +44,12 @@ final class Connection implements AutoCloseable {
     /** A read buffer grown for a bigger frame is dropped once it is this big and empty. */
     private static final int KEEP_BYTES = 1024 * 1024;
 
-    private final SocketChannel channel;
+    private final Transport transport;
     private final int maxFrameBytes;
-    private final Selector readSelector;
 
     // ---- reading: the role, and the state only its holder touches
     private final Semaphore readRole = new Semaphore(1);
-    private final ByteBuffer socketIn = ByteBuffer.allocateDirect(BUFFER_BYTES);
+    private final ByteBuffer wireIn = ByteBuffer.allocateDirect(BUFFER_BYTES);
     private byte[] in = new byte[BUFFER_BYTES];
     private int inStart;
     private int inEnd;
@@ -68,21 +65,17 @@ final class Connection implements AutoCloseable {
     private final ConcurrentLinkedQueue<byte[]> outbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean writing = new AtomicBoolean();
     /** Guarded by {@link #writing}. */
-    private final ByteBuffer socketOut = ByteBuffer.allocateDirect(BUFFER_BYTES);
-    /** Written under {@link #writing}; opened the first time the socket's buffer is full. */
-    private volatile Selector writeSelector;
+    private final ByteBuffer wireOut = ByteBuffer.allocateDirect(BUFFER_BYTES);
 
-    Connection(SocketChannel channel, int maxFrameBytes) throws IOException {
-        this.channel = channel;
+    /** Frames over {@code transport}, which the connection now owns (closing it closes the transport). */
+    Connection(Transport transport, int maxFrameBytes) {
+        this.transport = transport;
         this.maxFrameBytes = maxFrameBytes;
-        channel.configureBlocking(false);
-        this.readSelector = Selector.open();
-        try {
-            channel.register(readSelector, SelectionKey.OP_READ);
-        } catch (IOException | RuntimeException e) {
-            readSelector.close();
-            throw e;
-        }
+    }
+
+    /** Frames over a connected Unix or TCP socket channel (see {@link SocketTransport}). */
+    Connection(SocketChannel channel, int maxFrameBytes) throws IOException {
+        this(new SocketTransport(channel), maxFrameBytes);
     }
 
     // ------------------------------------------------------------------ the read role
@@ -103,11 +96,7 @@ final class Connection implements AutoCloseable {
 
     /** Makes the role holder's current or next {@link #next} return {@link #NOTHING} at once. */
     void wakeLeader() {
-        try {
-            readSelector.wakeup();
-        } catch (ClosedSelectorException ignored) {
-            // Closed: the holder's next() fails anyway.
-        }
+        transport.wakeup();
     }
 
     /**
@@ -168,7 +157,7 @@ final class Connection implements AutoCloseable {
                     return NOTHING;
                 }
             }
-            // Wait for the socket first, then read: a reply is rarely there already, and a read
+            // Wait for the transport first, then read: a reply is rarely there already, and a read
             // that finds nothing would be one more system call per frame.
             if (waited && System.nanoTime() - deadline >= 0) {
                 return NOTHING;
@@ -178,12 +167,8 @@ final class Connection implements AutoCloseable {
                 waited = true;
             }
             long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            try {
-                if (readSelector.select(key -> { }, Math.max(1, left)) == 0) {
-                    return NOTHING; // woken, interrupted, or out of time
-                }
-            } catch (ClosedSelectorException e) {
-                throw new ClosedChannelException();
+            if (!transport.awaitReadable(Math.max(1, left))) {
+                return NOTHING; // woken, interrupted, or out of time
             }
             int n = fill();
             eof = n < 0;
@@ -196,7 +181,7 @@ final class Connection implements AutoCloseable {
         try {
             Map<String, Object> msg;
             do {
-                if (!channel.isOpen()) {
+                if (!transport.isOpen()) {
                     throw new ClosedChannelException();
                 }
                 msg = next(100);
@@ -262,13 +247,13 @@ final class Connection implements AutoCloseable {
             inEnd -= inStart;
             inStart = 0;
         }
-        int room = Math.min(socketIn.capacity(), in.length - inEnd);
-        socketIn.clear().limit(room);
-        int n = channel.read(socketIn);
+        int room = Math.min(wireIn.capacity(), in.length - inEnd);
+        wireIn.clear().limit(room);
+        int n = transport.read(wireIn);
         readFull = n == room;
         if (n > 0) {
-            socketIn.flip();
-            socketIn.get(in, inEnd, n);
+            wireIn.flip();
+            wireIn.get(in, inEnd, n);
             inEnd += n;
         }
         return n;
@@ -300,18 +285,18 @@ final class Connection implements AutoCloseable {
             try {
                 byte[] frame;
                 while ((frame = outbox.poll()) != null) {
-                    if (frame.length > socketOut.remaining()) {
+                    if (frame.length > wireOut.remaining()) {
                         interrupted |= drainOut();
-                        if (frame.length > socketOut.capacity()) {
+                        if (frame.length > wireOut.capacity()) {
                             interrupted |= writeFully(ByteBuffer.wrap(frame));
                             continue;
                         }
                     }
-                    socketOut.put(frame);
+                    wireOut.put(frame);
                 }
                 interrupted |= drainOut();
             } finally {
-                socketOut.clear();
+                wireOut.clear();
                 writing.set(false);
                 if (interrupted) {
                     Thread.currentThread().interrupt();
@@ -321,12 +306,12 @@ final class Connection implements AutoCloseable {
     }
 
     private boolean drainOut() throws IOException {
-        if (socketOut.position() == 0) {
+        if (wireOut.position() == 0) {
             return false;
         }
-        socketOut.flip();
-        boolean interrupted = writeFully(socketOut);
-        socketOut.clear();
+        wireOut.flip();
+        boolean interrupted = writeFully(wireOut);
+        wireOut.clear();
         return interrupted;
     }
 
@@ -334,33 +319,12 @@ final class Connection implements AutoCloseable {
     private boolean writeFully(ByteBuffer buf) throws IOException {
         boolean interrupted = false;
         while (buf.hasRemaining()) {
-            if (channel.write(buf) == 0) {
-                // The socket's buffer is full (the worker is not reading yet): wait until it drains.
+            if (transport.write(buf) == 0) {
+                // The transport is full (the worker is not reading yet): wait until it drains.
                 if (Thread.interrupted()) {
                     interrupted = true; // a frame cannot be left half written; the status is restored after
                 }
-                try {
-                    Selector selector = writeSelector;
-                    if (selector == null) {
-                        selector = Selector.open();
-                        try {
-                            channel.register(selector, SelectionKey.OP_WRITE);
-                        } catch (IOException | RuntimeException e) {
-                            selector.close();
-                            throw e;
-                        }
-                        writeSelector = selector;
-                        if (!channel.isOpen()) {
-                            closeQuietly(selector); // close() ran meanwhile and may have missed it
-                        }
-                    }
-                    selector.select(key -> { }, 100);
-                } catch (ClosedSelectorException e) {
-                    throw new ClosedChannelException();
-                }
-                if (!channel.isOpen()) {
-                    throw new ClosedChannelException();
-                }
+                transport.awaitWritable(100);
             }
         }
         return interrupted;
@@ -368,25 +332,7 @@ final class Connection implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // Closing a broken socket may fail; it is closed either way.
-        }
-        // Closing the selectors wakes a thread waiting in them and releases the socket's file
-        // descriptor (a registered channel's is closed once it is deregistered).
-        closeQuietly(readSelector);
-        closeQuietly(writeSelector);
+        transport.close(); // wakes a thread waiting on the transport
         wakeParkedReader();
-    }
-
-    private static void closeQuietly(Selector selector) {
-        if (selector != null) {
-            try {
-                selector.close();
-            } catch (IOException ignored) {
-                // Best effort.
-            }
-        }
     }
 }

@@ -276,10 +276,10 @@ final class SocketListener implements AutoCloseable {
             return;
         }
         waiting.remove(w);
-        // The channel leaves this selector; it may join the connection's own while its key here
+        // The channel leaves this selector; it may join its transport's own while its key here
         // is only cancelled (deregistered at this selector's next select).
         w.key.cancel();
-        Connection conn = new Connection(w.channel, maxFrameBytes);
+        Connection conn = new Connection(new SocketTransport(w.channel), maxFrameBytes);
         if (!exp.connection.complete(conn)) {
             conn.close();
         }
