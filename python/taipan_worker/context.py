@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Optional
 from .protocol import FrameTooLarge, encode_frame
 
 if TYPE_CHECKING:  # the worker imports this module, not the other way round
-    from .execution import Call
-    from .runtime import Worker
+    from .calls import Call
+    from .ports import CallbackPort
 
 
 class CallbackError(Exception):
@@ -31,7 +31,7 @@ class CallContext:
 
     __slots__ = ("_worker", "_call")
 
-    def __init__(self, worker: "Worker", call: "Call") -> None:
+    def __init__(self, worker: "CallbackPort", call: "Call") -> None:
         self._worker = worker
         self._call = call
 

@@ -6,9 +6,10 @@ The rest of the runtime lives by concern: ``transport`` (the socket protocol and
 batching of writes), ``execution`` (how each kind of function runs: the strategy is chosen
 once, when the worker registers the function, so handling a call is a lookup), ``replies``
 (result, error and chunk frames), ``sessions`` (session states and their snapshots),
-``context`` (``current_call``, ``call_java``) and ``loops`` (uvloop or asyncio,
-``TAIPAN_EVENT_LOOP``). A call's deadline timer is armed only when the call did not finish
-at once.
+``context`` (``current_call``, ``call_java``), ``calls`` (a call in flight and its stream
+window) and ``loops`` (uvloop or asyncio, ``TAIPAN_EVENT_LOOP``). Those parts never import
+this module: what they use of the :class:`Worker` is named in ``ports``, and it has it. A
+call's deadline timer is armed only when the call did not finish at once.
 
 Exit statuses: 0 normal (EOF, drained after SIGTERM), 1 could not connect,
 2 import failure or bad arguments, 3 protocol error from the host.
@@ -33,8 +34,9 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import __version__, errors
 from . import execution
+from .calls import Call, Credit
 from .context import CallContext, CallbackError, call_java, current_call, _task_call, _thread_call  # noqa: F401
-from .execution import Call, Credit, Start
+from .execution import Start
 from .loops import EVENT_LOOP_ENV, event_loop_factory
 from .protocol import (
     DEFAULT_MAX_FRAME_BYTES,

@@ -12,7 +12,7 @@ import time
 from typing import Any, AsyncIterator, Dict, Iterator, List
 
 from .registry import function
-from .runtime import call_java, current_call
+from .context import call_java, current_call
 
 
 @function

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, List, Optional
 
 from .protocol import FrameParser, ProtocolError
 
-if TYPE_CHECKING:
-    from .runtime import Worker
+if TYPE_CHECKING:  # the worker imports this module, not the other way round
+    from .ports import ConnectionPort
 
 
 class HostProtocol(asyncio.Protocol):
     """The worker's end of the Unix socket: parses, dispatches, batches, flushes."""
 
-    def __init__(self, worker: "Worker") -> None:
+    def __init__(self, worker: "ConnectionPort") -> None:
         self.worker = worker
         self.parser = FrameParser(worker._dispatch, worker.config.max_frame_bytes, worker._on_bad_value)
         self.feed = self.parser.feed
