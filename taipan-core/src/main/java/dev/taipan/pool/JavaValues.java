@@ -1,12 +1,16 @@
 package dev.taipan.pool;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.StreamWriteConstraints;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import dev.taipan.SerializationException;
 import dev.taipan.protocol.Values;
 
+import java.io.IOException;
 import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,12 +25,13 @@ import java.util.Map;
  * puts no mutable state between pools.
  */
 public final class JavaValues {
-    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-            // A POJO graph deeper than the value domain cannot be sent anyway: stop Jackson there,
-            // long before its recursion could overflow the stack (a cycle included).
-            .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(Values.MAX_DEPTH + 8).build())
-            .build())
+    private static final ObjectMapper MAPPER = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    /**
+     * Levels a converted graph may have: one more than the value domain's, as a POJO passed
+     * as the whole argument becomes the keyword map around the arguments (their roots).
+     */
+    private static final int MAX_CONVERTED_DEPTH = Values.MAX_DEPTH + 1;
 
     private JavaValues() {
     }
@@ -47,11 +52,116 @@ public final class JavaValues {
             return List.of(args); // one positional argument; the encoder names it if it cannot go
         }
         try {
-            return MAPPER.convertValue(args, Map.class);
+            return toPlain(args, Map.class);
         } catch (IllegalArgumentException e) {
             throw new SerializationException("cannot convert " + args.getClass().getName()
-                    + " to keyword arguments: " + e.getMessage(), e);
+                    + " to keyword arguments: " + conversionProblem(e), e);
         }
+    }
+
+    /**
+     * The pool's {@link dev.taipan.protocol.ValueConverter}: what the encoder sends for an
+     * object outside the value domain met anywhere in a value, asked only when it meets one
+     * (so plain maps and lists pay nothing). A record or POJO becomes a map (Jackson, stopped
+     * past the value domain's depth, so a cyclic or very deep graph ends in an error, not a
+     * stack overflow). A JDK type is never
+     * converted: a Thread or a Socket has getters too, but it is not data, so it comes back
+     * unchanged and the encoder refuses it with its path.
+     */
+    static Object convertUnknown(Object v) {
+        if (isJdkType(v.getClass())) {
+            return v;
+        }
+        try {
+            return toPlain(v, Object.class);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(conversionProblem(e), e);
+        }
+    }
+
+    /**
+     * Jackson's {@code convertValue}, bounded. {@code convertValue} serializes into an
+     * in-memory {@link TokenBuffer}, where the stream nesting limits do not apply: a cyclic or
+     * very deep graph recursed until Jackson caught the StackOverflowError. Writing through
+     * {@link DepthLimit} stops it at {@link #MAX_CONVERTED_DEPTH} levels.
+     */
+    private static <T> T toPlain(Object v, Class<T> type) {
+        TokenBuffer buffer = new TokenBuffer(MAPPER, false);
+        try {
+            MAPPER.writeValue(new DepthLimit(buffer), v);
+            try (JsonParser p = buffer.asParser(MAPPER)) {
+                return MAPPER.readValue(p, type);
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /** Fails a write that would open a container past {@link #MAX_CONVERTED_DEPTH} levels. */
+    private static final class DepthLimit extends JsonGeneratorDelegate {
+        DepthLimit(TokenBuffer buffer) {
+            super(buffer, false);
+        }
+
+        private void check() throws StreamConstraintsException {
+            if (getOutputContext().getNestingDepth() > MAX_CONVERTED_DEPTH) {
+                throw new StreamConstraintsException("nesting depth exceeds " + MAX_CONVERTED_DEPTH);
+            }
+        }
+
+        @Override
+        public void writeStartArray() throws IOException {
+            super.writeStartArray();
+            check();
+        }
+
+        @Override
+        @SuppressWarnings("deprecation") // still called by some serializers
+        public void writeStartArray(int size) throws IOException {
+            super.writeStartArray(size);
+            check();
+        }
+
+        @Override
+        public void writeStartArray(Object forValue) throws IOException {
+            super.writeStartArray(forValue);
+            check();
+        }
+
+        @Override
+        public void writeStartArray(Object forValue, int size) throws IOException {
+            super.writeStartArray(forValue, size);
+            check();
+        }
+
+        @Override
+        public void writeStartObject() throws IOException {
+            super.writeStartObject();
+            check();
+        }
+
+        @Override
+        public void writeStartObject(Object forValue) throws IOException {
+            super.writeStartObject(forValue);
+            check();
+        }
+
+        @Override
+        public void writeStartObject(Object forValue, int size) throws IOException {
+            super.writeStartObject(forValue, size);
+            check();
+        }
+    }
+
+    /** Jackson's reason without its reference chain, which for a deep graph is hundreds of entries long. */
+    private static String conversionProblem(IllegalArgumentException e) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof StreamConstraintsException) {
+                return "nested deeper than " + Values.MAX_DEPTH + " levels, or a cycle";
+            }
+        }
+        return e.getCause() instanceof JsonProcessingException
+                ? ((JsonProcessingException) e.getCause()).getOriginalMessage() : e.getMessage();
     }
 
     /**
@@ -59,6 +169,9 @@ public final class JavaValues {
      * used after plain encoding failed, so the common case pays nothing for it. Bounded: past
      * the value domain's depth, or at a container already on the way down (a cycle), the part
      * is left as it is and the encoder then refuses it with its path.
+     *
+     * <p>Transitional: the engine's second encoding, until its submit encodes once with
+     * {@link #convertUnknown} ({@link dev.taipan.protocol.CallFrame}); delete it then.
      */
     static Object pojosToMaps(Object v) {
         return pojosToMaps(v, 0, new IdentityHashMap<>());
@@ -108,7 +221,7 @@ public final class JavaValues {
         }
         try {
             // Jackson's own nesting limit (below) stops a cyclic or very deep POJO graph.
-            Object converted = MAPPER.convertValue(v, Object.class);
+            Object converted = toPlain(v, Object.class);
             return converted == v ? v : pojosToMaps(converted, depth, onPath);
         } catch (IllegalArgumentException e) {
             return v; // the encoder reports it with its path
