@@ -6,8 +6,11 @@ Deterministic: running it again produces identical files. Needs only ``msgpack``
     python protocol/vectors/generate.py
 
 Writes ``NAME.bin`` (whole frame: 4-byte big-endian length + MessagePack map) and
-``vectors.json`` (list of {"name", "message"}) in this directory, and malformed frames in
-``bad/`` with ``bad/bad.json`` (list of {"name", "error"}).
+``vectors.json`` (list of {"name", "message"}) in this directory, malformed frames in
+``bad/`` with ``bad/bad.json`` (list of {"name", "error"}), and in ``call_frames/`` with
+``call_frames/call_frames.json`` (list of {"name", "message"}) calls as the pool sends them:
+``timeout_ms`` last, written as a uint64 of fixed width whatever its value (any int width is
+valid MessagePack; the smallest-encoding rule of the other vectors does not hold there).
 
 JSON conventions in vectors.json: bytes are {"$bin": "<base64>"}; a JSON number with a
 '.' or an exponent is a float (encoded float64), any other number is an int; a float JSON
@@ -34,6 +37,7 @@ import msgpack
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BAD = os.path.join(HERE, "bad")
+CALL_FRAMES = os.path.join(HERE, "call_frames")
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -305,7 +309,7 @@ def good_vectors() -> List[Tuple[str, Dict[str, Any]]]:
         (
             "call_stream_window",
             {"v": 1, "type": "call", "id": 20, "function": "app:tokens", "args": ["a b c"], "session": None,
-             "timeout_ms": 30000, "chunk_window": 32, "chunk_window_bytes": 8388608},
+             "chunk_window": 32, "chunk_window_bytes": 8388608, "timeout_ms": 30000},
         )
     )
     v.append(
@@ -446,6 +450,28 @@ def bad_value_vectors() -> List[Tuple[str, str, bytes, Dict[str, Any]]]:
     return out
 
 
+def call_frame_vectors() -> List[Tuple[str, Dict[str, Any]]]:
+    """Calls as the host's CallFrame writes them: ``timeout_ms`` is last (the builder's order)."""
+    return [
+        ("call_timeout_one_ms", {"v": 1, "type": "call", "id": 40, "function": "echo", "args": [1, "two"],
+                                 "session": None, "timeout_ms": 1}),
+        ("call_timeout_session", {"v": 1, "type": "call", "id": 41, "function": "taipan_worker.testing:counter",
+                                  "args": None, "session": "sess-1", "timeout_ms": 29_999}),
+        ("call_timeout_stream_window", {"v": 1, "type": "call", "id": 42, "function": "app:tokens",
+                                        "args": {"text": "a b c"}, "session": None, "chunk_window": 32,
+                                        "chunk_window_bytes": 8388608, "timeout_ms": 2**40}),
+    ]
+
+
+def call_frame(message: Dict[str, Any]) -> bytes:
+    """``message`` (``timeout_ms`` its last key) with ``timeout_ms`` as 0xcf and 8 bytes."""
+    keys = list(message)
+    assert keys[-1] == "timeout_ms", keys
+    fields = [(key, pack(message[key])) for key in keys[:-1]]
+    fields.append(("timeout_ms", b"\xcf" + struct.pack(">Q", message["timeout_ms"])))
+    return frame(raw_message(fields))
+
+
 def bad_vectors() -> List[Tuple[str, str, bytes]]:
     """Malformed frames; the receiver's maximum frame size is the default 64 MiB."""
     hb = {"v": 1, "type": "heartbeat", "seq": 1}
@@ -492,13 +518,11 @@ def bad_vectors() -> List[Tuple[str, str, bytes]]:
 
 
 def main() -> None:
-    os.makedirs(BAD, exist_ok=True)
-    for name in os.listdir(HERE):
-        if name.endswith(".bin"):
-            os.remove(os.path.join(HERE, name))
-    for name in os.listdir(BAD):
-        if name.endswith(".bin"):
-            os.remove(os.path.join(BAD, name))
+    for directory in (HERE, BAD, CALL_FRAMES):
+        os.makedirs(directory, exist_ok=True)
+        for name in os.listdir(directory):
+            if name.endswith(".bin"):
+                os.remove(os.path.join(directory, name))
 
     entries = []
     for name, message in good_vectors():
@@ -522,7 +546,16 @@ def main() -> None:
     with open(os.path.join(BAD, "bad.json"), "w", encoding="utf-8") as f:
         json.dump(bad_entries, f, indent=2)
         f.write("\n")
-    print(f"wrote {len(entries)} vectors and {len(bad_entries)} bad frames")
+
+    call_entries = []
+    for name, message in call_frame_vectors():
+        with open(os.path.join(CALL_FRAMES, name + ".bin"), "wb") as f:
+            f.write(call_frame(message))
+        call_entries.append({"name": name, "message": to_json(message)})
+    with open(os.path.join(CALL_FRAMES, "call_frames.json"), "w", encoding="utf-8") as f:
+        json.dump(call_entries, f, indent=2)
+        f.write("\n")
+    print(f"wrote {len(entries)} vectors, {len(bad_entries)} bad frames and {len(call_entries)} call frames")
 
 
 if __name__ == "__main__":

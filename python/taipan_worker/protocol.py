@@ -63,9 +63,11 @@ _FIELDS: Dict[str, Tuple[Tuple[str, Any, bool], ...]] = {
         ("function", _STR, False),
         ("args", (list, dict), True),
         ("session", _STR, True),
-        ("timeout_ms", _INT, True),
         ("chunk_window", _INT, True),
         ("chunk_window_bytes", _INT, True),
+        # Last, so the host can rewrite it in place with the time left at each send (it writes
+        # it as a fixed-width uint64; any int width is valid).
+        ("timeout_ms", _INT, True),
     ),
     "result": (("id", _INT, False), ("value", _ANY, True)),
     "error": (

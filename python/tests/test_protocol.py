@@ -33,6 +33,7 @@ from taipan_worker.protocol import (
 VECTORS = Path(__file__).resolve().parents[2] / "protocol" / "vectors"
 GOOD = json.loads((VECTORS / "vectors.json").read_text(encoding="utf-8"))
 BAD = json.loads((VECTORS / "bad" / "bad.json").read_text(encoding="utf-8"))
+CALL_FRAMES = json.loads((VECTORS / "call_frames" / "call_frames.json").read_text(encoding="utf-8"))
 
 
 def from_json(value: Any) -> Any:
@@ -406,6 +407,26 @@ def test_parser_decodes_golden(entry: dict) -> None:
     assert len(got) == 2
     for msg in got:
         assert_same(msg, from_json(entry["message"]))
+
+
+@pytest.mark.parametrize("entry", CALL_FRAMES, ids=[e["name"] for e in CALL_FRAMES])
+def test_call_frames_as_the_host_writes_them_decode(entry: dict) -> None:
+    """The bytes Java's CallFrame writes (its test checks them against these files): ``timeout_ms``
+    last, a fixed-width uint64 whatever its value; the only difference from this side's own
+    encoding is that integer's width."""
+    data = (VECTORS / "call_frames" / f"{entry['name']}.bin").read_bytes()
+    message = from_json(entry["message"])
+    assert list(message)[-1] == "timeout_ms"
+    assert data[-9:] == b"\xcf" + struct.pack(">Q", message["timeout_ms"])
+    assert_same(decode_body(data[4:]), message)
+    assert_same(read_frame(io.BytesIO(data)), message)
+    parser, got = _parser()
+    parser.feed(data)
+    assert len(got) == 1
+    assert_same(got[0], message)
+    own = encode_frame(message)
+    assert len(data) - len(own) == 9 - len(msgpack.packb(message["timeout_ms"]))
+    assert_same(decode_body(own[4:]), decode_body(data[4:]))
 
 
 def test_parser_handler_error_does_not_redeliver() -> None:

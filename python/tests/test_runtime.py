@@ -150,6 +150,24 @@ def test_deadline_async(worker: Worker) -> None:
     assert worker.value("ping") == "pong"
 
 
+def host_call_frame(cid: int, function: str, args: Any, timeout_ms: int) -> bytes:
+    """A call as the pool's CallFrame writes it: ``timeout_ms`` last, as 0xcf and 8 bytes."""
+    fields = [("v", 1), ("type", "call"), ("id", cid), ("function", function), ("args", args), ("session", None)]
+    body = bytes([0x80 | (len(fields) + 1)]) + b"".join(msgpack.packb(k) + msgpack.packb(v) for k, v in fields)
+    body += msgpack.packb("timeout_ms") + b"\xcf" + struct.pack(">Q", timeout_ms)
+    return struct.pack(">I", len(body)) + body
+
+
+def test_a_fixed_width_timeout_is_the_calls_deadline(worker: Worker) -> None:
+    start = time.monotonic()
+    worker.send_raw(host_call_frame(9001, T + "async_sleep", [30], 200))
+    msg = worker.recv_for(9001)
+    assert msg["kind"] == "deadline_exceeded" and "200 ms" in msg["message"], msg
+    assert 0.15 < time.monotonic() - start < 5
+    worker.send_raw(host_call_frame(9002, T + "add", [2, 3], 2**40))
+    assert worker.recv_for(9002)["value"] == 5
+
+
 def test_deadline_thread(worker: Worker) -> None:
     start = time.monotonic()
     msg = worker.invoke(T + "block", [30], timeout_ms=200)

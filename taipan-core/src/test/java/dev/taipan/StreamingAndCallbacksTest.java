@@ -74,6 +74,17 @@ class StreamingAndCallbacksTest {
         assertEquals(Map.of("found", 3L), pool.call("taipan_worker.testing:ask_java_async", List.of("lookup", 3), opts));
     }
 
+    /** What a Java callback may answer with, as a call's arguments may hold it. */
+    record Order(String id, List<Integer> lines) {
+    }
+
+    @Test
+    void aCallbackMayAnswerWithARecordNestedInAMap() {
+        CallOptions opts = CallOptions.DEFAULT.withCallback("order", args -> Map.of("order", new Order("o-7", List.of(1, 2))));
+        assertEquals(Map.of("order", Map.of("id", "o-7", "lines", List.of(1L, 2L))),
+                pool.call("taipan_worker.testing:ask_java", List.of("order", 0), opts));
+    }
+
     @Test
     void manyCallbacksOfOneCallInterleave() {
         AtomicInteger concurrent = new AtomicInteger();

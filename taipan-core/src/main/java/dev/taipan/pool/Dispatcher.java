@@ -9,12 +9,11 @@ import dev.taipan.PoolConfig;
 import dev.taipan.PoolListener.Outcome;
 import dev.taipan.PoolStats;
 import dev.taipan.PoolUnavailableException;
-import dev.taipan.SerializationException;
 import dev.taipan.SessionClosedException;
 import dev.taipan.SessionLostException;
 import dev.taipan.TaipanException;
 import dev.taipan.WaitQueueFullException;
-import dev.taipan.protocol.FrameCodec;
+import dev.taipan.protocol.CallFrame;
 import dev.taipan.protocol.Messages;
 
 import java.io.IOException;
@@ -32,7 +31,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Calls from submission to their worker and back: encode once, route to the least-busy ready
+ * Calls from submission to their worker and back: encode once (each send then carries the
+ * time left of the call's one deadline), route to the least-busy ready
  * worker (or the session's own), wait in line for a slot, send, free the slot when the worker
  * is done and hand it to the next waiter, and the three ways a caller stops waiting (the
  * acquire timeout, the call timeout, a cancel). It knows workers only as slots and
@@ -68,15 +68,9 @@ final class Dispatcher {
         long id = callIds.incrementAndGet();
         Object wireArgs = JavaValues.toWireArgs(args);
         String sessionId = session == null ? null : session.id;
-        byte[] frame;
-        try {
-            frame = FrameCodec.encode(callMessage(id, function, wireArgs, sessionId, timeout, opts),
-                    config.maxFrameBytes());
-        } catch (SerializationException e) {
-            // Records or POJOs nested inside maps and lists: convert them, then try once more.
-            frame = FrameCodec.encode(callMessage(id, function, JavaValues.pojosToMaps(wireArgs), sessionId, timeout,
-                    opts), config.maxFrameBytes());
-        }
+        // One pass: records and POJOs nested anywhere are converted as the encoder meets them.
+        CallFrame frame = CallFrame.encode(callMessage(id, function, wireArgs, sessionId, timeout, opts),
+                config.maxFrameBytes(), JavaValues::convertUnknown);
         PendingCall call = new PendingCall(id, function, frame, session, timeout, opts.chunkConsumerOrNull(),
                 opts.callbacks(), callbackExecutor, opts.idempotent());
         try {
@@ -208,7 +202,7 @@ final class Dispatcher {
         }
         try {
             Connection conn = w.connection;
-            conn.write(call.frame);
+            conn.write(call.frameToSend()); // timeout_ms: the time left of the call's one deadline
             if (!call.submitting || call.submitter != Thread.currentThread()) {
                 // Nobody else will read the reply. Sent from submit, the caller itself reads it
                 // or wakes the reader (await, async).

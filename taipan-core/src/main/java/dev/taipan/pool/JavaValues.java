@@ -1,12 +1,16 @@
 package dev.taipan.pool;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.StreamWriteConstraints;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import dev.taipan.SerializationException;
 import dev.taipan.protocol.Values;
 
+import java.io.IOException;
 import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,12 +25,13 @@ import java.util.Map;
  * puts no mutable state between pools.
  */
 public final class JavaValues {
-    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-            // A POJO graph deeper than the value domain cannot be sent anyway: stop Jackson there,
-            // long before its recursion could overflow the stack (a cycle included).
-            .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(Values.MAX_DEPTH + 8).build())
-            .build())
+    private static final ObjectMapper MAPPER = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    /**
+     * Levels a converted graph may have: one more than the value domain's, as a POJO passed
+     * as the whole argument becomes the keyword map around the arguments (their roots).
+     */
+    private static final int MAX_CONVERTED_DEPTH = Values.MAX_DEPTH + 1;
 
     private JavaValues() {
     }
@@ -47,72 +52,116 @@ public final class JavaValues {
             return List.of(args); // one positional argument; the encoder names it if it cannot go
         }
         try {
-            return MAPPER.convertValue(args, Map.class);
+            return toPlain(args, Map.class);
         } catch (IllegalArgumentException e) {
             throw new SerializationException("cannot convert " + args.getClass().getName()
-                    + " to keyword arguments: " + e.getMessage(), e);
+                    + " to keyword arguments: " + conversionProblem(e), e);
         }
     }
 
     /**
-     * Rewrites a value so that records and POJOs nested anywhere inside become maps. Only
-     * used after plain encoding failed, so the common case pays nothing for it. Bounded: past
-     * the value domain's depth, or at a container already on the way down (a cycle), the part
-     * is left as it is and the encoder then refuses it with its path.
+     * The pool's {@link dev.taipan.protocol.ValueConverter}: what the encoder sends for an
+     * object outside the value domain met anywhere in a value, asked only when it meets one
+     * (so plain maps and lists pay nothing). A record or POJO becomes a map (Jackson, stopped
+     * past the value domain's depth, so a cyclic or very deep graph ends in an error, not a
+     * stack overflow). A JDK type is never
+     * converted: a Thread or a Socket has getters too, but it is not data, so it comes back
+     * unchanged and the encoder refuses it with its path.
      */
-    static Object pojosToMaps(Object v) {
-        return pojosToMaps(v, 0, new IdentityHashMap<>());
+    static Object convertUnknown(Object v) {
+        if (isJdkType(v.getClass())) {
+            return v;
+        }
+        try {
+            return toPlain(v, Object.class);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(conversionProblem(e), e);
+        }
     }
 
-    private static Object pojosToMaps(Object v, int depth, Map<Object, Boolean> onPath) {
-        if (v == null || v instanceof CharSequence || v instanceof Number || v instanceof Boolean
-                || v instanceof byte[] || v instanceof Character || v instanceof Enum) {
-            return v;
-        }
-        if (depth > Values.MAX_DEPTH || onPath.containsKey(v)) {
-            return v;
-        }
-        if (v instanceof java.util.Optional) {
-            return pojosToMaps(((java.util.Optional<?>) v).orElse(null), depth, onPath);
-        }
-        boolean container = v instanceof Map || v instanceof Collection || v.getClass().isArray();
-        if (container) {
-            onPath.put(v, Boolean.TRUE);
-        }
+    /**
+     * Jackson's {@code convertValue}, bounded. {@code convertValue} serializes into an
+     * in-memory {@link TokenBuffer}, where the stream nesting limits do not apply: a cyclic or
+     * very deep graph recursed until Jackson caught the StackOverflowError. Writing through
+     * {@link DepthLimit} stops it at {@link #MAX_CONVERTED_DEPTH} levels.
+     */
+    private static <T> T toPlain(Object v, Class<T> type) {
+        TokenBuffer buffer = new TokenBuffer(MAPPER, false);
         try {
-            if (v instanceof Map) {
-                Map<Object, Object> out = new LinkedHashMap<>();
-                ((Map<?, ?>) v).forEach((k, x) -> out.put(k, pojosToMaps(x, depth + 1, onPath)));
-                return out;
+            MAPPER.writeValue(new DepthLimit(buffer), v);
+            try (JsonParser p = buffer.asParser(MAPPER)) {
+                return MAPPER.readValue(p, type);
             }
-            if (v instanceof Collection) {
-                List<Object> out = new ArrayList<>();
-                ((Collection<?>) v).forEach(x -> out.add(pojosToMaps(x, depth + 1, onPath)));
-                return out;
-            }
-            if (v.getClass().isArray()) {
-                List<Object> out = new ArrayList<>();
-                for (int i = 0; i < Array.getLength(v); i++) {
-                    out.add(pojosToMaps(Array.get(v, i), depth + 1, onPath));
-                }
-                return out;
-            }
-        } finally {
-            if (container) {
-                onPath.remove(v);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /** Fails a write that would open a container past {@link #MAX_CONVERTED_DEPTH} levels. */
+    private static final class DepthLimit extends JsonGeneratorDelegate {
+        DepthLimit(TokenBuffer buffer) {
+            super(buffer, false);
+        }
+
+        private void check() throws StreamConstraintsException {
+            if (getOutputContext().getNestingDepth() > MAX_CONVERTED_DEPTH) {
+                throw new StreamConstraintsException("nesting depth exceeds " + MAX_CONVERTED_DEPTH);
             }
         }
-        if (isJdkType(v.getClass())) {
-            // A Thread or a Socket has getters too, but it is not data: let the encoder refuse it.
-            return v;
+
+        @Override
+        public void writeStartArray() throws IOException {
+            super.writeStartArray();
+            check();
         }
-        try {
-            // Jackson's own nesting limit (below) stops a cyclic or very deep POJO graph.
-            Object converted = MAPPER.convertValue(v, Object.class);
-            return converted == v ? v : pojosToMaps(converted, depth, onPath);
-        } catch (IllegalArgumentException e) {
-            return v; // the encoder reports it with its path
+
+        @Override
+        @SuppressWarnings("deprecation") // still called by some serializers
+        public void writeStartArray(int size) throws IOException {
+            super.writeStartArray(size);
+            check();
         }
+
+        @Override
+        public void writeStartArray(Object forValue) throws IOException {
+            super.writeStartArray(forValue);
+            check();
+        }
+
+        @Override
+        public void writeStartArray(Object forValue, int size) throws IOException {
+            super.writeStartArray(forValue, size);
+            check();
+        }
+
+        @Override
+        public void writeStartObject() throws IOException {
+            super.writeStartObject();
+            check();
+        }
+
+        @Override
+        public void writeStartObject(Object forValue) throws IOException {
+            super.writeStartObject(forValue);
+            check();
+        }
+
+        @Override
+        public void writeStartObject(Object forValue, int size) throws IOException {
+            super.writeStartObject(forValue, size);
+            check();
+        }
+    }
+
+    /** Jackson's reason without its reference chain, which for a deep graph is hundreds of entries long. */
+    private static String conversionProblem(IllegalArgumentException e) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof StreamConstraintsException) {
+                return "nested deeper than " + Values.MAX_DEPTH + " levels, or a cycle";
+            }
+        }
+        return e.getCause() instanceof JsonProcessingException
+                ? ((JsonProcessingException) e.getCause()).getOriginalMessage() : e.getMessage();
     }
 
     private static boolean isJdkType(Class<?> c) {

@@ -1,6 +1,7 @@
 package dev.taipan.pool;
 
 import dev.taipan.JavaCallback;
+import dev.taipan.protocol.CallFrame;
 
 import java.time.Duration;
 import java.util.Map;
@@ -19,10 +20,18 @@ import java.util.function.Consumer;
 final class PendingCall {
     final long id;
     final String function;
-    final byte[] frame;
+    /** The call encoded once; each send writes the time left into it (see {@link #frameToSend}). */
+    private final CallFrame callFrame;
     final SessionImpl session;
     final Duration timeout;
     final long startNanos = System.nanoTime();
+    /**
+     * The call's one deadline, on the nanoTime clock: every attempt's {@code timeout_ms} is
+     * the time left until it, so a call re-sent after waiting or after losing its worker never
+     * gets its whole timeout again. The timeout timer, scheduled after this was read, fires no
+     * earlier.
+     */
+    final long deadlineNanos;
     /** The thread that submitted the call; for a synchronous call, the one that waits for it. */
     final Thread submitter = Thread.currentThread();
     /** True while {@code submit} routes the call (written by the submitter only). */
@@ -42,7 +51,7 @@ final class PendingCall {
     int retriesLeft = 2;
     /**
      * The crash barrier: workers that crashed while running this call (see
-     * {@link RemoteErrors#crashed}; written under the engine's lock). Once it reaches
+     * {@link RemoteErrors#crashed}; written under the pool's lock). Once it reaches
      * {@link #CRASH_BARRIER} the call is not retried again, so a call that crashes every worker
      * it runs on ("poison") takes at most that many with it.
      */
@@ -51,25 +60,26 @@ final class PendingCall {
     /** The credit window of the current attempt; null for calls without a chunk consumer. */
     volatile ChunkFlow flow;
 
-    // Written under the engine's lock; worker is also read without it (readOwnReply).
+    // Written under the pool's lock; worker is also read without it (readOwnReply).
     volatile Worker worker;
     boolean waiting;
     ScheduledFuture<?> acquireTimer;
 
     volatile ScheduledFuture<?> timeoutTimer;
 
-    PendingCall(long id, String function, byte[] frame, SessionImpl session, Duration timeout) {
+    PendingCall(long id, String function, CallFrame frame, SessionImpl session, Duration timeout) {
         this(id, function, frame, session, timeout, null, Map.of(), null, false);
     }
 
-    PendingCall(long id, String function, byte[] frame, SessionImpl session, Duration timeout,
+    PendingCall(long id, String function, CallFrame frame, SessionImpl session, Duration timeout,
                 Consumer<Object> onChunk, Map<String, JavaCallback> callbacks, Executor callbackExecutor,
                 boolean idempotent) {
         this.id = id;
         this.function = function;
-        this.frame = frame;
+        this.callFrame = frame;
         this.session = session;
         this.timeout = timeout;
+        this.deadlineNanos = startNanos + timeout.toNanos();
         this.onChunk = onChunk;
         this.callbacks = callbacks;
         this.deliveries = onChunk == null ? null : new SerialExecutor(callbackExecutor);
@@ -83,6 +93,23 @@ final class PendingCall {
 
     boolean isEnded() {
         return ended.get();
+    }
+
+    /**
+     * The frame for this attempt, its {@code timeout_ms} the time left of the call's deadline:
+     * rounded up to the millisecond, and at least 1 (a call whose time is up is ended by its
+     * own timer, not by the worker; 0 would make the worker refuse it at once).
+     */
+    byte[] frameToSend() {
+        return callFrame.bytesWithTimeout(millisLeft(deadlineNanos - System.nanoTime()));
+    }
+
+    /** {@code nanosLeft} in whole milliseconds, rounded up, at least 1. */
+    static long millisLeft(long nanosLeft) {
+        if (nanosLeft <= 1_000_000) {
+            return 1;
+        }
+        return (nanosLeft + 999_999) / 1_000_000;
     }
 
     Duration elapsed() {

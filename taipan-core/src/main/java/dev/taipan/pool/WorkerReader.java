@@ -371,7 +371,9 @@ final class WorkerReader {
             }
             byte[] frame;
             try {
-                frame = FrameCodec.encode(Messages.callbackResult(id, callbackId, value, error), config.maxFrameBytes());
+                // A callback may return a record or a POJO, as a call's arguments may hold one.
+                frame = FrameCodec.encode(Messages.callbackResult(id, callbackId, value, error), config.maxFrameBytes(),
+                        JavaValues::convertUnknown);
             } catch (TaipanException e) {
                 frame = FrameCodec.encode(Messages.callbackResult(id, callbackId, null,
                         e.getClass().getSimpleName() + ": the callback's result cannot be sent: " + e.getMessage()),

@@ -39,6 +39,19 @@ public final class FrameCodec {
      * {@link FrameTooLargeException} before returning anything over {@code maxFrameBytes}.
      */
     public static byte[] encode(Map<String, ?> message, int maxFrameBytes) {
+        return encode(message, maxFrameBytes, null, false);
+    }
+
+    /**
+     * Like {@link #encode(Map, int)}; an object outside the value domain (a record, a POJO)
+     * is sent as what {@code converter} makes of it, in the same single pass.
+     */
+    public static byte[] encode(Map<String, ?> message, int maxFrameBytes, ValueConverter converter) {
+        return encode(message, maxFrameBytes, converter, false);
+    }
+
+    /** {@code wideLast}: the last field is written as a fixed-width uint64 (see {@link CallFrame}). */
+    static byte[] encode(Map<String, ?> message, int maxFrameBytes, ValueConverter converter, boolean wideLast) {
         // Each thread packs into its own reused buffer; the frame is the one copy made of it.
         FrameBuffer out = BUFFERS.get();
         if (out.busy) {
@@ -50,7 +63,7 @@ public final class FrameCodec {
             MessagePacker packer = MessagePack.DEFAULT_PACKER_CONFIG.newPacker(out);
             // Reserve the header, fill it in once the body size is known.
             packer.writePayload(HEADER_PLACEHOLDER);
-            Values.packMessage(packer, message);
+            Values.packMessage(packer, message, converter, wideLast);
             packer.flush();
             long body = out.size() - HEADER_BYTES;
             if (body > maxFrameBytes) {

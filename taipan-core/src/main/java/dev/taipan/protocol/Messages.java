@@ -70,24 +70,35 @@ public final class Messages {
         return m;
     }
 
+    /**
+     * A call; {@code timeout_ms} is its last field, so that {@link CallFrame} can rewrite it
+     * with the time left at each send.
+     */
     public static Map<String, Object> call(long id, String function, Object args, String session, Long timeoutMs) {
-        Map<String, Object> m = envelope(CALL, id);
-        m.put("function", function);
-        m.put("args", args);
-        m.put("session", session);
-        m.put("timeout_ms", timeoutMs);
+        Map<String, Object> m = callWithoutTimeout(id, function, args, session);
+        m.put(CallFrame.TIMEOUT_KEY, timeoutMs);
         return m;
     }
 
     /**
      * A call whose chunks the host acknowledges: the worker runs at most {@code window}
      * chunks, and about {@code windowBytes} bytes, ahead of the last {@code chunk_ack}.
+     * {@code timeout_ms} is last here too.
      */
     public static Map<String, Object> call(long id, String function, Object args, String session, Long timeoutMs,
                                            int window, int windowBytes) {
-        Map<String, Object> m = call(id, function, args, session, timeoutMs);
+        Map<String, Object> m = callWithoutTimeout(id, function, args, session);
         m.put("chunk_window", window);
         m.put("chunk_window_bytes", windowBytes);
+        m.put(CallFrame.TIMEOUT_KEY, timeoutMs);
+        return m;
+    }
+
+    private static Map<String, Object> callWithoutTimeout(long id, String function, Object args, String session) {
+        Map<String, Object> m = envelope(CALL, id);
+        m.put("function", function);
+        m.put("args", args);
+        m.put("session", session);
         return m;
     }
 

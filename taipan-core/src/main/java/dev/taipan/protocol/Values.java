@@ -53,17 +53,23 @@ public final class Values {
         pack(packer, value, "value");
     }
 
+    /** The msgpack uint64 marker: a fixed-width int is this byte and 8 big-endian bytes. */
+    static final byte UINT64 = (byte) 0xcf;
+    /** Bytes of a fixed-width uint64, marker included. */
+    static final int UINT64_BYTES = 9;
+
     /**
      * Packs one value; a part outside the value domain fails with a
      * {@link SerializationException} naming its path from {@code root}, e.g. {@code args[0][2]}.
      */
     public static void pack(MessagePacker packer, Object value, String root) throws IOException {
-        pack(packer, value, root, 0);
+        pack(packer, value, root, 0, null);
     }
 
-    private static void pack(MessagePacker packer, Object value, String root, int depth) throws IOException {
+    private static void pack(MessagePacker packer, Object value, String root, int depth, ValueConverter converter)
+            throws IOException {
         try {
-            packValue(packer, value, depth);
+            packValue(packer, value, depth, converter);
         } catch (BadValue b) {
             throw new SerializationException(b.describe(root));
         }
@@ -73,19 +79,52 @@ public final class Values {
      * Packs a whole message: each field's value is its own root (the envelope adds no depth),
      * and a call's {@code args} list or map holds the roots (each argument), so a value that
      * came back from Python can always be passed to it again.
+     *
+     * @param converter asked about objects outside the value domain; null: they are refused
+     * @param wideLast  write the last field, a non-negative integer, as a uint64 of fixed
+     *                  width, so that it can be rewritten in place (see {@link CallFrame})
      */
-    static void packMessage(MessagePacker p, Map<String, ?> message) throws IOException {
-        p.packMapHeader(message.size());
+    static void packMessage(MessagePacker p, Map<String, ?> message, ValueConverter converter, boolean wideLast)
+            throws IOException {
+        int n = message.size();
+        p.packMapHeader(n);
         boolean call = Messages.CALL.equals(message.get("type"));
         for (Map.Entry<String, ?> e : message.entrySet()) {
             String key = e.getKey();
-            pack(p, key, "a message key", 0);
-            pack(p, e.getValue(), key, call && "args".equals(key) ? -1 : 0);
+            pack(p, key, "a message key", 0, null);
+            if (wideLast && --n == 0) {
+                packUint64(p, key, e.getValue());
+            } else {
+                pack(p, e.getValue(), key, call && "args".equals(key) ? -1 : 0, converter);
+            }
         }
     }
 
-    /** {@code depth}: containers around {@code v}. */
-    private static void packValue(MessagePacker p, Object v, int depth) throws IOException {
+    private static void packUint64(MessagePacker p, String key, Object value) throws IOException {
+        if (!(value instanceof Long) || (Long) value < 0) {
+            throw new IllegalArgumentException("the last field, " + key + ", must be a non-negative Long, not "
+                    + value);
+        }
+        byte[] wide = new byte[UINT64_BYTES];
+        wide[0] = UINT64;
+        putLong(wide, 1, (Long) value);
+        p.writePayload(wide);
+    }
+
+    /** Writes {@code v} big-endian into the 8 bytes at {@code b[off]}. */
+    static void putLong(byte[] b, int off, long v) {
+        for (int i = 7; i >= 0; i--) {
+            b[off + i] = (byte) v;
+            v >>>= 8;
+        }
+    }
+
+    /**
+     * {@code depth}: containers around {@code v}; {@code converter}: asked about an object
+     * outside the domain, or null.
+     */
+    private static void packValue(MessagePacker p, Object v, int depth, ValueConverter converter)
+            throws IOException {
         if (v == null) {
             p.packNil();
         } else if (v instanceof String) {
@@ -102,7 +141,7 @@ public final class Values {
             p.writePayload(b);
         } else if (v instanceof Map) {
             checkDepth(v, depth);
-            packMap(p, (Map<?, ?>) v, depth + 1);
+            packMap(p, (Map<?, ?>) v, depth + 1, converter);
         } else if (v instanceof Collection) {
             checkDepth(v, depth);
             Collection<?> c = (Collection<?>) v;
@@ -110,7 +149,7 @@ public final class Values {
             int i = 0;
             try {
                 for (Object o : c) {
-                    packValue(p, o, depth + 1);
+                    packValue(p, o, depth + 1, converter);
                     i++;
                 }
             } catch (BadValue b) {
@@ -123,7 +162,7 @@ public final class Values {
             int i = 0;
             try {
                 for (; i < n; i++) {
-                    packValue(p, Array.get(v, i), depth + 1);
+                    packValue(p, Array.get(v, i), depth + 1, converter);
                 }
             } catch (BadValue b) {
                 throw b.at("[" + i + "]", v);
@@ -145,12 +184,36 @@ public final class Values {
         } else if (v instanceof Enum) {
             packString(p, ((Enum<?>) v).name());
         } else if (v instanceof Optional) {
-            packValue(p, ((Optional<?>) v).orElse(null), depth); // not on the wire: no level of its own
+            // not on the wire: no level of its own
+            packValue(p, ((Optional<?>) v).orElse(null), depth, converter);
         } else {
+            packConverted(p, v, depth, converter);
+        }
+    }
+
+    /**
+     * An object outside the domain: what the converter makes of it takes its place, at its
+     * depth. Bounded whatever the converter does: an answer that is a container adds a level
+     * (so the depth limit ends any chain of them), and any other answer is not converted again.
+     */
+    private static void packConverted(MessagePacker p, Object v, int depth, ValueConverter converter)
+            throws IOException {
+        Object converted = v;
+        if (converter != null) {
+            try {
+                converted = converter.convert(v);
+            } catch (IllegalArgumentException e) {
+                throw new BadValue("cannot convert a " + v.getClass().getName() + ": " + e.getMessage());
+            }
+        }
+        if (converted == v) {
             throw new BadValue("cannot send a " + v.getClass().getName()
                     + ": use Map, List, String, numbers, Boolean, byte[] or null"
-                    + " (records and POJOs are converted when passed as the whole argument)");
+                    + (converter == null ? "" : ", or a record or POJO"));
         }
+        boolean container = converted instanceof Map || converted instanceof Collection
+                || (converted != null && converted.getClass().isArray());
+        packValue(p, converted, depth, container ? converter : null);
     }
 
     private static void checkDepth(Object container, int depth) {
@@ -159,7 +222,8 @@ public final class Values {
         }
     }
 
-    private static void packMap(MessagePacker p, Map<?, ?> m, int depth) throws IOException {
+    private static void packMap(MessagePacker p, Map<?, ?> m, int depth, ValueConverter converter)
+            throws IOException {
         p.packMapHeader(m.size());
         // Distinct Java keys can be one wire key (Integer 1 and Long 1, "a" and a StringBuilder
         // "a"); only maps with such keys pay for the check.
@@ -180,7 +244,7 @@ public final class Values {
                         + " (distinct Java keys that are the same key on the wire)");
             }
             try {
-                packValue(p, e.getValue(), depth);
+                packValue(p, e.getValue(), depth, converter);
             } catch (BadValue b) {
                 throw b.at(segment(key), m);
             }

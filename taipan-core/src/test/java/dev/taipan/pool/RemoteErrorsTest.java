@@ -1,5 +1,7 @@
 package dev.taipan.pool;
 
+import dev.taipan.protocol.CallFrame;
+
 import dev.taipan.PythonException;
 import dev.taipan.TaipanException;
 import dev.taipan.TestPools;
@@ -73,7 +75,8 @@ class RemoteErrorsTest {
     }
 
     private static PendingCall call() {
-        return new PendingCall(15, "app:score", new byte[0], null, Duration.ofMillis(500));
+        CallFrame frame = CallFrame.encode(Messages.call(15, "app:score", null, null, 500L), MAX, null);
+        return new PendingCall(15, "app:score", frame, null, Duration.ofMillis(500));
     }
 
     /** The golden vector {@code error_<kind>}, decoded as the pool decodes a worker's frame. */

@@ -1,5 +1,8 @@
 package dev.taipan.pool;
 
+import dev.taipan.protocol.CallFrame;
+import dev.taipan.protocol.FrameCodec;
+import dev.taipan.protocol.Messages;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -22,7 +25,9 @@ class RoutingTest {
     }
 
     private static PendingCall call(long id, SessionImpl session) {
-        return new PendingCall(id, "f", new byte[0], session, Duration.ofSeconds(1));
+        CallFrame frame = CallFrame.encode(Messages.call(id, "f", null, null, 1000L), FrameCodec.DEFAULT_MAX_FRAME_BYTES,
+                null);
+        return new PendingCall(id, "f", frame, session, Duration.ofSeconds(1));
     }
 
     @Test
