@@ -205,6 +205,23 @@ class DispatcherFakeTest {
     }
 
     @Test
+    void aCallCancelledWhileWaitingNeverReachesAWorker() {
+        FakeWorkerSource fakes = new FakeWorkerSource().on("work", FakeFunction.held());
+        try (PoolEngine pool = fakes.start(config().workers(1).slots(1))) {
+            CompletableFuture<Object> running = pool.callAsync("work", null, null);
+            FakeCall c = fakes.takeCall();
+            CompletableFuture<Object> waiting = pool.callAsync("work", null, null);
+            assertTrue(waiting.cancel(true));
+            assertEquals(0, pool.stats().waiting());
+
+            c.release("done");
+            assertEquals("done", await(running));
+            assertEquals(1, fakes.worker("w-1").receivedTypes().stream().filter("call"::equals).count());
+            assertEquals("completed=1 failed=1 cancelled=1 timedOut=0 retried=0", FakePools.outcomes(pool.stats()));
+        }
+    }
+
+    @Test
     void interruptingAWaitingCallerCancelsItsCall() throws Exception {
         FakeWorkerSource fakes = new FakeWorkerSource().on("slow", FakeFunction.held());
         try (PoolEngine pool = fakes.start(config().workers(1))) {

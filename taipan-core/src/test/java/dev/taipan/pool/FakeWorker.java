@@ -34,6 +34,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * exits 0 when drained or when the host closes the connection, keeps each session's state and
  * sends {@code session_state} before a snapshotted call's answer. Unlike it, it enforces no
  * deadlines of its own: the host's timer is what the engine's tests are about.
+ *
+ * <p>Its exits: {@link #exit} closes the socket and reports the status at once (a crash, a
+ * kill, a failed start); a drained exit after answering calls lets the host read the answers
+ * and the end of the stream first (unless {@link FakeWorkerSource#exitsRaceAnswers}).
  */
 final class FakeWorker {
     static final List<String> CAPABILITIES = List.of("cancel", "sessions", "heartbeat", "stream", "callback",
@@ -65,12 +69,15 @@ final class FakeWorker {
     /** Calls were answered after the drain began: the host must read those answers before it learns of the exit. */
     private boolean answeredWhileDraining;
     private volatile boolean hung;
+    /** What heartbeat replies report as {@code overrun}: threads still running calls that ended. */
+    private volatile int overrunThreads;
     /** Exiting, once the host has read everything (see {@link #exitOnceRead}): frames are no longer handled. */
     private volatile boolean leaving;
 
     /** A session's state and, with snapshots, its mode and the number of its last snapshot. */
     private static final class FakeSession {
-        final Map<String, Object> state = new ConcurrentHashMap<>();
+        /** Python's dict: ordered, and None is a value like any other. */
+        final Map<String, Object> state = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
         String mode;
         long seq;
     }
@@ -135,6 +142,11 @@ final class FakeWorker {
         hung = true;
     }
 
+    /** From now on, heartbeat replies say that {@code threads} plain-function threads overran their calls. */
+    void reportOverrun(int threads) {
+        overrunThreads = threads;
+    }
+
     /**
      * SIGTERM from outside the pool: new calls get {@code draining}; the worker exits 0 once its
      * calls in flight have ended (at once if there are none).
@@ -167,10 +179,6 @@ final class FakeWorker {
 
     int heartbeatsAnswered() {
         return heartbeatsAnswered.get();
-    }
-
-    synchronized int inFlight() {
-        return inflight.size();
     }
 
     /** The state the worker holds for {@code session} (created empty on first use, like Python's). */
@@ -251,10 +259,15 @@ final class FakeWorker {
             case Messages.CANCEL:
                 onCancel(Messages.integer(msg, "id"));
                 break;
-            case Messages.HEARTBEAT:
-                send(Messages.heartbeat(Messages.integer(msg, "seq")));
+            case Messages.HEARTBEAT: {
+                Map<String, Object> reply = Messages.heartbeat(Messages.integer(msg, "seq"));
+                if (overrunThreads > 0) {
+                    reply.put("overrun", overrunThreads);
+                }
+                send(reply);
                 heartbeatsAnswered.incrementAndGet();
                 break;
+            }
             case Messages.SESSION_OPEN: {
                 FakeSession s = sessions.computeIfAbsent(Messages.string(msg, "session"), k -> new FakeSession());
                 s.mode = Messages.string(msg, "snapshots");
@@ -264,8 +277,10 @@ final class FakeWorker {
                 FakeSession s = sessions.computeIfAbsent(Messages.string(msg, "session"), k -> new FakeSession());
                 @SuppressWarnings("unchecked")
                 Map<String, Object> state = (Map<String, Object>) msg.get("state");
-                s.state.clear();
-                s.state.putAll(state);
+                synchronized (s.state) {
+                    s.state.clear();
+                    s.state.putAll(state);
+                }
                 s.seq = Messages.integer(msg, "seq");
                 s.mode = Messages.string(msg, "snapshots");
                 break;
@@ -389,7 +404,9 @@ final class FakeWorker {
         m.put("id", callId);
         m.put("session", session);
         m.put("seq", s.seq);
-        m.put("state", new LinkedHashMap<>(s.state));
+        synchronized (s.state) {
+            m.put("state", new LinkedHashMap<>(s.state));
+        }
         m.put("error", null);
         m.put("path", null);
         return m;

@@ -5,6 +5,7 @@ import dev.taipan.Session;
 import dev.taipan.SessionOptions;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -96,6 +97,22 @@ class RecyclerFakeTest {
             assertEquals("w-1", pool.call("quick", null, null));
             fakes.awaitStart(3); // and its next completion tries again
             assertFalse(fakes.worker("w-1").process().terminated().isDone());
+        }
+    }
+
+    @Test
+    void aWorkerReportingOverrunThreadsIsRecycled() {
+        FakeWorkerSource fakes = new FakeWorkerSource().on("quick", call -> call.worker().id);
+        FakePools.Events events = new FakePools.Events();
+        try (PoolEngine pool = fakes.start(config().workers(1).heartbeatInterval(Duration.ofMillis(100))
+                .listener(events))) {
+            fakes.awaitStart(1).reportOverrun(1); // a thread the worker cannot stop: a slot lost for good
+            FakeWorker successor = fakes.awaitStart(2);
+            await(events.ready(successor.id));
+            assertEquals(0, await(events.exited("w-1")));
+            assertEquals("w-2", pool.call("quick", null, null));
+            assertEquals(1, pool.stats().workersRecycled());
+            assertEquals(0, pool.stats().workersReplaced());
         }
     }
 }

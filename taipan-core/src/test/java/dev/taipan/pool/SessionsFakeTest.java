@@ -10,6 +10,7 @@ import dev.taipan.SnapshotPolicy;
 import dev.taipan.WorkerCrashedException;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -177,6 +178,39 @@ class SessionsFakeTest {
             assertEquals("w-1", pool.call("where", null, null)); // frames keep their order: session_close came first
             assertFalse(w.holdsSession(s.id()));
             assertThrows(SessionClosedException.class, () -> s.call("incr"));
+            assertEquals(0, pool.stats().sessions());
+        }
+    }
+
+    @Test
+    void aMovingSessionsCallsWaitForTheReplacementWhenNoWorkerIsLeft() {
+        FakeWorkerSource fakes = counting();
+        try (PoolEngine pool = fakes.start(config().workers(1))) {
+            Session s = pool.openSession(AFTER_EACH_CALL);
+            assertEquals(1L, s.call("incr"));
+            fakes.pauseStarts();
+            fakes.worker("w-1").crash();
+            FakeWorker replacement = fakes.awaitStart(2);
+            CompletableFuture<Object> next = s.callAsync("incr", null);
+
+            fakes.resumeStarts();
+            assertEquals(2L, await(next));
+            assertEquals(replacement.id, s.workerId());
+            assertEquals(List.of("session_restore", "call"), replacement.receivedTypes().subList(0, 2));
+        }
+    }
+
+    @Test
+    void anIdleSessionIsEvictedAndItsWorkerForgetsIt() {
+        FakeWorkerSource fakes = counting();
+        try (PoolEngine pool = fakes.start(config().workers(1).sessionIdleTimeout(Duration.ofMillis(50)))) {
+            Session s = pool.openSession(SessionOptions.DEFAULT);
+            assertEquals(1L, s.call("incr"));
+            FakeWorker w = fakes.worker(s.workerId());
+
+            FakePools.until("the worker got session_close", () -> !w.holdsSession(s.id()));
+            SessionClosedException e = assertThrows(SessionClosedException.class, () -> s.call("incr"));
+            assertTrue(e.getMessage().contains("evicted"), e.getMessage());
             assertEquals(0, pool.stats().sessions());
         }
     }

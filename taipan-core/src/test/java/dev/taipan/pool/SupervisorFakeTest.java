@@ -6,6 +6,8 @@ import dev.taipan.PoolStartException;
 import dev.taipan.PoolStats;
 import dev.taipan.PoolUnavailableException;
 import dev.taipan.WorkerCrashedException;
+import dev.taipan.WorkerProtocolException;
+import dev.taipan.protocol.Messages;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
@@ -267,6 +269,43 @@ class SupervisorFakeTest {
             fakes.resumeStarts();
             assertEquals("ok", pool.call("ok", null, null)); // waits for the replacement
             assertTrue(fakes.started().size() >= 2);
+        }
+    }
+
+    @Test
+    void aWorkerThatBreaksTheProtocolIsReplacedAndItsCallFailsTyped() {
+        FakeWorkerSource fakes = new FakeWorkerSource()
+                .on("rogue", call -> {
+                    call.worker().send(Messages.call(1, "nope", null, null, null)); // only the host sends calls
+                    return call.hold();
+                })
+                .on("ok", FakeFunction.returning("ok"));
+        FakePools.Events events = new FakePools.Events();
+        try (PoolEngine pool = fakes.start(config().workers(1).listener(events))) {
+            WorkerProtocolException e = assertThrows(WorkerProtocolException.class, () -> pool.call("rogue", null, null));
+            assertTrue(e.getMessage().contains("may not send 'call'"), e.getMessage());
+            await(events.ready(await(events.replacedBy("w-1"))));
+            assertEquals("ok", pool.call("ok", null, null));
+            assertEquals(1, pool.stats().workersReplaced());
+        }
+    }
+
+    @Test
+    void anIdempotentCallOfTheOnlyWorkerWaitsForItsReplacement() {
+        FakeWorkerSource fakes = new FakeWorkerSource().onIdempotent("fetch", FakeFunction.held());
+        try (PoolEngine pool = fakes.start(config().workers(1))) {
+            CompletableFuture<Object> f = pool.callAsync("fetch", null, null);
+            fakes.pauseStarts();
+            fakes.takeCall().worker().crash();
+            FakeWorker replacement = fakes.awaitStart(2);
+            FakePools.until("the retry waits for a worker", () -> pool.stats().waiting() == 1);
+
+            fakes.resumeStarts();
+            FakeCall again = fakes.takeCall();
+            assertEquals(replacement.id, again.worker().id);
+            again.release("ok");
+            assertEquals("ok", await(f));
+            assertEquals("completed=1 failed=0 cancelled=0 timedOut=0 retried=1", FakePools.outcomes(pool.stats()));
         }
     }
 }
