@@ -40,6 +40,11 @@ final class WorkerSupervisor {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerSupervisor.class);
     /** The most slots a worker may claim in its hello: the ceiling PoolConfig allows for {@code slots}. */
     private static final int MAX_SLOTS = 10_000;
+    /**
+     * How long after a worker's exit its socket may take to reach its end: the kernel closes it
+     * with the process, and an idle reader looks at it at least every 100 ms.
+     */
+    private static final long EXIT_GRACE_MILLIS = 500;
 
     private final PoolState state;
     private final PoolConfig config;
@@ -126,7 +131,7 @@ final class WorkerSupervisor {
                 // Started after close() took its snapshot, or after the worker was given up on.
                 process.kill();
             }
-            process.onExit().thenRun(() -> up.workerDied(w, null, false));
+            process.onExit().thenRun(() -> onProcessExit(w));
             connected.whenComplete((conn, e) -> {
                 if (e != null) {
                     return; // The listener closed, or the start timer fired: handled there.
@@ -138,6 +143,27 @@ final class WorkerSupervisor {
             });
         });
         return w;
+    }
+
+    /**
+     * The worker's process ended. Answers it wrote just before exiting may still sit in its
+     * socket, and failing their calls as "died during the call" would lose results that were
+     * sent: so the reader is woken to read the socket to its end, and that end of the stream
+     * reports the death. Only if it does not come soon (a descendant holds the socket open) is
+     * the exit itself taken as the death.
+     */
+    private void onProcessExit(Worker w) {
+        Connection c = w.connection;
+        if (c == null) {
+            up.workerDied(w, null, false); // never connected: nothing to read
+            return;
+        }
+        c.wakeParkedReader();
+        try {
+            scheduler.schedule(() -> up.workerDied(w, null, false), EXIT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            up.workerDied(w, null, false); // the pool is closing
+        }
     }
 
     /** The worker's hello arrived: it takes calls, waiting calls and sessions go to it. */

@@ -55,6 +55,50 @@ class DispatcherFakeTest {
     }
 
     @Test
+    void aWorkerTakesAsManyCallsAtOnceAsItsHelloSays() {
+        FakeWorkerSource fakes = new FakeWorkerSource().on("work", FakeFunction.held()).helloSlots(1);
+        try (PoolEngine pool = fakes.start(config().workers(1).slots(4))) {
+            CompletableFuture<Object> first = pool.callAsync("work", List.of(1), null);
+            CompletableFuture<Object> second = pool.callAsync("work", List.of(2), null);
+            FakeCall running = fakes.takeCall();
+            assertEquals(1L, running.arg(0));
+            PoolStats s = pool.stats();
+            assertEquals(1, s.inFlight(), "the worker said it takes one call, not the pool's four");
+            assertEquals(1, s.waiting());
+            assertEquals(List.of(), fakes.untakenCalls());
+
+            running.release("a");
+            assertEquals("a", await(first));
+            FakeCall next = fakes.takeCall();
+            assertEquals(2L, next.arg(0));
+            next.release("b");
+            assertEquals("b", await(second));
+        }
+    }
+
+    @Test
+    void aRetriedCallCarriesTheTimeLeftOfItsDeadlineNotItsWholeTimeout() {
+        FakeWorkerSource fakes = new FakeWorkerSource().onIdempotent("work", FakeFunction.held());
+        try (PoolEngine pool = fakes.start(config().workers(2))) {
+            CompletableFuture<Object> f = pool.callAsync("work", null, CallOptions.timeout(Duration.ofSeconds(20)));
+            FakeCall first = fakes.takeCall();
+            assertTrue(first.timeoutMs <= 20_000 && first.timeoutMs > 19_000, "first send: " + first.timeoutMs);
+            // Let a known stretch of the deadline pass before the worker dies.
+            long until = System.nanoTime() + Duration.ofMillis(300).toNanos();
+            while (System.nanoTime() < until) {
+                java.util.concurrent.locks.LockSupport.parkNanos(until - System.nanoTime());
+            }
+            first.worker().crash();
+            FakeCall retry = fakes.takeCall();
+            assertTrue(retry.timeoutMs <= first.timeoutMs - 300,
+                    "the retry must carry the time left: first " + first.timeoutMs + " ms, retry " + retry.timeoutMs + " ms");
+            retry.release("done");
+            assertEquals("done", await(f));
+            assertEquals(1, pool.stats().callsRetried());
+        }
+    }
+
+    @Test
     void aPythonExceptionIsTypedAndTheWorkerKeepsServing() {
         FakeWorkerSource fakes = new FakeWorkerSource()
                 .on("parse", FakeFunction.raising("json.decoder.JSONDecodeError", "Expecting value: line 1"))

@@ -51,11 +51,19 @@ final class FakeWorkerSource implements WorkerSource {
     private final AtomicInteger launches = new AtomicInteger();
     private volatile int failStatus = 2;
     private volatile boolean exitsRaceAnswers;
+    /** The {@code slots} the workers' hello reports; 0: the pool's own setting. */
+    private volatile int helloSlots;
     private volatile CompletableFuture<Void> startGate = OPEN;
     private volatile SourceContext context;
     private Path dir;
 
     // ------------------------------------------------------------------ scripting
+
+    /** Workers started from now on say in their hello that they take {@code slots} calls at once. */
+    FakeWorkerSource helloSlots(int slots) {
+        this.helloSlots = slots;
+        return this;
+    }
 
     /** What calls of {@code function} do on every worker (hello lists the functions known at its start). */
     FakeWorkerSource on(String function, FakeFunction fn) {
@@ -223,7 +231,7 @@ final class FakeWorkerSource implements WorkerSource {
             }
             Connection connection = new Connection(poolSide, config.maxFrameBytes());
             FakeWorker fake = new FakeWorker(this, w.id, FakeProcess.PID_BASE + n, workerSide,
-                    config.maxFrameBytes(), config.slots(), failWith);
+                    config.maxFrameBytes(), helloSlots > 0 ? helloSlots : config.slots(), failWith);
             w.process = fake.process();
             synchronized (started) {
                 started.add(fake);

@@ -8,7 +8,6 @@ import dev.taipan.PoolUnavailableException;
 import dev.taipan.WorkerCrashedException;
 import dev.taipan.WorkerProtocolException;
 import dev.taipan.protocol.Messages;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -145,13 +144,11 @@ class SupervisorFakeTest {
     /*
      * A worker told to stop from outside the pool (SIGTERM) finishes its call, flushes the answer
      * and exits 0. Its exit and its last frames reach the JVM by different paths (the process
-     * reaper, the socket) in no set order; here the exit is noticed at once. The engine then
-     * closes the connection (postMortem) without reading what is already in it, and fails the
-     * call that was answered as WorkerCrashedException "exited with status 0". Reading the
-     * connection to its end before failing the calls still pending would keep the answer.
+     * reaper, the socket) in no set order; here the exit is noticed first. The answer must
+     * still reach its caller: the engine reads the connection to its end before it takes the
+     * exit as the worker's death (it used to fail the call as "exited with status 0").
      */
     @Test
-    @Disabled("engine bug: answers a worker sent just before exiting are lost when its exit is noticed first")
     void answersSentJustBeforeADrainedExitReachTheirCallers() {
         FakeWorkerSource fakes = new FakeWorkerSource().on("work", FakeFunction.held()).exitsRaceAnswers(true);
         try (PoolEngine pool = fakes.start(config().workers(1))) {
