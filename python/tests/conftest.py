@@ -13,6 +13,7 @@ test layers: the markers ``dspy`` and ``process`` (registered in pyproject.toml)
 
 from __future__ import annotations
 
+import _posixsubprocess  # what multiprocessing spawns with; the guard below covers it too
 import contextlib
 import importlib.util
 import itertools
@@ -24,9 +25,9 @@ import subprocess
 import sys
 import tempfile
 import threading
+from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
-import _posixsubprocess
 import msgpack
 import pytest
 
@@ -234,8 +235,12 @@ DSPY_FILES = "test_dspy_*.py"
 PROCESS_FIXTURES = frozenset({"host", "server", "server_url"})
 
 
-def _needs_dspy(path: Any) -> bool:
+def _needs_dspy(path: Path) -> bool:
     return path.match(DSPY_FILES)
+
+
+class DspyMissingError(Exception):
+    """DSPy cannot be imported; its message says how to install it or leave the layer out."""
 
 
 class DspyMissing(pytest.File):
@@ -263,11 +268,7 @@ class DspyMissingItem(pytest.Item):
         return self.path, None, f"{self.path.name}: DSPy is installed"
 
 
-class DspyMissingError(Exception):
-    pass
-
-
-def pytest_pycollect_makemodule(module_path: Any, parent: Any) -> Optional[pytest.Collector]:
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> Optional[pytest.Collector]:
     if _needs_dspy(module_path) and importlib.util.find_spec("dspy") is None:
         return DspyMissing.from_parent(parent, path=module_path)
     return None
