@@ -1,7 +1,21 @@
-"""A small fake host: a listening Unix socket plus the real worker as a subprocess."""
+"""A small fake host (a listening Unix socket plus the real worker as a subprocess), and the
+test layers: the markers ``dspy`` and ``process`` (registered in pyproject.toml).
+
+- ``dspy``: every test in a ``test_dspy_*.py`` file; it needs DSPy installed. ``pytest -m "not dspy"``
+  runs the rest without DSPy. A file of that layer is not even imported when DSPy is missing: it is
+  replaced by one test that fails, so a missing DSPy fails the run (in CI or not) unless the layer was
+  left out on purpose with ``-m "not dspy"``, which deselects that test too. Nothing is skipped.
+- ``process``: the test starts a child process (a worker, the zygote, the LM server, a Py4J peer).
+  Tests that use a fixture in ``PROCESS_FIXTURES`` get it here; others carry it in their file. A test
+  without it that starts a process fails (``_processes_only_if_marked``), so ``pytest -m "not process"``
+  really runs in this one process.
+"""
 
 from __future__ import annotations
 
+import _posixsubprocess  # what multiprocessing spawns with; the guard below covers it too
+import contextlib
+import importlib.util
 import itertools
 import os
 import shutil
@@ -11,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 import msgpack
@@ -210,3 +225,92 @@ def host() -> Iterator[FakeHost]:
 @pytest.fixture
 def worker(host: FakeHost) -> Worker:
     return host.start()
+
+
+# ---------------------------------------------------------------------------------------- layers
+
+DSPY_FILES = "test_dspy_*.py"
+#: Fixtures that start a process; a test that uses one is in the "process" layer: host (here, and
+#: test_zygote's own), server (test_lm_server), server_url (test_dspy_bridge).
+PROCESS_FIXTURES = frozenset({"host", "server", "server_url"})
+
+
+def _needs_dspy(path: Path) -> bool:
+    return path.match(DSPY_FILES)
+
+
+class DspyMissingError(Exception):
+    """DSPy cannot be imported; its message says how to install it or leave the layer out."""
+
+
+class DspyMissing(pytest.File):
+    """Stands in for a test_dspy_*.py file when DSPy cannot be imported: one failing test, marked dspy."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        item = DspyMissingItem.from_parent(self, name="dspy_is_installed")
+        item.add_marker(pytest.mark.dspy)
+        yield item
+
+
+class DspyMissingItem(pytest.Item):
+    def runtest(self) -> None:
+        raise DspyMissingError(
+            f"{self.path.name} needs DSPy, which this Python ({sys.executable}) cannot import. Install it with "
+            "bin/taipan setup (or pip install -e 'python[dspy]', Python 3.10+), or leave the DSPy layer out: "
+            "pytest -m \"not dspy\"")
+
+    def repr_failure(self, excinfo: Any, style: Any = None) -> str:
+        if isinstance(excinfo.value, DspyMissingError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> Any:
+        return self.path, None, f"{self.path.name}: DSPy is installed"
+
+
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> Optional[pytest.Collector]:
+    if _needs_dspy(module_path) and importlib.util.find_spec("dspy") is None:
+        return DspyMissing.from_parent(parent, path=module_path)
+    return None
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    # Here, not in pytest_collection_modifyitems: -m selects in that hook, and must see these marks.
+    if _needs_dspy(item.path):
+        item.add_marker(pytest.mark.dspy)
+    if PROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        item.add_marker(pytest.mark.process)
+
+
+def _refuse_process(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("this test starts a process but is not marked process: add @pytest.mark.process "
+                         "(pytest -m 'not process' must run without child processes)")
+
+
+@contextlib.contextmanager
+def _processes_only_if_marked(item: pytest.Item) -> Iterator[None]:
+    """Keeps the process mark true: an unmarked test cannot fork, spawn or exec a child."""
+    if item.get_closest_marker("process") is not None:
+        yield
+        return
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(subprocess.Popen, "_execute_child", _refuse_process)
+        mp.setattr(_posixsubprocess, "fork_exec", _refuse_process)
+        for name in ("fork", "forkpty", "posix_spawn", "posix_spawnp", "system"):
+            if hasattr(os, name):
+                mp.setattr(os, name, _refuse_process)
+        yield
+
+
+# Hooks, not an autouse fixture: a module-scoped fixture (the LM server) is set up before any
+# function-scoped one, and must be caught too.
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    with _processes_only_if_marked(item):
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    with _processes_only_if_marked(item):
+        yield

@@ -92,6 +92,7 @@ def check_typed(outputs: Dict[str, Any]) -> None:
 
 # ----------------------------------------------------------------------------- basics
 
+@pytest.mark.process
 def test_module_name_does_not_shadow_the_library() -> None:
     assert bridge.dspy is dspy
     assert dspy.__name__ == "dspy" and hasattr(dspy, "Predict") and hasattr(dspy, "ChainOfThought")

@@ -241,6 +241,7 @@ def test_bad_requests(server: Server) -> None:
     assert server.request("POST", "/chat/completions", chat_body("alias"))[0] == 200
 
 
+@pytest.mark.process
 def test_latency_is_simulated() -> None:
     s = Server("--latency-ms", "300")
     try:
@@ -251,6 +252,7 @@ def test_latency_is_simulated() -> None:
         s.stop()
 
 
+@pytest.mark.process
 def test_exits_when_stdin_closes() -> None:
     s = Server()
     try:

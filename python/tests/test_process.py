@@ -8,6 +8,8 @@ import sys
 import textwrap
 import time
 
+import pytest
+
 from taipan_worker.process import descendants, exit_status
 from taipan_worker.zygote import _MAX_LINE_BYTES, cut_lines, utf8_boundary
 
@@ -32,6 +34,7 @@ def test_pieces_are_cut_before_an_incomplete_character() -> None:
     assert bytes(data) == "éb".encode()
 
 
+@pytest.mark.process
 def test_descendants_include_grandchildren_and_leave_out_kept_subtrees() -> None:
     child = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
         import subprocess, sys, time
@@ -54,6 +57,7 @@ def test_descendants_include_grandchildren_and_leave_out_kept_subtrees() -> None
             pass
 
 
+@pytest.mark.process
 def test_the_guardian_ends_what_its_child_left_and_passes_on_its_status() -> None:
     # The guarded child double-forks a daemon (new session), reports its pid, then exits 7.
     script = textwrap.dedent("""

@@ -10,6 +10,8 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 from conftest import TIMEOUT
 from taipan_worker.py4j_echo import JAVA_INTERFACE, TOKEN_ENV, Echo
 
@@ -27,6 +29,7 @@ def test_echo_returns_its_argument_and_implements_the_java_interface() -> None:
     assert Echo.Java.implements == [JAVA_INTERFACE] == ["dev.taipan.bench.Py4jEcho"]
 
 
+@pytest.mark.process
 def test_peer_listens_once_ready_and_exits_at_stdin_eof() -> None:
     port = _free_port()
     proc = subprocess.Popen(

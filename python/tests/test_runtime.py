@@ -424,6 +424,7 @@ def test_the_token_and_secrets_come_over_stdin_and_stay_out_of_proc_environ(host
     assert TOKEN.encode() not in block
 
 
+@pytest.mark.process
 def test_setenv_leaves_the_environ_block_other_processes_see_untouched() -> None:
     """What the secrets design relies on: os.environ[...] = ... (glibc setenv) builds a new
     environment array and never writes into the block /proc/PID/environ shows."""
@@ -452,6 +453,7 @@ def test_setenv_leaves_the_environ_block_other_processes_see_untouched() -> None
         proc.wait(timeout=10)
 
 
+@pytest.mark.process
 def test_bad_cli_arguments_exit_2() -> None:
     import subprocess
     import sys

@@ -175,6 +175,7 @@ def test_eof_on_the_control_channel_ends_the_zygote_and_its_workers(host: Zygote
     conn.close()
 
 
+@pytest.mark.process
 def test_a_module_that_fails_in_the_zygote_fails_in_the_worker_with_its_traceback() -> None:
     with tempfile.TemporaryDirectory(prefix="taipan-z-") as tmp:
         Path(tmp, "broken_mod.py").write_text("raise RuntimeError('broken at import')\n")
@@ -196,6 +197,7 @@ def test_a_module_that_fails_in_the_zygote_fails_in_the_worker_with_its_tracebac
             h.close()
 
 
+@pytest.mark.process
 def test_a_module_that_starts_threads_is_reported() -> None:
     with tempfile.TemporaryDirectory(prefix="taipan-z-") as tmp:
         Path(tmp, "threaded_mod.py").write_text(
@@ -207,6 +209,7 @@ def test_a_module_that_starts_threads_is_reported() -> None:
             h.close()
 
 
+@pytest.mark.process
 def test_printing_at_import_does_not_corrupt_the_control_channel() -> None:
     with tempfile.TemporaryDirectory(prefix="taipan-z-") as tmp:
         Path(tmp, "chatty_mod.py").write_text("print('hello from import' * 100)\nimport os\nos.write(1, b'raw fd 1')\n")
@@ -221,6 +224,7 @@ def test_printing_at_import_does_not_corrupt_the_control_channel() -> None:
             h.close()
 
 
+@pytest.mark.process
 def test_secrets_arrive_before_the_imports_and_no_environ_block_shows_them_or_a_token() -> None:
     secret = "sk-zygote-secret-5b2a"
     with tempfile.TemporaryDirectory(prefix="taipan-z-") as tmp:
@@ -248,6 +252,7 @@ def test_secrets_arrive_before_the_imports_and_no_environ_block_shows_them_or_a_
             h.close()
 
 
+@pytest.mark.process
 def test_a_first_request_other_than_env_ends_the_zygote() -> None:
     with tempfile.TemporaryDirectory(prefix="taipan-z-") as tmp:
         h = ZygoteHost(tmp, send_env=False)

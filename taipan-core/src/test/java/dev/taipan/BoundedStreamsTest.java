@@ -1,5 +1,6 @@
 package dev.taipan;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * call (and cancels it in Python), and a slow one holds the generator back (a bounded window)
  * instead of piling chunks up in the JVM or stalling other calls.
  */
+@Tag("python")
 class BoundedStreamsTest {
     private static final String T = "taipan_worker.testing:";
 

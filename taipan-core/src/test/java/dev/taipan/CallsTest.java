@@ -2,6 +2,7 @@ package dev.taipan;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Calls against the real worker runtime: results, concurrency, and every kind of bad call. */
+@Tag("python")
 class CallsTest {
     private TaipanPool pool;
 

@@ -1,5 +1,6 @@
 package dev.taipan;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -117,6 +118,7 @@ class ConfigRangesTest {
     }
 
     @Test
+    @Tag("python")
     void aPoolWithEveryDurationAtItsMaximumWorks() throws Exception {
         Duration max = PoolConfig.MAX_DURATION;
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).startTimeout(max).callTimeout(max)

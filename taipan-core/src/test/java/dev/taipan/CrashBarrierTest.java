@@ -1,5 +1,6 @@
 package dev.taipan;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -13,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A poison call (idempotent, kills every worker it runs on) is retried once, then stopped. */
+@Tag("python")
 class CrashBarrierTest {
     @Test
     void aCallThatCrashedTwoWorkersIsNotRetriedAgain() {

@@ -1,5 +1,6 @@
 package dev.taipan;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -16,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Workers that crash, misbehave on the wire or cannot start: typed errors, and the pool heals. */
+@Tag("python")
 class FailuresTest {
     private static final Duration HEAL = Duration.ofSeconds(20);
 

@@ -1,5 +1,6 @@
 package dev.taipan;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * timeouts and interrupts while it waits on the socket, heartbeats while the pool is idle,
  * many sync and async callers at once.
  */
+@Tag("python")
 class HotPathTest {
     private static PoolConfig.Builder oneWorker() {
         return TestPools.config().workers(1).slots(16);

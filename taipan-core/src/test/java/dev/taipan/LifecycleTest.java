@@ -1,5 +1,6 @@
 package dev.taipan;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -13,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Start, listeners, independence of pools, and above all: no Python process outlives its pool. */
+@Tag("python")
 class LifecycleTest {
     @Test
     void closeLeavesNoWorkerProcessBehind() {

@@ -1,5 +1,6 @@
 package dev.taipan;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -16,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Timeouts, cancellation and back-pressure: every path gives back what it held. */
+@Tag("python")
 class LimitsTest {
     private static PoolConfig.Builder oneSlot() {
         return TestPools.config().workers(1).slots(1);

@@ -1,6 +1,7 @@
 package dev.taipan;
 
 import dev.taipan.apicheck.ConsumerModule;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +38,7 @@ class ModulePathTest {
     }
 
     @Test
+    @Tag("python")
     void aConsumerNeedsOnlyRequiresDevTaipanCore() throws Exception {
         ConsumerModule consumer = consumer();
         ConsumerModule.Compiled compiled = consumer.compile(MODULE_INFO, """

@@ -1,5 +1,6 @@
 package dev.taipan;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -11,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Whatever a worker prints, the JVM's memory for it stays bounded and the worker keeps serving. */
+@Tag("python")
 class OutputBoundsTest {
     /** A 300 MB line, in a JVM whose whole heap is 64 MB. */
     @Test

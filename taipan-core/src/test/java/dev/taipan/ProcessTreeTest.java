@@ -2,6 +2,7 @@ package dev.taipan;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -19,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * daemon in a session of its own, a subprocess started in a new session. Each check is by pid,
  * against the real processes, in the start mode the suite runs in (TAIPAN_START_MODE).
  */
+@Tag("python")
 class ProcessTreeTest {
     private static final Duration GONE = Duration.ofSeconds(10);
 

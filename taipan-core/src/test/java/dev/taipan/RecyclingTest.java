@@ -1,5 +1,6 @@
 package dev.taipan;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -15,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Recycling replaces healthy workers at their limits without failing a call or losing capacity. */
+@Tag("python")
 class RecyclingTest {
     @Test
     void workersAreRecycledAfterACallCountWithoutAFailedCall() throws Exception {

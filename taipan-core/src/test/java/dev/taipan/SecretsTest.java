@@ -1,5 +1,6 @@
 package dev.taipan;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -17,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Secret values never come back out: not in errors, tracebacks, stderr tails or config. */
+@Tag("python")
 class SecretsTest {
     private static final String SECRET = "sk-taipan-redaction-test-91f2";
 

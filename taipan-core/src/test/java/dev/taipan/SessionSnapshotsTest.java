@@ -1,5 +1,6 @@
 package dev.taipan;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Sessions that opted in to snapshots move to another worker when theirs dies. */
+@Tag("python")
 class SessionSnapshotsTest {
     private static final String T = "taipan_worker.testing:";
     private static final SessionOptions AFTER_EACH_CALL = SessionOptions.builder()

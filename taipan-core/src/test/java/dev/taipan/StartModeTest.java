@@ -1,5 +1,6 @@
 package dev.taipan;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,6 +53,7 @@ class StartModeTest {
     }
 
     @Test
+    @Tag("python")
     void zygoteModeForksEveryWorkerFromOneWarmParent() {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(3).startMode(StartMode.ZYGOTE).build())) {
             Set<Long> parents = parents(pool);
@@ -69,6 +71,7 @@ class StartModeTest {
     }
 
     @Test
+    @Tag("python")
     void spawnModeStartsEveryWorkerFromTheJvm() {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(2).startMode(StartMode.SPAWN).build())) {
             assertSpawnedByThisJvm(pool);
@@ -78,6 +81,7 @@ class StartModeTest {
     }
 
     @Test
+    @Tag("python")
     void whenTheZygoteDiesItsWorkersDieAndThePoolHealsWithANewOne() {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(2).startMode(StartMode.ZYGOTE).build())) {
             List<Long> before = pool.workers().stream().map(WorkerInfo::pid).collect(Collectors.toList());
@@ -97,6 +101,7 @@ class StartModeTest {
     }
 
     @Test
+    @Tag("python")
     void modulesThatStartThreadsAtImportAreSpawnedNotForked(@TempDir Path dir) throws IOException {
         // Forking a process with threads copies their locks in whatever state they are in.
         Files.writeString(dir.resolve("starts_a_thread.py"), String.join("\n",

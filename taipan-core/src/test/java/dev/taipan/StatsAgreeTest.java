@@ -1,5 +1,6 @@
 package dev.taipan;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -17,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The pool's counters add up with what the callers saw, outcome by outcome. */
+@Tag("python")
 class StatsAgreeTest {
     private static final String T = "taipan_worker.testing:";
 

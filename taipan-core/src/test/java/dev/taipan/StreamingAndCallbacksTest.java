@@ -2,6 +2,7 @@ package dev.taipan;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Generators stream {@code chunk}s; Python calls Java back with {@code callback}. */
+@Tag("python")
 class StreamingAndCallbacksTest {
     private TaipanPool pool;
 

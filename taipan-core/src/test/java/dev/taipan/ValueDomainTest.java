@@ -1,5 +1,6 @@
 package dev.taipan;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -20,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * its own call, with a typed error naming where it is, and the worker that saw it (same pid)
  * goes on serving every other call, including the ones in flight beside it.
  */
+@Tag("python")
 class ValueDomainTest {
     private static final String T = "taipan_worker.testing:";
 

@@ -1,5 +1,6 @@
 package dev.taipan.bench;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,16 +24,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * comparisons in {@code taipan bench overhead/payload} cannot rot silently. Needs the project
  * venv with the "bench" extra (py4j), which {@code bin/taipan setup} installs.
  */
+@Tag("python")
 class PeersTest {
-    private static String python() {
-        return System.getProperty("taipan.python", ".venv/bin/python");
-    }
-
     @Test
     @Timeout(60)
     void py4jPeerEchoesWhatJavaPasses() throws Exception {
         long pid;
-        try (Py4jPeer peer = Py4jPeer.start(python(), Duration.ofSeconds(50))) {
+        try (Py4jPeer peer = Py4jPeer.start(VenvPython.path(), Duration.ofSeconds(50))) {
             pid = peer.pid();
             for (int i = 0; i < 5; i++) {
                 assertEquals(i, peer.echo(i));
@@ -71,7 +69,7 @@ class PeersTest {
     @Test
     @Timeout(60)
     void processPerCallPeerEchoesItsArgument() throws Exception {
-        ProcessPerCallPeer peer = new ProcessPerCallPeer(python());
+        ProcessPerCallPeer peer = new ProcessPerCallPeer(VenvPython.path());
         for (String value : List.of("1", "héllo wörld", "a b\tc")) {
             assertEquals(value, peer.echo(value));
         }

@@ -2,11 +2,10 @@ package dev.taipan.bench;
 
 import dev.taipan.StartMode;
 import dev.taipan.TaipanPool;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,26 +16,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * One kill-and-recover measurement of {@code taipan bench recovery}, with the light test module
  * instead of DSPy: the time is positive and the call that ends it was answered by a new process.
  */
+@Tag("python")
 class RecoveryBenchmarkTest {
-    static String python() {
-        String p = System.getProperty("taipan.python");
-        if (p != null && Files.isExecutable(Path.of(p))) {
-            return p;
-        }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path venv = dir.resolve(".venv/bin/python");
-            if (Files.isExecutable(venv)) {
-                return venv.toString();
-            }
-        }
-        throw new IllegalStateException("no project venv (-Dtaipan.python or .venv/bin/python)");
-    }
-
     @Test
     @Timeout(30)
     void measuresAKillUntilTheReplacementAnswers() {
         RecoveryBenchmark.Clock clock = new RecoveryBenchmark.Clock();
-        TaipanPool pool = TaipanPool.start(RecoveryBenchmark.config("bench-recovery-test", python(),
+        TaipanPool pool = TaipanPool.start(RecoveryBenchmark.config("bench-recovery-test", VenvPython.path(),
                 "taipan_worker.testing", StartMode.ZYGOTE, clock).startTimeout(Duration.ofSeconds(20)).build());
         try {
             RecoveryBenchmark.Kill kill = RecoveryBenchmark.killAndRecover(pool, clock, Duration.ofSeconds(20));

@@ -1,5 +1,6 @@
 package dev.taipan.cli;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -38,6 +39,7 @@ class CliTest {
     }
 
     @Test
+    @Tag("python")
     void callPrintsTheResultAsJson() {
         String python = System.getProperty("taipan.python", "");
         assertTrue(!python.isEmpty() && Files.isExecutable(Path.of(python)), "no venv python (run bin/taipan setup): " + python);

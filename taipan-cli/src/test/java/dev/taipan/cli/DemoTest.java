@@ -1,5 +1,6 @@
 package dev.taipan.cli;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +42,8 @@ class DemoTest {
 
     /** The whole DSPy demo, small: local LM server, a SIGKILL, evaluation, BootstrapFewShot, saved JSON. */
     @Test
+    @Tag("python")
+    @Tag("dspy")
     void theDspyDemoRunsEndToEnd(@TempDir Path out) throws Exception {
         String python = System.getProperty("taipan.python", "");
         assertTrue(!python.isEmpty() && Files.isExecutable(Path.of(python)), "no venv python (run bin/taipan setup): " + python);

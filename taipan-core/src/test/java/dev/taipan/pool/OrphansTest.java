@@ -2,8 +2,10 @@ package dev.taipan.pool;
 
 import dev.taipan.TaipanPool;
 import dev.taipan.TestPools;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +30,7 @@ class OrphansTest {
     }
 
     @Test
+    @Tag("python")
     void startingAPoolEndsItsNamesakesOrphansAndNothingElse() throws Exception {
         long dead = deadPid();
         // Stand-ins with worker-like command lines that just wait (python -c ignores the rest).
@@ -53,9 +56,14 @@ class OrphansTest {
         return p;
     }
 
-    /** The pid of a process that has exited. */
+    /**
+     * The pid of a process that has exited. The process is this JVM's own java, not a shell
+     * tool such as {@code true}: the Java-only test layer must need nothing but a JDK.
+     */
     private static long deadPid() throws Exception {
-        Process p = new ProcessBuilder("true").start();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-version").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         p.waitFor();
         return p.pid();
     }

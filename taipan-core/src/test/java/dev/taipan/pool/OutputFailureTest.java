@@ -3,6 +3,7 @@ package dev.taipan.pool;
 import dev.taipan.CallOptions;
 import dev.taipan.PoolHealth;
 import dev.taipan.TestPools;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -13,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A worker's output against the engine: floods are limited, a failing pump gets the worker replaced. */
+@Tag("python")
 class OutputFailureTest {
     @Test
     void aFloodOfOutputIsRateLimitedWithTheDroppedLinesCounted() {

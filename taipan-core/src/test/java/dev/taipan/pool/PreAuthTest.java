@@ -6,6 +6,7 @@ import dev.taipan.TestPools;
 import dev.taipan.WorkerCrashedException;
 import dev.taipan.protocol.FrameCodec;
 import dev.taipan.protocol.Messages;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -145,6 +146,7 @@ class PreAuthTest {
     }
 
     @Test
+    @Tag("python")
     void aPoolStartsServesAndReplacesWorkersWhileHostileConnectionsHangOn() throws Exception {
         var mx = ManagementFactory.getThreadMXBean();
         PoolConfig config = TestPools.config().workers(1).lazyStart(true).socketParent(tmp).build();

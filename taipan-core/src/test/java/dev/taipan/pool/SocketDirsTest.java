@@ -4,6 +4,7 @@ import dev.taipan.ChildJvm;
 import dev.taipan.SocketDirChildJvm;
 import dev.taipan.TaipanPool;
 import dev.taipan.TestPools;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Socket directories of dead JVMs are swept at the next pool start; a live pool's never are. */
+@Tag("python")
 class SocketDirsTest {
     private static Set<Path> taipanDirs(Path parent) throws IOException {
         try (Stream<Path> s = Files.list(parent)) {

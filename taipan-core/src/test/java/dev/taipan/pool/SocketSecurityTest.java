@@ -4,6 +4,7 @@ import dev.taipan.TaipanPool;
 import dev.taipan.TestPools;
 import dev.taipan.protocol.FrameCodec;
 import dev.taipan.protocol.Messages;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.net.StandardProtocolFamily;
@@ -19,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Only a worker with its own secret may join a pool; the socket lives in a private directory. */
+@Tag("python")
 class SocketSecurityTest {
     @Test
     void aConnectionWithoutTheRightSecretIsDroppedAndThePoolCarriesOn() throws Exception {

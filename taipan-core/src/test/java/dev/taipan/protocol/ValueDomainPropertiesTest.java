@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taipan.SerializationException;
 import dev.taipan.TaipanPool;
 import dev.taipan.TestPools;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -234,6 +235,7 @@ class ValueDomainPropertiesTest {
     // ---------------------------------------------------------------- properties
 
     @Test
+    @Tag("python")
     void inDomainValuesComeBackFromARealWorkerUnchanged() {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).slots(4).build())) {
             long pid = pool.workers().get(0).pid();
@@ -247,6 +249,7 @@ class ValueDomainPropertiesTest {
     }
 
     @Test
+    @Tag("python")
     void outOfDomainValuesAreRefusedBeforeSendingWithTheirPath() throws Exception {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).slots(4).build())) {
             long pid = pool.workers().get(0).pid();

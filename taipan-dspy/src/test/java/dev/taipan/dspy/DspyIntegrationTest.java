@@ -3,6 +3,7 @@ package dev.taipan.dspy;
 import dev.taipan.WorkerInfo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * HTTP path. One pool and one server for this class, created and closed by it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("python")
+@Tag("dspy")
 class DspyIntegrationTest {
     private DspyFixture fx;
 

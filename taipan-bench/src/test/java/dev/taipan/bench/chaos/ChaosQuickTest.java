@@ -1,10 +1,10 @@
 package dev.taipan.bench.chaos;
 
+import dev.taipan.bench.VenvPython;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -15,23 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * SIGKILLs, 3 child JVMs SIGKILLed, 2 of each failure kind). Every must-be-zero figure must be
  * zero and every must-be-all figure all. The soak (scenario 4) runs only from the CLI.
  */
+@Tag("python")
 class ChaosQuickTest {
-    private static final ChaosSettings QUICK = new ChaosSettings(python(), true);
-
-    static String python() {
-        String p = System.getProperty("taipan.python");
-        if (p != null && Files.isExecutable(Path.of(p))) {
-            return p;
-        }
-        Path here = Path.of("").toAbsolutePath();
-        for (Path dir = here; dir != null; dir = dir.getParent()) {
-            Path venv = dir.resolve(".venv/bin/python");
-            if (Files.isExecutable(venv)) {
-                return venv.toString();
-            }
-        }
-        throw new IllegalStateException("no project venv (-Dtaipan.python or .venv/bin/python)");
-    }
+    private static final ChaosSettings QUICK = new ChaosSettings(VenvPython.path(), true);
 
     private static void check(ScenarioResult r) {
         ChaosRunner.print(r, System.out);
