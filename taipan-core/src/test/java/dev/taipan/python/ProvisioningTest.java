@@ -94,6 +94,22 @@ class ProvisioningTest {
     }
 
     @Test
+    void twoJvmsAskingAtOnceBuildOnceAndBothUseIt() throws Exception {
+        // The other JVM holds no in-JVM lock of ours: only the lock file keeps the two builds apart.
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), ProvisioningChildJvm.class.getName(), cache.toString(),
+                TestPools.python()).redirectErrorStream(true).start();
+        Provisioner.Provisioned here = provisioner(List.of()).provision();
+        String out = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, child.waitFor(), out);
+        assertTrue(out.contains("DIR " + here.dir()), out);
+        boolean childBuilt = out.contains("BUILT true");
+        assertTrue(childBuilt || out.contains("BUILT false"), out);
+        assertNotEquals(here.built(), childBuilt, "exactly one of them builds: " + out);
+        run(here.python(), "import taipan_worker, msgpack");
+    }
+
+    @Test
     void aHalfBuiltOrBrokenEnvironmentIsRebuiltNeverUsed() throws IOException {
         Provisioner.Provisioned first = provisioner(List.of()).provision();
         String firstBuild = Provisioner.marker(first.dir()).getProperty("build");
