@@ -159,8 +159,8 @@ public final class Provisioner {
         List<String> required = new ArrayList<>(spec.runtimeRequirements());
         required.addAll(spec.requirements());
         int count = required.size() + spec.optionalRequirements().size();
-        LOG.info("creating environment {} from {} (Python {}): {} install {} packages{}", dir, basePython,
-                probe.version(), installer.name(), count,
+        LOG.info("creating environment {} from {} (Python {}): {} install {} {}{}", dir, basePython,
+                probe.version(), installer.name(), count, count == 1 ? "package" : "packages",
                 spec.requirementsFile() == null ? "" : " and " + spec.requirementsFile());
         try {
             run(installer.createVenv(basePython, tmp), "create the venv");
