@@ -40,7 +40,7 @@ public final class PoolConfig {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,40}");
 
     private final String name;
-    private final String python;
+    private final PythonEnvironment python;
     private final List<String> modules;
     private final List<Path> pythonPath;
     private final Map<String, String> environment;
@@ -154,8 +154,11 @@ public final class PoolConfig {
 
     /** Pool name used in thread names, log lines and worker command lines. */
     public String name() { return name; }
-    /** The Python executable that runs {@code -m taipan_worker}. */
-    public String python() { return python; }
+    /**
+     * The Python that runs {@code -m taipan_worker}: resolved (found, checked, provisioned if
+     * need be) when the pool starts. Default {@link PythonEnvironment#detect()}.
+     */
+    public PythonEnvironment python() { return python; }
     /** Modules whose {@code @function}s are callable; nothing else is (besides the built-ins). */
     public List<String> modules() { return modules; }
     /** Directories prepended to the workers' PYTHONPATH. */
@@ -232,7 +235,7 @@ public final class PoolConfig {
     @Override
     public String toString() {
         // Environment values may hold secrets: only their names are shown.
-        return "PoolConfig{name=" + name + ", python=" + python + ", modules=" + modules
+        return "PoolConfig{name=" + name + ", python=" + python.description() + ", modules=" + modules
                 + ", workers=" + workers + ", slots=" + slots + ", maxWaiting=" + maxWaiting
                 + ", maxFrameBytes=" + maxFrameBytes + ", callTimeout=" + callTimeout
                 + ", acquireTimeout=" + acquireTimeout + ", startTimeout=" + startTimeout + ", startMode=" + startMode
@@ -241,7 +244,8 @@ public final class PoolConfig {
 
     public static final class Builder {
         private String name;
-        private String python = "python3";
+        private PythonEnvironment python = PythonEnvironment.detect();
+        private String invalidPython;
         private final List<String> modules = new ArrayList<>();
         private final List<Path> pythonPath = new ArrayList<>();
         private final Map<String, String> environment = new LinkedHashMap<>();
@@ -278,8 +282,26 @@ public final class PoolConfig {
         }
 
         public Builder name(String name) { this.name = name; return this; }
-        public Builder python(String python) { this.python = python; return this; }
-        public Builder python(Path python) { this.python = python == null ? null : python.toString(); return this; }
+        /** The interpreter: {@link PythonEnvironment#interpreter(Path)} of this path or {@code PATH} name. */
+        public Builder python(String python) {
+            try {
+                return python(python == null || python.isBlank() ? null : Path.of(python));
+            } catch (java.nio.file.InvalidPathException e) {
+                this.python = null;
+                this.invalidPython = "python '" + python + "' is not a path: " + e.getMessage();
+                return this;
+            }
+        }
+        /** The interpreter: {@link PythonEnvironment#interpreter(Path)}. */
+        public Builder python(Path python) {
+            return python(python == null || python.toString().isBlank() ? null : PythonEnvironment.interpreter(python));
+        }
+        /** Where the workers' Python comes from: an interpreter, a command, detection, or a provisioned venv. */
+        public Builder python(PythonEnvironment python) {
+            this.python = python;
+            this.invalidPython = null;
+            return this;
+        }
         public Builder modules(String... modules) { this.modules.addAll(List.of(modules)); return this; }
         public Builder modules(List<String> modules) { this.modules.addAll(modules); return this; }
         public Builder pythonPath(Path... dirs) { this.pythonPath.addAll(List.of(dirs)); return this; }
@@ -347,7 +369,8 @@ public final class PoolConfig {
                 startMode = StartMode.defaultMode();
             }
             check(NAME.matcher(name).matches(), "name must be 1-40 characters of [A-Za-z0-9_.-], got '" + name + "'");
-            check(python != null && !python.isBlank(), "python must name a Python executable");
+            check(invalidPython == null, invalidPython);
+            check(python != null, "python must name a Python executable (or be a PythonEnvironment)");
             for (String m : modules) {
                 check(m != null && MODULE.matcher(m).matches(), "modules: '" + m + "' is not a Python module name");
             }

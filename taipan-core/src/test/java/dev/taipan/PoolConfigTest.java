@@ -17,7 +17,10 @@ class PoolConfigTest {
     @Test
     void defaultsAreSensible() {
         PoolConfig c = PoolConfig.builder().build();
-        assertEquals("python3", c.python());
+        // The conventional Python, found when the pool starts (VIRTUAL_ENV, CONDA_PREFIX, ./.venv, python3).
+        assertEquals(PythonEnvironment.detect(), c.python());
+        assertEquals(PythonEnvironment.interpreter(java.nio.file.Path.of("python3")),
+                PoolConfig.builder().python("python3").build().python());
         assertEquals(2, c.workers());
         assertEquals(4, c.slots());
         assertEquals(64 * 1024 * 1024, c.maxFrameBytes());

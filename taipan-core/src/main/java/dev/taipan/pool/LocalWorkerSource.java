@@ -17,7 +17,7 @@ final class LocalWorkerSource implements WorkerSource {
         this.listener = new SocketListener(context.threads(), config.socketParent(), config.name(),
                 config.maxFrameBytes(), config.startTimeout().toMillis());
         try {
-            this.launcher = new WorkerLauncher(config, context.runId(), listener.socketPath(), context.threads(),
+            this.launcher = new WorkerLauncher(config, context.python(), context.runId(), listener.socketPath(), context.threads(),
                     context.redactor());
         } catch (RuntimeException e) {
             listener.close();

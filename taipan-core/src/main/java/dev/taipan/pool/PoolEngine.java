@@ -7,6 +7,7 @@ import dev.taipan.PoolHealth;
 import dev.taipan.PoolListener.Outcome;
 import dev.taipan.PoolStartException;
 import dev.taipan.PoolStats;
+import dev.taipan.PythonEnvironment;
 import dev.taipan.Session;
 import dev.taipan.SessionOptions;
 import dev.taipan.WorkerInfo;
@@ -49,6 +50,8 @@ public final class PoolEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PoolEngine.class);
 
     private final PoolConfig config;
+    /** The resolved Python; null for a pool whose source starts no local process (a fake's). */
+    private final PythonEnvironment.Resolved python;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
     private final ScheduledExecutorService scheduler;
     /** Runs user code: async completions, chunk consumers, Java callbacks. */
@@ -67,8 +70,10 @@ public final class PoolEngine implements AutoCloseable {
     private final Recycler recycler;
     private final Liveness liveness;
 
-    private PoolEngine(PoolConfig config, WorkerSource.Factory sources) throws IOException {
+    private PoolEngine(PoolConfig config, PythonEnvironment.Resolved python, WorkerSource.Factory sources)
+            throws IOException {
         this.config = config;
+        this.python = python;
         Events events = new Events(config.listener(), config.name());
         PoolThreads threads = new PoolThreads(config.name());
         ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
@@ -106,7 +111,8 @@ public final class PoolEngine implements AutoCloseable {
         this.dispatcher = new Dispatcher(state, completions, scheduler, up, callbackExecutor);
         this.reader = new WorkerReader(config, dispatcher, completions, up, redactor, callbackExecutor, threads);
         this.sessions = new Sessions(state, dispatcher, scheduler, up);
-        this.source = sources.create(new WorkerSource.SourceContext(config, runId, threads, redactor));
+        this.source = sources.create(new WorkerSource.SourceContext(config,
+                python == null ? List.of() : python.command(), runId, threads, redactor));
         this.supervisor = new WorkerSupervisor(state, events, up, source, reader, dispatcher, sessions,
                 completions, threads, scheduler);
         this.recycler = new Recycler(state, supervisor, scheduler);
@@ -121,14 +127,24 @@ public final class PoolEngine implements AutoCloseable {
 
     /** Starts a pool: all workers at once, returning when all are ready (unless lazy). */
     public static PoolEngine start(PoolConfig config) {
-        return start(config, LocalWorkerSource::new);
+        // Before anything is built: provisioning may take a while, and a wrong interpreter
+        // fails here with a message that names it (a PythonEnvironmentException).
+        return start(config, config.python().resolve(), LocalWorkerSource::new);
     }
 
-    /** Starts a pool whose workers come from {@code sources} (the engine's tests use an in-JVM fake). */
+    /**
+     * Starts a pool whose workers come from {@code sources} (the engine's tests use an in-JVM
+     * fake): no Python is resolved, so such a pool needs none on the machine.
+     */
     static PoolEngine start(PoolConfig config, WorkerSource.Factory sources) {
+        return start(config, null, sources);
+    }
+
+    private static PoolEngine start(PoolConfig config, PythonEnvironment.Resolved python,
+                                    WorkerSource.Factory sources) {
         PoolEngine engine;
         try {
-            engine = new PoolEngine(config, sources);
+            engine = new PoolEngine(config, python, sources);
         } catch (IOException e) {
             throw new PoolStartException("could not create the pool's socket: " + e.getMessage(), null, "", e);
         }
@@ -140,7 +156,8 @@ public final class PoolEngine implements AutoCloseable {
         long t0 = System.nanoTime();
         Orphans.reap(config.name());
         LOG.info("pool {} starting: {} workers x {} slots, python={}, modules={}, run={}", config.name(),
-                config.workers(), config.slots(), config.python(), config.modules(), runId);
+                config.workers(), config.slots(),
+                python == null ? config.python() : python.description(), config.modules(), runId);
         List<Worker> initial = new ArrayList<>();
         for (int i = 0; i < config.workers(); i++) {
             initial.add(supervisor.start(null, false));

@@ -33,6 +33,8 @@ final class WorkerLauncher implements AutoCloseable {
     private static final int MAX_ZYGOTE_FAILURES = 2;
 
     private final PoolConfig config;
+    /** The command that runs Python: an interpreter, or a launcher ({@code uv run python}) and its words. */
+    private final List<String> python;
     private final String runId;
     private final Path socketPath;
     private final PoolThreads threads;
@@ -47,8 +49,10 @@ final class WorkerLauncher implements AutoCloseable {
     private volatile boolean forking;
     private volatile boolean closed;
 
-    WorkerLauncher(PoolConfig config, String runId, Path socketPath, PoolThreads threads, Redactor redactor) {
+    WorkerLauncher(PoolConfig config, List<String> python, String runId, Path socketPath, PoolThreads threads,
+                   Redactor redactor) {
         this.config = config;
+        this.python = List.copyOf(python);
         this.redactor = redactor;
         Map<String, String> s = new LinkedHashMap<>();
         for (String name : config.secretNames()) {
@@ -75,8 +79,7 @@ final class WorkerLauncher implements AutoCloseable {
 
     /** The worker's command line ({@code workerId} null: the zygote's). */
     List<String> command(String workerId) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(config.python());
+        List<String> cmd = new ArrayList<>(python);
         cmd.add("-m");
         cmd.add(workerId == null ? "taipan_worker.zygote" : "taipan_worker");
         cmd.add("--socket");
@@ -241,7 +244,7 @@ final class WorkerLauncher implements AutoCloseable {
         try {
             p = pb.start();
         } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot run " + config.python() + ": " + e.getMessage(), e);
+            throw new java.io.UncheckedIOException("cannot run " + String.join(" ", python) + ": " + e.getMessage(), e);
         }
         if (token != null) {
             // A few hundred bytes: the pipe takes them at once, whether or not the worker reads yet.

@@ -33,7 +33,11 @@ interface WorkerSource extends AutoCloseable {
         WorkerSource create(SourceContext context) throws java.io.IOException;
     }
 
-    /** What a source may use of the pool that owns it. */
-    record SourceContext(dev.taipan.PoolConfig config, String runId, PoolThreads threads, Redactor redactor) {
+    /**
+     * What a source may use of the pool that owns it; {@code python} is the resolved command
+     * that runs Python (an interpreter, or a launcher and its words).
+     */
+    record SourceContext(dev.taipan.PoolConfig config, java.util.List<String> python, String runId,
+                         PoolThreads threads, Redactor redactor) {
     }
 }

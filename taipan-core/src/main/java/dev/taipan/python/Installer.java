@@ -1,0 +1,81 @@
+package dev.taipan.python;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Makes a venv and installs packages into it: with {@code uv} when this machine has it (on
+ * {@code PATH}, or as the base interpreter's {@code -m uv}), which is many times faster and
+ * shares one cache across environments; with the standard library's {@code venv} and pip
+ * otherwise, which every CPython has.
+ */
+final class Installer {
+    private final String name;
+    /** The uv command ({@code uv}, or {@code python -m uv}); empty for pip. */
+    private final List<String> uv;
+
+    private Installer(String name, List<String> uv) {
+        this.name = name;
+        this.uv = uv;
+    }
+
+    /** uv if it runs here, pip otherwise. */
+    static Installer choose(Path basePython, Map<String, String> env) {
+        Path onPath = Detection.onPath(env.get("PATH"), File.separatorChar == '\\' ? List.of("uv.exe") : List.of("uv"));
+        if (onPath != null && runs(List.of(onPath.toString(), "--version"))) {
+            return new Installer("uv", List.of(onPath.toString()));
+        }
+        List<String> module = List.of(basePython.toString(), "-m", "uv");
+        if (runs(concat(module, List.of("--version")))) {
+            return new Installer("uv", module);
+        }
+        return new Installer("pip", List.of());
+    }
+
+    static Installer pip() {
+        return new Installer("pip", List.of());
+    }
+
+    private static boolean runs(List<String> command) {
+        try {
+            return Tool.run(command, Map.of(), null, Duration.ofSeconds(30)).ok();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    String name() {
+        return name;
+    }
+
+    List<String> createVenv(Path basePython, Path dir) {
+        if (uv.isEmpty()) {
+            // With pip in it (from the interpreter's bundled wheel: no network).
+            return List.of(basePython.toString(), "-m", "venv", dir.toString());
+        }
+        return concat(uv, List.of("venv", "--quiet", "--python", basePython.toString(), dir.toString()));
+    }
+
+    List<String> install(Path envPython, List<String> requirements, Path requirementsFile) {
+        List<String> cmd = new ArrayList<>(uv.isEmpty()
+                ? List.of(envPython.toString(), "-m", "pip", "install", "--no-input", "--disable-pip-version-check")
+                : concat(uv, List.of("pip", "install", "--python", envPython.toString())));
+        cmd.addAll(requirements);
+        if (requirementsFile != null) {
+            cmd.add("-r");
+            cmd.add(requirementsFile.toAbsolutePath().toString());
+        }
+        return cmd;
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+}

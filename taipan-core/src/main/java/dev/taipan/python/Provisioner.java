@@ -1,0 +1,346 @@
+package dev.taipan.python;
+
+import dev.taipan.PythonEnvironmentException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+/**
+ * Makes (once) and finds (every time after) a managed venv holding the jar's worker runtime,
+ * its dependencies and the user's requirements, in a cache directory:
+ * <pre>
+ *   envs/
+ *     py3.11-1f0c2a9b7d4e5a60/           one environment, named by its key
+ *       bin/python ...                  an ordinary venv
+ *       taipan-runtime/taipan_worker/   the runtime, extracted from the jar
+ *       taipan-env.properties           the marker: written last, what the env holds
+ *     py3.11-1f0c2a9b7d4e5a60.lock      held while it is checked or built
+ *     py3.11-1f0c2a9b7d4e5a60.building-*  a build under way (or left by a crash)
+ * </pre>
+ * The key is a hash of everything that decides the contents (the base interpreter and its
+ * version, the requirements, the runtime's hash), so a change makes a new environment and an
+ * unchanged configuration reuses the old one. An environment is built in a sibling directory
+ * and renamed into place only when complete, with its marker already in it: a crash, a full
+ * disk or a failed install leaves at most a {@code .building-*} directory, which the next
+ * build removes, never a half environment under the final name. The lock file (a
+ * {@link FileChannel#lock} across JVMs, plus an in-JVM lock, which file locks are not) makes
+ * two processes asking for the same environment build it once.
+ */
+public final class Provisioner {
+    private static final Logger LOG = LoggerFactory.getLogger(Provisioner.class);
+    public static final String MARKER = "taipan-env.properties";
+    public static final String RUNTIME_DIR = "taipan-runtime";
+    /** Bumped when the layout of an environment changes, so old ones are not taken for new. */
+    private static final String LAYOUT = "1";
+    /** What the worker needs (python/pyproject.toml's dependencies). */
+    public static final List<String> RUNTIME_REQUIREMENTS = List.of("msgpack>=1.0,<2");
+    /** What makes it faster where it installs; an environment without it still works. */
+    public static final List<String> OPTIONAL_REQUIREMENTS = List.of(
+            "uvloop>=0.17; sys_platform != 'win32' and platform_python_implementation == 'CPython'");
+    private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(60);
+    private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+
+    /**
+     * What to provision. {@code base} null: the interpreter {@link Detection} finds.
+     * {@code optionalRequirements}: installed after the rest, and skipped with a warning if they fail.
+     */
+    public record Spec(Path cacheDir, Path base, List<String> requirements, Path requirementsFile, Duration timeout,
+                       List<String> runtimeRequirements, List<String> optionalRequirements) {
+        public Spec {
+            requirements = List.copyOf(requirements);
+            runtimeRequirements = List.copyOf(runtimeRequirements);
+            optionalRequirements = List.copyOf(optionalRequirements);
+        }
+    }
+
+    /** A ready environment: where, its interpreter, and whether this call built it. */
+    public record Provisioned(Path dir, Path python, Interpreter.Probe probe, boolean built, String installer) {
+    }
+
+    private final Spec spec;
+    private final RuntimeFiles runtime;
+
+    public Provisioner(Spec spec, RuntimeFiles runtime) {
+        this.spec = spec;
+        this.runtime = runtime;
+    }
+
+    public Provisioned provision() {
+        Path base = spec.base() != null ? spec.base()
+                : Detection.detect(System.getenv(), Path.of("").toAbsolutePath()).python();
+        Interpreter.Probe probe = Interpreter.probe(List.of(base.toString()));
+        String name = "py" + probe.minor() + "-" + key(probe).substring(0, 16);
+        Path cache = spec.cacheDir().toAbsolutePath();
+        Path dir = cache.resolve(name);
+        if (isReady(dir) == null) {
+            return new Provisioned(dir, Detection.venvPython(dir), probe, false, marker(dir).getProperty("installer"));
+        }
+        try {
+            Files.createDirectories(cache);
+        } catch (IOException e) {
+            throw new PythonEnvironmentException("cannot create the environment cache " + cache + ": " + e
+                    + ". Make it writable, or choose another with provisioned().cacheDirectory(...) or TAIPAN_CACHE_DIR",
+                    null, "", e);
+        }
+        Path lockFile = cache.resolve(name + ".lock");
+        ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
+        jvmLock.lock();
+        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = ch.lock()) {
+            // Another JVM (or thread) may have built it while this one waited.
+            String broken = isReady(dir);
+            if (broken == null) {
+                LOG.info("environment {} was made by another process meanwhile; using it", dir);
+                return new Provisioned(dir, Detection.venvPython(dir), probe, false, marker(dir).getProperty("installer"));
+            }
+            if (Files.exists(dir)) {
+                LOG.warn("environment {} is unusable ({}); removing and rebuilding it", dir, broken);
+                deleteTree(dir);
+            }
+            removeLeftBuilds(cache, name);
+            return build(probe, cache, name, dir);
+        } catch (IOException e) {
+            throw new PythonEnvironmentException("cannot lock or clear the environment " + dir + ": " + e, null, "", e);
+        } finally {
+            jvmLock.unlock();
+        }
+    }
+
+    /** Null if {@code dir} is a complete, working environment; otherwise what is wrong with it. */
+    private String isReady(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return "absent";
+        }
+        if (!Files.isRegularFile(dir.resolve(MARKER))) {
+            return "no " + MARKER + ": its build never finished";
+        }
+        Tool.Result r = check(Detection.venvPython(dir), dir);
+        return r.ok() ? null : "its python fails 'import taipan_worker, msgpack': " + r.tail();
+    }
+
+    private static Tool.Result check(Path python, Path dir) {
+        try {
+            return Tool.run(List.of(python.toString(), "-c", "import taipan_worker, msgpack"), Map.of(), dir,
+                    CHECK_TIMEOUT);
+        } catch (IOException e) {
+            return new Tool.Result(-1, e.getMessage());
+        }
+    }
+
+    private Provisioned build(Interpreter.Probe probe, Path cache, String name, Path dir) {
+        long t0 = System.nanoTime();
+        Path tmp = cache.resolve(name + ".building-" + UUID.randomUUID().toString().substring(0, 8));
+        Path basePython = Path.of(probe.baseExecutable());
+        Installer installer = Installer.choose(basePython, System.getenv());
+        List<String> required = new ArrayList<>(spec.runtimeRequirements());
+        required.addAll(spec.requirements());
+        int count = required.size() + spec.optionalRequirements().size();
+        LOG.info("creating environment {} from {} (Python {}): {} install {} {}{}", dir, basePython,
+                probe.version(), installer.name(), count, count == 1 ? "package" : "packages",
+                spec.requirementsFile() == null ? "" : " and " + spec.requirementsFile());
+        try {
+            run(installer.createVenv(basePython, tmp), "create the venv");
+            Path python = Detection.venvPython(tmp);
+            runtime.extractTo(tmp.resolve(RUNTIME_DIR));
+            linkRuntime(python, tmp);
+            run(installer.install(python, required, spec.requirementsFile()), "install " + describe(required));
+            if (!spec.optionalRequirements().isEmpty()) {
+                Tool.Result r = Tool.run(installer.install(python, spec.optionalRequirements(), null), Map.of(), null,
+                        spec.timeout());
+                if (!r.ok()) {
+                    LOG.warn("environment {}: optional {} did not install; the worker runs without it: {}", dir,
+                            describe(spec.optionalRequirements()), r.tail());
+                }
+            }
+            Tool.Result check = check(python, tmp);
+            if (!check.ok()) {
+                throw new PythonEnvironmentException("the new environment's python cannot import taipan_worker and "
+                        + "msgpack: " + check.tail(), check.exitCode(), check.tail(), null);
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            writeMarker(tmp, probe, installer, seconds);
+            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            LOG.info("environment {} ready in {} s", dir, String.format(Locale.ROOT, "%.1f", seconds));
+            return new Provisioned(dir, Detection.venvPython(dir), probe, true, installer.name());
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new PythonEnvironmentException("cannot create the environment " + dir + ": " + e
+                    + (String.valueOf(e.getMessage()).contains("space") ? ". Free disk space there, or put the cache "
+                    + "elsewhere (provisioned().cacheDirectory(...) or TAIPAN_CACHE_DIR)" : ""), null, "", e);
+        } catch (RuntimeException e) {
+            deleteQuietly(tmp);
+            throw e;
+        }
+    }
+
+    private void run(List<String> command, String what) throws IOException {
+        LOG.debug("running {}", Tool.describe(command));
+        Tool.Result r;
+        try {
+            r = Tool.run(command, Map.of(), null, spec.timeout());
+        } catch (IOException e) {
+            throw new PythonEnvironmentException("cannot " + what + ": cannot run " + Tool.describe(command) + ": "
+                    + e.getMessage(), null, "", e);
+        }
+        if (!r.ok()) {
+            String tail = r.tail();
+            throw new PythonEnvironmentException("cannot " + what + " ("
+                    + (r.exitCode() == null ? "no end within " + spec.timeout() : "exit " + r.exitCode()) + "):\n"
+                    + tail + hint(tail), r.exitCode(), tail, null);
+        }
+    }
+
+    /** What to do, for the failures an install commonly meets. */
+    private static String hint(String tail) {
+        String t = tail.toLowerCase(Locale.ROOT);
+        if (t.contains("no space left") || t.contains("errno 28")) {
+            return "\nThe disk is full: free space, or put the cache elsewhere (TAIPAN_CACHE_DIR)";
+        }
+        if (t.contains("no matching distribution") || t.contains("not found in the package registry")
+                || t.contains("because there is no version of") || t.contains("no solution found")) {
+            return "\nCheck the requirement's name and version (a typo? a version that does not exist?)";
+        }
+        if (t.contains("connection") || t.contains("name resolution") || t.contains("network")
+                || t.contains("timed out") || t.contains("name or service not known")) {
+            return "\nThe package index could not be reached: check the network or proxy (PIP_INDEX_URL, "
+                    + "HTTPS_PROXY), or provision where it can be reached (at image build time) and ship the cache";
+        }
+        return "";
+    }
+
+    /**
+     * Makes the extracted runtime importable with a {@code .pth} file in site-packages that
+     * names it relatively: the environment is built under a temporary name and renamed, and
+     * a relative entry survives that (site resolves it against site-packages). The runtime
+     * stays apart from what pip manages, so no install can overwrite or uninstall it.
+     */
+    private static void linkRuntime(Path python, Path envDir) throws IOException {
+        Tool.Result r = Tool.run(List.of(python.toString(), "-c",
+                "import sysconfig; print(sysconfig.get_paths()['purelib'])"), Map.of(), null, CHECK_TIMEOUT);
+        if (!r.ok()) {
+            throw new PythonEnvironmentException("the new venv's python does not run: " + r.tail(), r.exitCode(),
+                    r.tail(), null);
+        }
+        Path purelib = Path.of(r.output().strip());
+        Path relative = purelib.toAbsolutePath().normalize().relativize(envDir.toAbsolutePath().normalize()
+                .resolve(RUNTIME_DIR));
+        Files.writeString(purelib.resolve("taipan-runtime.pth"), relative.toString().replace('\\', '/') + "\n");
+    }
+
+    private void writeMarker(Path dir, Interpreter.Probe probe, Installer installer, double seconds) throws IOException {
+        Properties p = new Properties();
+        p.setProperty("taipan.version", runtime.version());
+        p.setProperty("runtime.sha256", runtime.sha256());
+        p.setProperty("base", probe.baseExecutable());
+        p.setProperty("python.version", probe.version());
+        p.setProperty("requirements", Tool.mask(String.join("\n", spec.requirements())));
+        if (spec.requirementsFile() != null) {
+            p.setProperty("requirements.file", spec.requirementsFile().toAbsolutePath().toString());
+        }
+        p.setProperty("installer", installer.name());
+        p.setProperty("build", UUID.randomUUID().toString());
+        p.setProperty("created", Instant.now().toString());
+        p.setProperty("seconds", String.format(Locale.ROOT, "%.1f", seconds));
+        StringBuilder text = new StringBuilder("# A Taipan-managed Python environment; written last, when complete.\n");
+        p.stringPropertyNames().stream().sorted().forEach(k -> text.append(k).append('=')
+                .append(p.getProperty(k).replace("\\", "\\\\").replace("\n", "\\n")).append('\n'));
+        Files.writeString(dir.resolve(MARKER), text, StandardCharsets.UTF_8);
+    }
+
+    /** The marker's properties (empty if it cannot be read). */
+    public static Properties marker(Path dir) {
+        Properties p = new Properties();
+        try {
+            p.load(new StringReader(Files.readString(dir.resolve(MARKER), StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            // no marker: an empty answer
+        }
+        return p;
+    }
+
+    /** The key: a hash of all that decides what the environment holds. */
+    private String key(Interpreter.Probe probe) {
+        MessageDigest d;
+        try {
+            d = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        List<String> parts = new ArrayList<>(List.of("layout " + LAYOUT, "base " + probe.baseExecutable(),
+                "python " + probe.version(), "taipan " + runtime.version(), "runtime " + runtime.sha256()));
+        spec.runtimeRequirements().forEach(r -> parts.add("needs " + r));
+        spec.optionalRequirements().forEach(r -> parts.add("optional " + r));
+        spec.requirements().forEach(r -> parts.add("requirement " + r));
+        for (String part : parts) {
+            d.update(part.getBytes(StandardCharsets.UTF_8));
+            d.update((byte) 0);
+        }
+        if (spec.requirementsFile() != null) {
+            try {
+                d.update(Files.readAllBytes(spec.requirementsFile()));
+            } catch (IOException e) {
+                throw new PythonEnvironmentException("cannot read the requirements file " + spec.requirementsFile()
+                        + ": " + e, null, "", e);
+            }
+        }
+        return HexFormat.of().formatHex(d.digest());
+    }
+
+    private static String describe(List<String> requirements) {
+        return Tool.mask(String.join(", ", requirements));
+    }
+
+    /** Builds of this environment that a crash (or a kill) left behind: the lock says none is running. */
+    private static void removeLeftBuilds(Path cache, String name) throws IOException {
+        try (DirectoryStream<Path> left = Files.newDirectoryStream(cache, name + ".building-*")) {
+            for (Path p : left) {
+                LOG.warn("removing {}, a build of environment {} that never finished", p, name);
+                deleteTree(p);
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            deleteTree(dir);
+        } catch (IOException e) {
+            LOG.warn("could not remove the unfinished environment {}: {}", dir, e.toString());
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(dir)) {
+            // Deepest first; walk does not follow links, so a venv's symlinked python is removed, not its target.
+            for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
