@@ -14,6 +14,7 @@ import dev.taipan.protocol.FrameCodec;
 import dev.taipan.protocol.Messages;
 import dev.taipan.protocol.PartialMessage;
 import dev.taipan.protocol.ProtocolException;
+import dev.taipan.protocol.ProtocolVersionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +78,9 @@ final class WorkerReader {
             while (!w.dead && readerTurn(w, conn)) {
                 // until the end of the stream, an error, or the worker's death
             }
+        } catch (ProtocolVersionException e) {
+            cause = VersionCheck.protocolMismatch(w.id, e); // not a bug: versions to match
+            protocolError = true;
         } catch (ProtocolException e) {
             cause = e;
             protocolError = true;

@@ -49,7 +49,7 @@ public final class Messages {
             throw new ProtocolException("message has no integer protocol version 'v'");
         }
         if ((Long) v != VERSION) {
-            throw new ProtocolException("protocol version " + v + " is not supported (this side speaks " + VERSION + ")");
+            throw new ProtocolVersionException((Long) v, m);
         }
         Object type = m.get("type");
         if (!(type instanceof String)) {

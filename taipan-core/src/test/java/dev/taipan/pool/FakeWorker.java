@@ -227,13 +227,13 @@ final class FakeWorker {
 
     private Map<String, Object> hello() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("v", Messages.VERSION);
+        m.put("v", source.helloProtocol() != null ? source.helloProtocol() : (long) Messages.VERSION);
         m.put("type", Messages.HELLO);
         m.put("worker_id", id);
         m.put("pid", pid);
         m.put("python", "3.12.0");
         m.put("implementation", "FakePython");
-        m.put("package", "0.0.0-fake");
+        m.put("package", source.helloPackage() != null ? source.helloPackage() : "0.0.0-fake");
         m.put("slots", slots);
         m.put("max_frame_bytes", maxFrameBytes);
         m.put("functions", source.functionNames());

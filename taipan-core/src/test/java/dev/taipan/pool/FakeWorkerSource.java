@@ -59,6 +59,25 @@ final class FakeWorkerSource implements WorkerSource {
 
     // ------------------------------------------------------------------ scripting
 
+    /** The protocol version and package the workers' hello reports; null: this pool's own. */
+    private volatile Long helloProtocol;
+    private volatile String helloPackage;
+
+    /** Workers started from now on say in their hello that they speak {@code protocol} and are {@code pkg}. */
+    FakeWorkerSource helloVersions(long protocol, String pkg) {
+        this.helloProtocol = protocol;
+        this.helloPackage = pkg;
+        return this;
+    }
+
+    Long helloProtocol() {
+        return helloProtocol;
+    }
+
+    String helloPackage() {
+        return helloPackage;
+    }
+
     /** Workers started from now on say in their hello that they take {@code slots} calls at once. */
     FakeWorkerSource helloSlots(int slots) {
         this.helloSlots = slots;

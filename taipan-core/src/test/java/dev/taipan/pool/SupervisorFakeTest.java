@@ -163,6 +163,16 @@ class SupervisorFakeTest {
     }
 
     @Test
+    void aWorkerOfAnotherProtocolVersionFailsTheStartNamingBothVersionsAndTheFix() {
+        FakeWorkerSource fakes = new FakeWorkerSource().helloVersions(2, "9.9.9");
+        PoolStartException e = assertThrows(PoolStartException.class, () -> fakes.start(config().workers(1)));
+        assertTrue(e.getMessage().contains("speaks protocol version 2 (taipan_worker 9.9.9)"), e.getMessage());
+        assertTrue(e.getMessage().contains("this pool speaks version " + dev.taipan.protocol.Messages.VERSION),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("PythonEnvironment.provisioned()"), e.getMessage());
+    }
+
+    @Test
     void aWorkerThatFailsItsFirstStartFailsThePoolStartWithItsStatus() {
         FakeWorkerSource fakes = new FakeWorkerSource().failNextStarts(1);
         PoolStartException e = assertThrows(PoolStartException.class, () -> fakes.start(config().workers(1)));
