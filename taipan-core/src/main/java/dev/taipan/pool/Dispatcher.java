@@ -173,7 +173,7 @@ final class Dispatcher {
 
     /** Lock held: the call takes one of the worker's slots. */
     private void take(Worker w, PendingCall call) {
-        w.inFlight++;
+        w.takeSlot();
         state.inFlight++;
         call.worker = w;
         if (call.session != null) {
@@ -234,9 +234,8 @@ final class Dispatcher {
         state.lock();
         try {
             if (call.worker == w && w.state != WorkerState.DEAD) {
-                w.inFlight--;
+                w.freeSlot();
                 state.inFlight--;
-                w.callsCompleted++;
             }
             if (call.session != null) {
                 call.session.inFlight--;

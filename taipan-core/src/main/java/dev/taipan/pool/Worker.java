@@ -102,6 +102,17 @@ final class Worker {
         return had;
     }
 
+    /** A call was routed to it: one slot more in use. */
+    void takeSlot() {
+        inFlight++;
+    }
+
+    /** It finished a call (its answer came): the slot is free again. */
+    void freeSlot() {
+        inFlight--;
+        callsCompleted++;
+    }
+
     /** Whether it can take one more call now. */
     boolean hasFreeSlot() {
         return state.takesCalls() && inFlight < capacity;

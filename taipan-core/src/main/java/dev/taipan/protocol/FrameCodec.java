@@ -162,11 +162,11 @@ public final class FrameCodec {
             }
             int keys = 0;
             for (int i = 0; i < n; i++) {
-                Object key = Values.unpackKey(u, length - pos); // str or int, like any map's
+                Object key = ValueDecoder.unpackKey(u, length - pos); // str or int, like any map's
                 long start = pos + u.getTotalReadBytes();
                 Object value;
                 try {
-                    value = Values.unpackField(u, length - pos,
+                    value = ValueDecoder.unpackField(u, length - pos,
                             "args".equals(key) && Messages.CALL.equals(message.get("type")));
                 } catch (Values.BadValue b) {
                     String name = String.valueOf(key);
