@@ -121,7 +121,7 @@ public final class PythonEnvironment {
             case DETECT: {
                 Detection.Found found = Detection.detect(System.getenv(), Path.of("").toAbsolutePath());
                 Interpreter.Probe probe = Interpreter.probe(List.of(found.python().toString()));
-                return new Resolved(List.of(found.python().toString()), found.source(), probe.version(),
+                return new Resolved(List.of(found.python().toString()), Source.valueOf(found.way().name()), probe.version(),
                         found.python() + " (Python " + probe.version() + "), chosen because " + found.why());
             }
             default: {

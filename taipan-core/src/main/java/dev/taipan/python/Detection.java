@@ -1,6 +1,5 @@
 package dev.taipan.python;
 
-import dev.taipan.PythonEnvironment.Source;
 import dev.taipan.PythonEnvironmentException;
 
 import java.io.File;
@@ -24,22 +23,27 @@ public final class Detection {
     private Detection() {
     }
 
+    /** The conventional places looked at, in order (the public API names them {@code PythonEnvironment.Source}). */
+    public enum Way {
+        VIRTUAL_ENV, CONDA_PREFIX, DOT_VENV, PATH
+    }
+
     /** The choice: the interpreter, the way it was found, and why (with what was passed over). */
-    public record Found(Path python, Source source, String why) {
+    public record Found(Path python, Way way, String why) {
     }
 
     public static Found detect(Map<String, String> env, Path workingDir) {
         List<String> passedOver = new ArrayList<>();
-        Found f = inEnvironment(env, "VIRTUAL_ENV", Source.VIRTUAL_ENV, passedOver);
+        Found f = inEnvironment(env, "VIRTUAL_ENV", Way.VIRTUAL_ENV, passedOver);
         if (f == null) {
-            f = inEnvironment(env, "CONDA_PREFIX", Source.CONDA_PREFIX, passedOver);
+            f = inEnvironment(env, "CONDA_PREFIX", Way.CONDA_PREFIX, passedOver);
         }
         if (f == null) {
             Path venv = workingDir.toAbsolutePath().resolve(".venv");
             if (Files.isDirectory(venv)) {
                 Path py = venvPython(venv);
                 if (Files.isExecutable(py)) {
-                    f = new Found(py, Source.DOT_VENV, ".venv in the working directory " + workingDir.toAbsolutePath());
+                    f = new Found(py, Way.DOT_VENV, ".venv in the working directory " + workingDir.toAbsolutePath());
                 } else {
                     passedOver.add(venv + " has no " + relative(venv, py));
                 }
@@ -48,7 +52,7 @@ public final class Detection {
         if (f == null) {
             Path py = onPath(env.get("PATH"), WINDOWS ? List.of("python3.exe", "python.exe") : List.of("python3"));
             if (py != null) {
-                f = new Found(py, Source.PATH, py.getFileName() + " on PATH");
+                f = new Found(py, Way.PATH, py.getFileName() + " on PATH");
             }
         }
         if (f == null) {
@@ -58,10 +62,10 @@ public final class Detection {
                     + "Taipan at one with PythonEnvironment.interpreter(Path.of(\"/path/to/python3\"))", null, "", null);
         }
         return passedOver.isEmpty() ? f
-                : new Found(f.python(), f.source(), f.why() + " (passed over: " + String.join("; ", passedOver) + ")");
+                : new Found(f.python(), f.way(), f.why() + " (passed over: " + String.join("; ", passedOver) + ")");
     }
 
-    private static Found inEnvironment(Map<String, String> env, String variable, Source source, List<String> passedOver) {
+    private static Found inEnvironment(Map<String, String> env, String variable, Way way, List<String> passedOver) {
         String dir = env.get(variable);
         if (dir == null || dir.isBlank()) {
             return null;
@@ -77,7 +81,7 @@ public final class Detection {
             passedOver.add(variable + "=" + dir + " has no " + relative(Path.of(dir), py));
             return null;
         }
-        return new Found(py, source, variable + " is set (" + dir + ")");
+        return new Found(py, way, variable + " is set (" + dir + ")");
     }
 
     /** The interpreter of a virtualenv or conda environment. */

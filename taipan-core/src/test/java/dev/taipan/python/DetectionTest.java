@@ -1,6 +1,5 @@
 package dev.taipan.python;
 
-import dev.taipan.PythonEnvironment.Source;
 import dev.taipan.PythonEnvironmentException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,7 +50,7 @@ class DetectionTest {
     void anActivatedVirtualenvComesFirst() throws IOException {
         Path cwd = Files.createDirectories(dir.resolve("project"));
         Detection.Found f = Detection.detect(everything(cwd), cwd);
-        assertEquals(Source.VIRTUAL_ENV, f.source());
+        assertEquals(Detection.Way.VIRTUAL_ENV, f.way());
         assertEquals(dir.resolve("venv/bin/python"), f.python());
         assertTrue(f.why().contains("VIRTUAL_ENV is set"), f.why());
     }
@@ -61,14 +60,14 @@ class DetectionTest {
         Path cwd = Files.createDirectories(dir.resolve("project"));
         Map<String, String> env = everything(cwd);
         env.remove("VIRTUAL_ENV");
-        assertEquals(Source.CONDA_PREFIX, Detection.detect(env, cwd).source());
+        assertEquals(Detection.Way.CONDA_PREFIX, Detection.detect(env, cwd).way());
         assertEquals(dir.resolve("conda/bin/python"), Detection.detect(env, cwd).python());
         env.remove("CONDA_PREFIX");
         Detection.Found venv = Detection.detect(env, cwd);
-        assertEquals(Source.DOT_VENV, venv.source());
+        assertEquals(Detection.Way.DOT_VENV, venv.way());
         assertEquals(cwd.resolve(".venv/bin/python"), venv.python());
         Detection.Found onPath = Detection.detect(env, dir.resolve("elsewhere"));
-        assertEquals(Source.PATH, onPath.source());
+        assertEquals(Detection.Way.PATH, onPath.way());
         assertEquals(dir.resolve("usr/bin/python3"), onPath.python());
         assertTrue(onPath.why().contains("python3 on PATH"), onPath.why());
     }
@@ -79,7 +78,7 @@ class DetectionTest {
         Map<String, String> env = everything(cwd);
         env.put("VIRTUAL_ENV", Files.createDirectories(dir.resolve("gone")).toString());
         Detection.Found f = Detection.detect(env, cwd);
-        assertEquals(Source.CONDA_PREFIX, f.source());
+        assertEquals(Detection.Way.CONDA_PREFIX, f.way());
         assertTrue(f.why().contains("passed over: VIRTUAL_ENV=" + dir.resolve("gone") + " has no bin/python"), f.why());
     }
 
