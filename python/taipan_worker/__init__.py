@@ -2,7 +2,9 @@
 
 from typing import Any
 
-__version__ = "0.1.0"
+from ._version import find as _find_version
+
+__version__ = _find_version()
 
 __all__ = ["__version__", "function", "current_call", "call_java", "CallbackError"]
 

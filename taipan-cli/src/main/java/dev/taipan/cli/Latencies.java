@@ -1,7 +1,5 @@
 package dev.taipan.cli;
 
-import dev.taipan.bench.Stats;
-
 import java.util.Arrays;
 
 /**
@@ -21,8 +19,16 @@ final class Latencies {
         return completed(nanos, 0, nanos.length);
     }
 
-    /** Nearest-rank percentile ({@link Stats}) of sorted values, {@code p} in percent; 0 if there are none. */
+    /**
+     * Nearest-rank percentile of sorted values, {@code p} in percent; 0 if there are none. The
+     * benchmarks' rule (taipan-bench's {@code Stats}), so the demos and the benchmarks report
+     * alike; written out here because the CLI jar does not carry the benchmarks.
+     */
     static long percentile(long[] sorted, int p) {
-        return sorted.length == 0 ? 0 : (long) Stats.percentile(sorted, p / 100.0);
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
 }

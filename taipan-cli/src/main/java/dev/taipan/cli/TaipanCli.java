@@ -10,16 +10,16 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * The {@code taipan} command line: {@code doctor}, {@code call}, {@code demo}, {@code bench}
- * and {@code chaos}. Usually started through {@code bin/taipan}, which sets {@code TAIPAN_HOME}
- * (the repository root) and {@code TAIPAN_PYTHON_EXEC} (the project venv's Python).
+ * The {@code taipan} command line: {@code doctor}, {@code call} and {@code demo}. Usually started
+ * through {@code bin/taipan}, which sets {@code TAIPAN_HOME} (the repository root) and
+ * {@code TAIPAN_PYTHON_EXEC} (the project venv's Python). {@code bench} and {@code chaos} live in
+ * taipan-bench's own jar (this one carries no JMH, Py4J or charts); bin/taipan runs that jar for them.
  */
 @Command(name = "taipan",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Run Python functions from Java in a supervised pool of Python worker processes.",
-        subcommands = {DoctorCommand.class, CallCommand.class, DemoCommand.class, BenchCommand.class, ChaosCommand.class,
-                CommandLine.HelpCommand.class},
+        subcommands = {DoctorCommand.class, CallCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  taipan doctor",
                 "  taipan call ping",
@@ -27,7 +27,8 @@ import java.util.Arrays;
                 "  taipan call mymodule:score '{\"text\": \"hello\"}' --pythonpath src",
                 "  taipan demo                      # the DSPy demo (local LM server; --model for a real one)",
                 "  taipan demo pool                 # the pool demo, without DSPy",
-                "  taipan chaos --quick             # the chaos suite, scaled down"})
+                "  taipan bench overhead            # benchmarks (bin/taipan: taipan-bench.jar)",
+                "  taipan chaos --quick             # the chaos suite, scaled down (the same)"})
 public final class TaipanCli implements Runnable {
     /** Set by bin/taipan to the repository root. */
     static final String HOME_ENV = "TAIPAN_HOME";

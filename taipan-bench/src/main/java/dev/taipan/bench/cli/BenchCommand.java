@@ -1,4 +1,4 @@
-package dev.taipan.cli;
+package dev.taipan.bench.cli;
 
 import dev.taipan.bench.Charts;
 import picocli.CommandLine;
@@ -18,7 +18,7 @@ final class BenchCommand implements Runnable {
     static final String PLOT_DEFAULT = "docs/bench";
 
     @CommandLine.ParentCommand
-    TaipanCli cli;
+    BenchCli cli;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

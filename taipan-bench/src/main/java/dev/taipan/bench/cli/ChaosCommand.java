@@ -1,4 +1,4 @@
-package dev.taipan.cli;
+package dev.taipan.bench.cli;
 
 import dev.taipan.bench.chaos.ChaosRunner;
 import dev.taipan.bench.chaos.ChaosSettings;
@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
                 "Full run: about 13 minutes (the soak alone is 10); --quick: about a minute."})
 final class ChaosCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
-    TaipanCli cli;
+    BenchCli cli;
 
     @Option(names = "--quick", description = "Scaled-down run (2,000 calls, 3 JVM runs, 2 of each failure, 20 s soak).")
     boolean quick;

@@ -1,4 +1,4 @@
-package dev.taipan.cli;
+package dev.taipan.bench.cli;
 
 import picocli.CommandLine.Option;
 
