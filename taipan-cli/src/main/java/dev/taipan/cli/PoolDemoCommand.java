@@ -31,7 +31,7 @@ import java.util.function.Predicate;
                 + "keeping state.",
                 "Exit 0 only if no call was lost and every result was correct."})
 final class PoolDemoCommand implements Callable<Integer> {
-    private static final String MODULE = "taipan_worker.testing";
+    private static final String MODULE = "taipan_testing.functions";
     private static final int MAX_ATTEMPTS = 5;
     private static final Duration HEAL_DEADLINE = Duration.ofSeconds(60);
 
