@@ -139,7 +139,7 @@ def good_vectors() -> List[Tuple[str, Dict[str, Any]]]:
                 "v": 1,
                 "type": "call",
                 "id": 3,
-                "function": "taipan_worker.testing:counter",
+                "function": "taipan_testing.functions:counter",
                 "args": None,
                 "session": "sess-1",
                 "timeout_ms": 5000,
@@ -455,7 +455,7 @@ def call_frame_vectors() -> List[Tuple[str, Dict[str, Any]]]:
     return [
         ("call_timeout_one_ms", {"v": 1, "type": "call", "id": 40, "function": "echo", "args": [1, "two"],
                                  "session": None, "timeout_ms": 1}),
-        ("call_timeout_session", {"v": 1, "type": "call", "id": 41, "function": "taipan_worker.testing:counter",
+        ("call_timeout_session", {"v": 1, "type": "call", "id": 41, "function": "taipan_testing.functions:counter",
                                   "args": None, "session": "sess-1", "timeout_ms": 29_999}),
         ("call_timeout_stream_window", {"v": 1, "type": "call", "id": 42, "function": "app:tokens",
                                         "args": {"text": "a b c"}, "session": None, "chunk_window": 32,

@@ -2,7 +2,7 @@
 
 A frame is a 4-byte unsigned big-endian body length followed by exactly that many bytes
 holding one MessagePack map. This module only encodes and decodes; it does no I/O except
-for the small blocking helper :func:`read_frame` used by tests and the benchmark floor.
+for the small blocking helper :func:`read_frame`, for simple hosts such as the tests.
 """
 
 from __future__ import annotations

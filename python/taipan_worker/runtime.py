@@ -60,37 +60,9 @@ EXIT_CONNECT = 1
 EXIT_IMPORT = 2
 EXIT_PROTOCOL = 3
 
-#: The names these had when they lived here (tests and benchmarks use them).
-_HostProtocol = HostProtocol
-_Call = Call
-_Credit = Credit
-
+#: The running worker of this process (the test functions of ``taipan_testing`` reach its
+#: connection through it to send broken frames).
 _active: Optional["Worker"] = None
-
-
-def raw_writer_for_testing() -> Callable[[bytes], None]:
-    """Return a callable writing raw bytes to the host connection, on the loop thread.
-
-    Only for ``taipan_worker.testing`` (garbage / oversize frames). Bytes written from a
-    call's thread go out before that call's own result.
-    """
-    worker = _active
-    if worker is None or worker.transport is None or worker.loop is None:
-        raise RuntimeError("no active Taipan worker connection")
-    loop = worker.loop
-    writer = worker.transport
-
-    def write(data: bytes) -> None:
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            writer.write(bytes(data))
-        else:
-            loop.call_soon_threadsafe(writer.write, bytes(data))
-
-    return write
 
 
 @dataclass
@@ -596,5 +568,5 @@ def main(config: Config, token: str) -> None:
     hard_exit(EXIT_OK)
 
 
-__all__ = ["Config", "Worker", "main", "raw_writer_for_testing", "hard_exit", "CallContext", "CallbackError",
+__all__ = ["Config", "Worker", "main", "hard_exit", "CallContext", "CallbackError",
            "current_call", "call_java", "event_loop_factory", "EVENT_LOOP_ENV"]

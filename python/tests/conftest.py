@@ -167,7 +167,7 @@ class FakeHost:
         self.sock.listen(8)
         self.workers: List[Worker] = []
 
-    def start(self, modules: str = "taipan_worker.testing", *, slots: int = 8, worker_id: str = "w-1",
+    def start(self, modules: str = "taipan_testing.functions", *, slots: int = 8, worker_id: str = "w-1",
               max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES, extra_env: Optional[Dict[str, str]] = None,
               handshake: bool = True, secrets: Optional[Dict[str, str]] = None) -> Worker:
         env = dict(os.environ)

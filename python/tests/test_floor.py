@@ -10,7 +10,7 @@ from taipan_worker.protocol import encode_frame, read_frame
 
 
 def test_floor_echoes_args(host: FakeHost) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "taipan_worker.floor", "--socket", host.path],
+    proc = subprocess.Popen([sys.executable, "-m", "taipan_testing.floor", "--socket", host.path],
                             stdin=subprocess.DEVNULL)
     try:
         host.sock.settimeout(TIMEOUT)

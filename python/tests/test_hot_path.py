@@ -23,6 +23,7 @@ from taipan_worker.protocol import (
     new_packer,
     validate_message,
 )
+from taipan_worker.transport import HostProtocol
 
 from conftest import FakeHost
 
@@ -79,8 +80,8 @@ def test_the_worker_runs_on_the_chosen_loop(host: FakeHost, choice: str) -> None
     worker = host.start(extra_env={"TAIPAN_EVENT_LOOP": choice})
     assert worker.value("info")["event_loop"] == choice
     # the same behaviour on both loops: plain, async and suspended calls, deadlines, cancel
-    assert worker.value("taipan_worker.testing:add", [2, 3]) == 5
-    assert worker.value("taipan_worker.testing:slow_add", [1, 2, 0.01]) == 3
+    assert worker.value("taipan_testing.functions:add", [2, 3]) == 5
+    assert worker.value("taipan_testing.functions:slow_add", [1, 2, 0.01]) == 3
     assert worker.value("sleep", [0.01]) == 0.01
     msg = worker.invoke("sleep", [30], timeout_ms=100)
     assert msg["kind"] == errors.DEADLINE_EXCEEDED, msg
@@ -187,7 +188,7 @@ def test_answers_to_one_chunk_go_out_in_one_write_in_order() -> None:
         worker = runtime.Worker(runtime.Config(socket="unused", worker_id="w", slots=2))
         worker.loop = asyncio.get_running_loop()
         worker._import_modules()
-        proto = runtime._HostProtocol(worker)
+        proto = HostProtocol(worker)
         transport = _Transport()
         proto.transport = worker.transport = transport  # type: ignore[assignment]
         calls = b"".join(
@@ -246,14 +247,14 @@ def test_a_functions_strategy_is_chosen_once_at_registration() -> None:
     assert execution.choose(spec["coro"], eager=True) is execution.start_eager
     assert execution.choose(spec["gen"], inline=True) is execution.start_thread_stream
     assert execution.choose(spec["agen"], eager=True) is execution.start_async_stream
-    worker = runtime.Worker(runtime.Config(socket="unused", worker_id="w", slots=1, modules=["taipan_worker.testing"]))
+    worker = runtime.Worker(runtime.Config(socket="unused", worker_id="w", slots=1, modules=["taipan_testing.functions"]))
     worker._import_modules()
     starts = {name: start for name, (_, start) in worker._plans.items()}
     assert starts["echo"] is starts["ping"] is starts["info"] is execution.run_inline
     assert starts["sleep"] is execution.start_eager
-    assert starts["taipan_worker.testing:add"] is execution.start_thread
-    assert starts["taipan_worker.testing:async_sleep"] is execution.start_task
-    assert starts["taipan_worker.testing:count_up"] is execution.start_thread_stream
-    assert starts["taipan_worker.testing:count_up_async"] is execution.start_async_stream
+    assert starts["taipan_testing.functions:add"] is execution.start_thread
+    assert starts["taipan_testing.functions:async_sleep"] is execution.start_task
+    assert starts["taipan_testing.functions:count_up"] is execution.start_thread_stream
+    assert starts["taipan_testing.functions:count_up_async"] is execution.start_async_stream
     assert set(starts) == set(worker.functions)
     worker.executor.shutdown()

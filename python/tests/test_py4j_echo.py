@@ -1,4 +1,4 @@
-"""The Py4J benchmark peer (taipan_worker.py4j_echo): its object, and its process's lifecycle.
+"""The Py4J benchmark peer (taipan_testing.py4j_echo): its object, and its process's lifecycle.
 
 The Java side (dev.taipan.bench.PeersTest) checks real Py4J calls through it.
 """
@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from conftest import TIMEOUT
-from taipan_worker.py4j_echo import JAVA_INTERFACE, TOKEN_ENV, Echo
+from taipan_testing.py4j_echo import JAVA_INTERFACE, TOKEN_ENV, Echo
 
 
 def _free_port() -> int:
@@ -33,7 +33,7 @@ def test_echo_returns_its_argument_and_implements_the_java_interface() -> None:
 def test_peer_listens_once_ready_and_exits_at_stdin_eof() -> None:
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "taipan_worker.py4j_echo", "--java-port", str(_free_port()), "--python-port", str(port)],
+        [sys.executable, "-m", "taipan_testing.py4j_echo", "--java-port", str(_free_port()), "--python-port", str(port)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, TOKEN_ENV: "secret-token"})
     try:
         assert proc.stdout is not None and proc.stdin is not None

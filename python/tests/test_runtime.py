@@ -19,7 +19,7 @@ from taipan_worker.protocol import ProtocolError
 
 from conftest import TOKEN, FakeHost, Worker, environ_of, start_frame
 
-T = "taipan_worker.testing:"
+T = "taipan_testing.functions:"
 
 
 def _parent(pid: int) -> int:
@@ -58,7 +58,7 @@ def test_auth_and_hello(worker: Worker) -> None:
     stderr = worker.stderr.wait_closed()
     assert TOKEN not in stderr
     assert "taipan-worker w-1: connected" in stderr
-    assert "imported taipan_worker.testing in" in stderr
+    assert "imported taipan_testing.functions in" in stderr
     assert "ready" in stderr
 
 
@@ -69,7 +69,7 @@ def test_builtins(worker: Worker) -> None:
     info = worker.value("info")
     assert info["worker_id"] == "w-1"
     assert _parent(info["pid"]) == worker.proc.pid
-    assert info["modules"] == ["taipan_worker.testing"]
+    assert info["modules"] == ["taipan_testing.functions"]
     assert info["functions"] == worker.hello["functions"]
     assert info["sessions"] == 0
     assert info["in_flight"] == 1
@@ -333,7 +333,7 @@ def test_sigterm_idle_exits(worker: Worker) -> None:
 
 
 def test_failing_import_exits_2(host: FakeHost) -> None:
-    worker = host.start("taipan_worker.testing,no_such_module_xyz", handshake=False)
+    worker = host.start("taipan_testing.functions,no_such_module_xyz", handshake=False)
     auth = worker.recv()
     assert auth is not None and auth["type"] == "auth"
     assert worker.wait() == 2
@@ -382,7 +382,7 @@ def test_only_allow_listed_modules_are_exposed(host: FakeHost) -> None:
     assert "tp_allowed:renamed" in functions
     assert "tp_allowed:remember" in functions
     assert "tp_hidden:secret" not in functions
-    assert not any(name.startswith("taipan_worker.testing:") for name in functions)
+    assert not any(name.startswith("taipan_testing.functions:") for name in functions)
     assert worker.value("tp_allowed:visible", [1]) == "hidden1"
     assert worker.value("tp_allowed:renamed") == "renamed"
     assert worker.value("tp_allowed:remember", ["x"], session="a") == "x"

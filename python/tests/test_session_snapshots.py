@@ -8,7 +8,7 @@ from taipan_worker import errors
 
 from conftest import Worker
 
-T = "taipan_worker.testing:"
+T = "taipan_testing.functions:"
 
 
 def _open(worker: Worker, session: str, snapshots: str) -> None:

@@ -14,7 +14,7 @@ from taipan_worker import errors
 
 from conftest import Worker
 
-T = "taipan_worker.testing:"
+T = "taipan_testing.functions:"
 GENERATORS = ["stream_tracked", "stream_tracked_async"]
 _keys = itertools.count()
 

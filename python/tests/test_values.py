@@ -23,7 +23,7 @@ from taipan_worker.protocol import ProtocolError, encode_frame, read_frame
 
 from conftest import Worker
 
-T = "taipan_worker.testing:"
+T = "taipan_testing.functions:"
 SPEC = json.loads((Path(__file__).resolve().parents[2] / "protocol" / "value-domain.json").read_text("utf-8"))
 MAX_DEPTH = SPEC["max_depth"]
 INT_MIN = SPEC["int_min"]

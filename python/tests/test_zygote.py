@@ -23,7 +23,7 @@ TIMEOUT = 20.0
 class ZygoteHost:
     """A listening socket, a zygote subprocess and its control channel."""
 
-    def __init__(self, tmp: str, modules: str = "taipan_worker.testing", extra_path: str = "",
+    def __init__(self, tmp: str, modules: str = "taipan_testing.functions", extra_path: str = "",
                  secrets: "Dict[str, str] | None" = None, send_env: bool = True) -> None:
         self.socket_path = os.path.join(tmp, "pool.sock")
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -106,7 +106,7 @@ def _hello(conn: socket.socket) -> Dict[str, Any]:
 
 def test_ready_reports_the_imports_and_no_threads(host: ZygoteHost) -> None:
     ready = host.expect("ready")
-    assert ready["imported"] == ["taipan_worker.testing"]
+    assert ready["imported"] == ["taipan_testing.functions"]
     assert ready["failed"] == []
     assert ready["threads"] == 1
     # The zygote runs below its guardian, the process we started (see process.guard_descendants).
@@ -121,8 +121,8 @@ def test_a_forked_worker_authenticates_and_serves_calls(host: ZygoteHost) -> Non
     got = _hello(conn)
     assert got["auth"]["worker_id"] == "w-1" and got["auth"]["token"] == "tok-123"
     assert got["hello"]["pid"] == pid
-    assert "taipan_worker.testing:add" in got["hello"]["functions"]
-    conn.sendall(encode_frame({"v": 1, "type": "call", "id": 1, "function": "taipan_worker.testing:add",
+    assert "taipan_testing.functions:add" in got["hello"]["functions"]
+    conn.sendall(encode_frame({"v": 1, "type": "call", "id": 1, "function": "taipan_testing.functions:add",
                                "args": [2, 3]}))
     result = read_frame(got["stream"])
     assert result is not None and result["type"] == "result" and result["value"] == 5

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Tag("python")
 class BoundedStreamsTest {
-    private static final String T = "taipan_worker.testing:";
+    private static final String T = "taipan_testing.functions:";
 
     private static Duration since(long t0) {
         return Duration.ofNanos(System.nanoTime() - t0);

@@ -43,7 +43,7 @@ class CallsTest {
             List<Future<Long>> results = new ArrayList<>();
             for (int i = 0; i < 2000; i++) {
                 final long n = i;
-                results.add(callers.submit(() -> (Long) pool.call("taipan_worker.testing:add", List.of(n, n * 1000))));
+                results.add(callers.submit(() -> (Long) pool.call("taipan_testing.functions:add", List.of(n, n * 1000))));
             }
             for (int i = 0; i < 2000; i++) {
                 assertEquals(i + i * 1000L, results.get(i).get(60, TimeUnit.SECONDS));
@@ -61,7 +61,7 @@ class CallsTest {
         List<CompletableFuture<Object>> fs = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             // Later calls sleep less, so replies overtake one another.
-            fs.add(pool.callAsync("taipan_worker.testing:slow_add", Map.of("a", i, "b", 1, "seconds", (8 - i) * 0.02)));
+            fs.add(pool.callAsync("taipan_testing.functions:slow_add", Map.of("a", i, "b", 1, "seconds", (8 - i) * 0.02)));
         }
         Set<Object> pids = new HashSet<>();
         for (int i = 0; i < 8; i++) {
@@ -82,7 +82,7 @@ class CallsTest {
 
     @Test
     void recordsGoInAsKeywordArgumentsAndResultsConvertToTypes() {
-        assertEquals(7L, pool.call("taipan_worker.testing:add", Map.of("a", 3, "b", 4)));
+        assertEquals(7L, pool.call("taipan_testing.functions:add", Map.of("a", 3, "b", 4)));
         Map<?, ?> echoed = (Map<?, ?>) pool.call("echo", List.of(new java.util.LinkedHashMap<>(Map.of("x", 1))));
         assertEquals(1L, echoed.get("x"));
         Point p = pool.call("echo", List.of(Map.of("x", 1, "y", 2)), Point.class);
@@ -93,7 +93,7 @@ class CallsTest {
         assertArrayEquals(new byte[]{0, 1, (byte) 255}, bytes);
         record AddArgs(long a, long b) {
         }
-        assertEquals(3L, pool.call("taipan_worker.testing:add", new AddArgs(1, 2)));
+        assertEquals(3L, pool.call("taipan_testing.functions:add", new AddArgs(1, 2)));
         Map<?, ?> nested = (Map<?, ?>) pool.call("echo", List.of(Map.of("p", new Point(5, 6), "ps", List.of(new Point(7, 8)))));
         assertEquals(Map.of("x", 5L, "y", 6L), nested.get("p"));
         assertEquals(List.of(Map.of("x", 7L, "y", 8L)), nested.get("ps"));
@@ -105,7 +105,7 @@ class CallsTest {
     @Test
     void aPythonExceptionCarriesTypeMessageAndTracebackAndTheWorkerStaysHealthy() {
         PythonException e = assertThrows(PythonException.class,
-                () -> pool.call("taipan_worker.testing:fail", Map.of("message", "bad input", "exc_type", "KeyError")));
+                () -> pool.call("taipan_testing.functions:fail", Map.of("message", "bad input", "exc_type", "KeyError")));
         assertEquals("KeyError", e.pythonType());
         assertTrue(e.pythonMessage().contains("bad input"));
         assertTrue(e.pythonTraceback().contains("fail"), e.pythonTraceback());
@@ -117,15 +117,15 @@ class CallsTest {
     @Test
     void anUnknownFunctionNamesTheAvailableOnes() {
         UnknownFunctionException e = assertThrows(UnknownFunctionException.class,
-                () -> pool.call("taipan_worker.testing:nope"));
-        assertTrue(e.getMessage().contains("taipan_worker.testing:add"), e.getMessage());
+                () -> pool.call("taipan_testing.functions:nope"));
+        assertTrue(e.getMessage().contains("taipan_testing.functions:add"), e.getMessage());
         assertTrue(e.getMessage().contains("ping"), e.getMessage());
     }
 
     @Test
     void badArgumentsAreTypedAndSessionFunctionsNeedASession() {
-        assertThrows(BadArgumentsException.class, () -> pool.call("taipan_worker.testing:add", Map.of("zzz", 1)));
-        assertThrows(BadArgumentsException.class, () -> pool.call("taipan_worker.testing:counter"));
+        assertThrows(BadArgumentsException.class, () -> pool.call("taipan_testing.functions:add", Map.of("zzz", 1)));
+        assertThrows(BadArgumentsException.class, () -> pool.call("taipan_testing.functions:counter"));
     }
 
     @Test
@@ -135,18 +135,18 @@ class CallsTest {
         assertTrue(out.getMessage().contains("java.lang.Thread"), out.getMessage());
         assertEquals(0, pool.stats().inFlight());
         SerializationException in = assertThrows(SerializationException.class,
-                () -> pool.call("taipan_worker.testing:unserializable"));
+                () -> pool.call("taipan_testing.functions:unserializable"));
         assertTrue(in.getMessage().contains("unserializable"), in.getMessage());
         assertEquals("pong", pool.call("ping"));
     }
 
     @Test
     void printingToStdoutOrFd1CannotCorruptTheProtocol() {
-        assertEquals(true, pool.call("taipan_worker.testing:print_stdout", List.of("hello from print\n{not a frame")));
-        assertEquals(true, pool.call("taipan_worker.testing:write_fd1", List.of("\u0000\u0000\u0000\u0010raw bytes on fd 1\n")));
-        assertEquals(true, pool.call("taipan_worker.testing:write_stderr", List.of("a warning on stderr")));
+        assertEquals(true, pool.call("taipan_testing.functions:print_stdout", List.of("hello from print\n{not a frame")));
+        assertEquals(true, pool.call("taipan_testing.functions:write_fd1", List.of("\u0000\u0000\u0000\u0010raw bytes on fd 1\n")));
+        assertEquals(true, pool.call("taipan_testing.functions:write_stderr", List.of("a warning on stderr")));
         for (int i = 0; i < 20; i++) {
-            assertEquals((long) i * 2, pool.call("taipan_worker.testing:add", List.of(i, i)));
+            assertEquals((long) i * 2, pool.call("taipan_testing.functions:add", List.of(i, i)));
         }
         assertEquals(0L, pool.stats().workersReplaced());
     }

@@ -124,11 +124,11 @@ class ConfigRangesTest {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).startTimeout(max).callTimeout(max)
                 .acquireTimeout(max).sessionIdleTimeout(max).circuitRetryInterval(max).heartbeatInterval(max)
                 .recycleAfter(max).restartBackoff(max, max).drainTimeout(Duration.ofSeconds(2)).build())) {
-            assertEquals(3L, pool.call("taipan_worker.testing:add", List.of(1, 2)));
-            assertEquals(3L, pool.callAsync("taipan_worker.testing:add", List.of(1, 2), CallOptions.timeout(max))
+            assertEquals(3L, pool.call("taipan_testing.functions:add", List.of(1, 2)));
+            assertEquals(3L, pool.callAsync("taipan_testing.functions:add", List.of(1, 2), CallOptions.timeout(max))
                     .get(30, java.util.concurrent.TimeUnit.SECONDS));
             try (Session s = pool.openSession()) {
-                assertEquals(1L, s.call("taipan_worker.testing:counter", Map.of("by", 1)));
+                assertEquals(1L, s.call("taipan_testing.functions:counter", Map.of("by", 1)));
             }
         }
     }

@@ -27,7 +27,7 @@ class CrashBarrierTest {
         };
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(2).listener(countExits).build())) {
             WorkerCrashedException e = assertThrows(WorkerCrashedException.class, () -> pool.call(
-                    "taipan_worker.testing:crash", List.of(3), CallOptions.timeout(Duration.ofSeconds(30))
+                    "taipan_testing.functions:crash", List.of(3), CallOptions.timeout(Duration.ofSeconds(30))
                             .withIdempotent(true)));
             assertTrue(e.getMessage().contains("not retried again: this call crashed 2 workers"), e.getMessage());
             assertEquals(3, e.exitCode(), e.getMessage());
@@ -43,7 +43,7 @@ class CrashBarrierTest {
     @Test
     void killsFromOutsideDoNotCountAgainstTheCall() throws Exception {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(2).build())) {
-            CompletableFuture<Object> running = pool.callAsync("taipan_worker.testing:block", List.of(1.5),
+            CompletableFuture<Object> running = pool.callAsync("taipan_testing.functions:block", List.of(1.5),
                     CallOptions.timeout(Duration.ofSeconds(60)).withIdempotent(true));
             for (int kill = 0; kill < 2; kill++) {
                 int k = kill;
@@ -63,12 +63,12 @@ class CrashBarrierTest {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(2).build())) {
             for (int round = 0; round < 2; round++) {
                 int r = round;
-                assertThrows(WorkerCrashedException.class, () -> pool.call("taipan_worker.testing:crash", List.of(1),
+                assertThrows(WorkerCrashedException.class, () -> pool.call("taipan_testing.functions:crash", List.of(1),
                         CallOptions.DEFAULT.withIdempotent(true)));
                 assertEquals(round + 1L, pool.stats().callsRetried(), "each poison call gets its one retry, round " + r);
             }
             // A call that is not idempotent is still never retried.
-            assertThrows(WorkerCrashedException.class, () -> pool.call("taipan_worker.testing:crash", List.of(1)));
+            assertThrows(WorkerCrashedException.class, () -> pool.call("taipan_testing.functions:crash", List.of(1)));
             assertEquals(2L, pool.stats().callsRetried());
         }
     }

@@ -14,10 +14,10 @@ public final class DaemonChildJvm {
 
     public static void main(String[] args) throws InterruptedException {
         TaipanPool pool = TaipanPool.start(PoolConfig.builder().name("daemon-child").python(args[0]).workers(1)
-                .modules("taipan_worker.testing").build());
+                .modules("taipan_testing.functions").build());
         System.out.println("PID " + pool.workers().get(0).pid());
         for (String starter : List.of("double_fork_setsid", "popen_new_session", "fork_sleeper")) {
-            System.out.println("PID " + pool.call("taipan_worker.testing:" + starter, List.of(60)));
+            System.out.println("PID " + pool.call("taipan_testing.functions:" + starter, List.of(60)));
         }
         System.out.println("READY");
         System.out.flush();

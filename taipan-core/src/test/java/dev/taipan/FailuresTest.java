@@ -28,7 +28,7 @@ class FailuresTest {
     @Test
     void killNineMidCallFailsThatCallTypedAndThePoolHealsToFullSize() throws Exception {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().build())) {
-            CompletableFuture<Object> running = pool.callAsync("taipan_worker.testing:block", List.of(30));
+            CompletableFuture<Object> running = pool.callAsync("taipan_testing.functions:block", List.of(30));
             assertTrue(TestPools.eventually(Duration.ofSeconds(10), () -> pool.stats().inFlight() == 1));
             WorkerInfo busy = pool.workers().stream().filter(w -> w.inFlight() == 1).findFirst().orElseThrow();
             ProcessHandle.of(busy.pid()).orElseThrow().destroyForcibly();
@@ -42,7 +42,7 @@ class FailuresTest {
             assertTrue(TestPools.eventually(HEAL, () -> healthy(pool)), () -> pool.health().toString());
             assertEquals(1L, pool.stats().workersReplaced());
             assertTrue(pool.workers().stream().noneMatch(w -> w.id().equals(busy.id())));
-            assertEquals(5L, pool.call("taipan_worker.testing:add", List.of(2, 3)));
+            assertEquals(5L, pool.call("taipan_testing.functions:add", List.of(2, 3)));
         }
     }
 
@@ -52,13 +52,13 @@ class FailuresTest {
                 .heartbeatInterval(Duration.ofMillis(100)).build())) {
             long pid = pool.workers().get(0).pid();
             WorkerUnresponsiveException e = assertThrows(WorkerUnresponsiveException.class,
-                    () -> pool.call("taipan_worker.testing:hog_loop", List.of(60)));
+                    () -> pool.call("taipan_testing.functions:hog_loop", List.of(60)));
             assertTrue(e.getMessage().contains("stopped answering"), e.getMessage());
             assertEquals(9, e.signal());
             assertTrue(TestPools.eventually(HEAL, () -> healthy(pool)), () -> pool.health().toString());
             assertNotEquals(pid, pool.workers().get(0).pid());
             // A healthy worker keeps answering heartbeats while it works on threads.
-            assertEquals(0.5, pool.call("taipan_worker.testing:block", List.of(0.5)));
+            assertEquals(0.5, pool.call("taipan_testing.functions:block", List.of(0.5)));
             assertEquals(1L, pool.stats().workersReplaced());
         }
     }
@@ -66,7 +66,7 @@ class FailuresTest {
     @Test
     void anIdempotentCallSurvivesItsWorkerBeingKilled() throws Exception {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(2).build())) {
-            CompletableFuture<Object> running = pool.callAsync("taipan_worker.testing:block", List.of(1.0),
+            CompletableFuture<Object> running = pool.callAsync("taipan_testing.functions:block", List.of(1.0),
                     CallOptions.timeout(Duration.ofSeconds(60)).withIdempotent(true));
             assertTrue(TestPools.eventually(Duration.ofSeconds(10), () -> pool.stats().inFlight() == 1));
             WorkerInfo busy = pool.workers().stream().filter(w -> w.inFlight() == 1).findFirst().orElseThrow();
@@ -79,7 +79,7 @@ class FailuresTest {
     @Test
     void aFunctionDeclaredIdempotentInPythonIsRetriedToo() throws Exception {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(2).build())) {
-            CompletableFuture<Object> running = pool.callAsync("taipan_worker.testing:block_idempotent", List.of(1.0));
+            CompletableFuture<Object> running = pool.callAsync("taipan_testing.functions:block_idempotent", List.of(1.0));
             assertTrue(TestPools.eventually(Duration.ofSeconds(10), () -> pool.stats().inFlight() == 1));
             WorkerInfo busy = pool.workers().stream().filter(w -> w.inFlight() == 1).findFirst().orElseThrow();
             ProcessHandle.of(busy.pid()).orElseThrow().destroyForcibly();
@@ -91,9 +91,9 @@ class FailuresTest {
     @Test
     void aWorkerThatExitsReportsItsStatusAndStderr() {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).build())) {
-            pool.call("taipan_worker.testing:write_stderr", List.of("last words before exit"));
+            pool.call("taipan_testing.functions:write_stderr", List.of("last words before exit"));
             WorkerCrashedException e = assertThrows(WorkerCrashedException.class,
-                    () -> pool.call("taipan_worker.testing:crash", Map.of("code", 7)));
+                    () -> pool.call("taipan_testing.functions:crash", Map.of("code", 7)));
             assertEquals(7, e.exitCode());
             assertEquals(null, e.signal());
             assertTrue(e.stderrTail().contains("last words before exit"), e.stderrTail());
@@ -107,7 +107,7 @@ class FailuresTest {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).build())) {
             long pid = pool.workers().get(0).pid();
             WorkerProtocolException e = assertThrows(WorkerProtocolException.class,
-                    () -> pool.call("taipan_worker.testing:garbage", Map.of("nbytes", 64)));
+                    () -> pool.call("taipan_testing.functions:garbage", Map.of("nbytes", 64)));
             assertInstanceOf(dev.taipan.protocol.ProtocolException.class, e.getCause());
             assertTrue(TestPools.eventually(HEAL, () -> healthy(pool)), () -> pool.health().toString());
             assertNotEquals(pid, pool.workers().get(0).pid());
@@ -120,7 +120,7 @@ class FailuresTest {
     void anOversizeFrameHeaderFromAWorkerIsAProtocolError() {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).build())) {
             WorkerProtocolException e = assertThrows(WorkerProtocolException.class,
-                    () -> pool.call("taipan_worker.testing:oversize_header"));
+                    () -> pool.call("taipan_testing.functions:oversize_header"));
             assertTrue(e.getCause().getMessage().contains("over the maximum"), e.getCause().getMessage());
             assertTrue(TestPools.eventually(HEAL, () -> healthy(pool)), () -> pool.health().toString());
             assertEquals("pong", pool.call("ping"));
@@ -136,10 +136,10 @@ class FailuresTest {
             assertTrue(out.frameBytes() > 64 * 1024);
             assertEquals(0, pool.stats().inFlight());
             FrameTooLargeException back = assertThrows(FrameTooLargeException.class,
-                    () -> pool.call("taipan_worker.testing:big_result", List.of(100_000)));
+                    () -> pool.call("taipan_testing.functions:big_result", List.of(100_000)));
             assertTrue(back.getMessage().contains("big_result"), back.getMessage());
             assertEquals(pid, pool.workers().get(0).pid(), "the worker must survive");
-            assertEquals(60_000, ((byte[]) pool.call("taipan_worker.testing:big_result", List.of(60_000))).length);
+            assertEquals(60_000, ((byte[]) pool.call("taipan_testing.functions:big_result", List.of(60_000))).length);
         }
     }
 

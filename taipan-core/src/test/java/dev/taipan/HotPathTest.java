@@ -133,7 +133,7 @@ class HotPathTest {
                             } else if (thread % 3 == 1) {
                                 assertEquals(v, pool.call("echo", List.of(v)));
                             } else {
-                                assertEquals(v + 1, pool.call("taipan_worker.testing:add", List.of(v, 1)));
+                                assertEquals(v + 1, pool.call("taipan_testing.functions:add", List.of(v, 1)));
                             }
                         }
                         return null;

@@ -15,14 +15,14 @@ public final class HugeLineChildJvm {
     public static void main(String[] args) {
         long bytes = Long.parseLong(args[1]);
         try (TaipanPool pool = TaipanPool.start(PoolConfig.builder().name("huge-line").python(args[0])
-                .modules("taipan_worker.testing").workers(1).callTimeout(Duration.ofSeconds(30)).build())) {
-            pool.call("taipan_worker.testing:print_huge_line", List.of(bytes));
+                .modules("taipan_testing.functions").workers(1).callTimeout(Duration.ofSeconds(30)).build())) {
+            pool.call("taipan_testing.functions:print_huge_line", List.of(bytes));
             for (int i = 0; i < 3; i++) {
-                Object ok = pool.call("taipan_worker.testing:print_stdout", List.of("after " + i),
+                Object ok = pool.call("taipan_testing.functions:print_stdout", List.of("after " + i),
                         CallOptions.timeout(Duration.ofSeconds(10)));
                 check(Boolean.TRUE.equals(ok), "print_stdout answered " + ok);
             }
-            check(Long.valueOf(5).equals(pool.call("taipan_worker.testing:add", List.of(2, 3))), "add");
+            check(Long.valueOf(5).equals(pool.call("taipan_testing.functions:add", List.of(2, 3))), "add");
             PoolHealth health = pool.health();
             check(health.status() == PoolHealth.Status.HEALTHY, "health: " + health);
             check(pool.stats().workersReplaced() == 0, "a worker was lost: " + pool.stats());

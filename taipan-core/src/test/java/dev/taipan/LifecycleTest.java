@@ -77,7 +77,7 @@ class LifecycleTest {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).listener(listener).build())) {
             pool.call("ping");
             try {
-                pool.call("taipan_worker.testing:crash", List.of(3));
+                pool.call("taipan_testing.functions:crash", List.of(3));
             } catch (WorkerCrashedException expected) {
                 // The crash is the point.
             }
@@ -85,7 +85,7 @@ class LifecycleTest {
                     events::toString);
         }
         assertTrue(events.containsAll(List.of("starting w-1", "ready w-1", "call ping SUCCESS",
-                "call taipan_worker.testing:crash WORKER_LOST", "exited w-1 3", "starting w-2", "ready w-2")),
+                "call taipan_testing.functions:crash WORKER_LOST", "exited w-1 3", "starting w-2", "ready w-2")),
                 events.toString());
     }
 

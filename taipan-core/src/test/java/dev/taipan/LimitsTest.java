@@ -39,7 +39,7 @@ class LimitsTest {
     @Test
     void aThreadFunctionPastItsDeadlineTimesOutToo() {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).slots(2).build())) {
-            assertThrows(CallTimeoutException.class, () -> pool.call("taipan_worker.testing:block", List.of(2),
+            assertThrows(CallTimeoutException.class, () -> pool.call("taipan_testing.functions:block", List.of(2),
                     CallOptions.timeout(Duration.ofMillis(200))));
             assertEquals("pong", pool.call("ping"));
         }

@@ -25,7 +25,7 @@ class ProcessTreeTest {
     private static final Duration GONE = Duration.ofSeconds(10);
 
     private static long start(TaipanPool pool, String starter) {
-        long pid = ((Number) pool.call("taipan_worker.testing:" + starter, List.of(60))).longValue();
+        long pid = ((Number) pool.call("taipan_testing.functions:" + starter, List.of(60))).longValue();
         assertFalse(TestPools.isGone(pid), starter + " should have left a running process " + pid);
         return pid;
     }
@@ -37,7 +37,7 @@ class ProcessTreeTest {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).build())) {
             pid = start(pool, starter);
             try {
-                assertThrows(WorkerCrashedException.class, () -> pool.call("taipan_worker.testing:crash", List.of(3)));
+                assertThrows(WorkerCrashedException.class, () -> pool.call("taipan_testing.functions:crash", List.of(3)));
                 assertTrue(TestPools.eventually(GONE, () -> TestPools.isGone(pid)),
                         "process " + pid + " (" + starter + ") outlived its crashed worker");
             } finally {

@@ -93,7 +93,7 @@ class PythonEnvironmentTest {
         PythonEnvironment launcher = PythonEnvironment.command("env", "LAUNCHED_BY_ENV=1", TestPools.python());
         assertEquals(PythonEnvironment.Source.COMMAND, launcher.resolve().source());
         try (TaipanPool pool = TaipanPool.start(TestPools.config().python(launcher).workers(1).build())) {
-            assertEquals("1", pool.call("taipan_worker.testing:env_get", List.of("LAUNCHED_BY_ENV")));
+            assertEquals("1", pool.call("taipan_testing.functions:env_get", List.of("LAUNCHED_BY_ENV")));
         }
     }
 

@@ -24,7 +24,7 @@ class RecyclingTest {
             Set<Long> pids = new HashSet<>();
             List<CompletableFuture<Object>> calls = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
-                calls.add(pool.callAsync("taipan_worker.testing:slow_add", List.of(i, 1, 0.002)));
+                calls.add(pool.callAsync("taipan_testing.functions:slow_add", List.of(i, 1, 0.002)));
                 if (i % 10 == 0) {
                     pool.workers().forEach(w -> pids.add(w.pid()));
                 }
@@ -59,7 +59,7 @@ class RecyclingTest {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1)
                 .heartbeatInterval(Duration.ofMillis(100)).build())) {
             long first = pool.workers().get(0).pid();
-            assertThrows(CallTimeoutException.class, () -> pool.call("taipan_worker.testing:block", List.of(30),
+            assertThrows(CallTimeoutException.class, () -> pool.call("taipan_testing.functions:block", List.of(30),
                     CallOptions.timeout(Duration.ofMillis(200))));
             assertTrue(TestPools.eventually(Duration.ofSeconds(20), () -> pool.stats().workersRecycled() == 1
                     && pool.workers().size() == 1 && pool.workers().get(0).pid() != first
@@ -74,7 +74,7 @@ class RecyclingTest {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1).recycleAfterCalls(3).build());
              Session s = pool.openSession()) {
             for (int i = 1; i <= 10; i++) {
-                assertEquals((long) i, s.call("taipan_worker.testing:counter"));
+                assertEquals((long) i, s.call("taipan_testing.functions:counter"));
             }
             assertEquals(0L, pool.stats().workersRecycled());
         }

@@ -27,16 +27,16 @@ class SecretsTest {
         PoolConfig config = TestPools.config().workers(1).secret("MY_API_KEY", SECRET).build();
         assertFalse(config.toString().contains(SECRET), config.toString());
         try (TaipanPool pool = TaipanPool.start(config)) {
-            assertEquals(true, pool.call("taipan_worker.testing:env_has", List.of("MY_API_KEY")),
+            assertEquals(true, pool.call("taipan_testing.functions:env_has", List.of("MY_API_KEY")),
                     "the worker does get the secret");
             PythonException e = assertThrows(PythonException.class,
-                    () -> pool.call("taipan_worker.testing:leak_env", List.of("MY_API_KEY")));
+                    () -> pool.call("taipan_testing.functions:leak_env", List.of("MY_API_KEY")));
             String shown = e + e.pythonMessage() + e.pythonTraceback();
             assertFalse(shown.contains(SECRET), shown);
             assertTrue(e.pythonMessage().contains("***"), e.pythonMessage());
-            pool.call("taipan_worker.testing:write_stderr", List.of("key=" + SECRET));
+            pool.call("taipan_testing.functions:write_stderr", List.of("key=" + SECRET));
             WorkerCrashedException crash = assertThrows(WorkerCrashedException.class,
-                    () -> pool.call("taipan_worker.testing:crash", Map.of("code", 1)));
+                    () -> pool.call("taipan_testing.functions:crash", Map.of("code", 1)));
             assertTrue(crash.stderrTail().contains("key=***"), crash.stderrTail());
             assertFalse((crash.getMessage() + crash.stderrTail()).contains(SECRET));
             assertFalse(pool.stats().toString().contains(SECRET));
@@ -52,14 +52,14 @@ class SecretsTest {
         try (TaipanPool pool = TaipanPool.start(b.build())) {
             for (Map.Entry<String, String> s : secrets.entrySet()) {
                 PythonException e = assertThrows(PythonException.class,
-                        () -> pool.call("taipan_worker.testing:leak_env", List.of(s.getKey())));
+                        () -> pool.call("taipan_testing.functions:leak_env", List.of(s.getKey())));
                 String shown = e + e.pythonMessage() + e.pythonTraceback();
                 assertFalse(shown.contains(s.getValue()), s.getKey() + ": " + shown);
                 assertEquals("leaked ***", e.pythonMessage());
             }
-            pool.call("taipan_worker.testing:write_stderr", List.of("keys=#,%~,^qx7&"));
+            pool.call("taipan_testing.functions:write_stderr", List.of("keys=#,%~,^qx7&"));
             WorkerCrashedException crash = assertThrows(WorkerCrashedException.class,
-                    () -> pool.call("taipan_worker.testing:crash", Map.of("code", 1)));
+                    () -> pool.call("taipan_testing.functions:crash", Map.of("code", 1)));
             assertTrue(crash.stderrTail().contains("keys=***,***,***"), crash.stderrTail());
         }
     }
@@ -95,9 +95,9 @@ class SecretsTest {
                 }
             }
             for (int i = 0; i < 4; i++) {
-                assertEquals(SECRET, pool.call("taipan_worker.testing:env_get", List.of("MY_API_KEY")));
-                assertEquals(other, pool.call("taipan_worker.testing:env_get", List.of("HOME")));
-                assertEquals("plain-value", pool.call("taipan_worker.testing:env_get", List.of("PLAIN_SETTING")));
+                assertEquals(SECRET, pool.call("taipan_testing.functions:env_get", List.of("MY_API_KEY")));
+                assertEquals(other, pool.call("taipan_testing.functions:env_get", List.of("HOME")));
+                assertEquals("plain-value", pool.call("taipan_testing.functions:env_get", List.of("PLAIN_SETTING")));
             }
         }
     }

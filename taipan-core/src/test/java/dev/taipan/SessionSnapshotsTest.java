@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Sessions that opted in to snapshots move to another worker when theirs dies. */
 @Tag("python")
 class SessionSnapshotsTest {
-    private static final String T = "taipan_worker.testing:";
+    private static final String T = "taipan_testing.functions:";
     private static final SessionOptions AFTER_EACH_CALL = SessionOptions.builder()
             .snapshots(SnapshotPolicy.AFTER_EACH_CALL).build();
     private static final SessionOptions ON_REQUEST = SessionOptions.builder()

@@ -62,7 +62,7 @@ class StartModeTest {
             assertNotEquals(ProcessHandle.current().pid(), zygote);
             assertTrue(commandLine(zygote).contains("-m taipan_worker.zygote"), commandLine(zygote));
             assertTrue(commandLine(zygote).contains("--pool-name test"), commandLine(zygote));
-            assertEquals(5L, pool.call("taipan_worker.testing:add", List.of(2, 3)));
+            assertEquals(5L, pool.call("taipan_testing.functions:add", List.of(2, 3)));
             // Each forked worker is its own process with its own pid and process group.
             Set<Long> pids = pool.workers().stream().map(WorkerInfo::pid).collect(Collectors.toSet());
             assertEquals(3, pids.size());
@@ -76,7 +76,7 @@ class StartModeTest {
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(2).startMode(StartMode.SPAWN).build())) {
             assertSpawnedByThisJvm(pool);
             assertTrue(pool.workers().stream().noneMatch(WorkerInfo::forked));
-            assertEquals(5L, pool.call("taipan_worker.testing:add", List.of(2, 3)));
+            assertEquals(5L, pool.call("taipan_testing.functions:add", List.of(2, 3)));
         }
     }
 
@@ -96,7 +96,7 @@ class StartModeTest {
             Set<Long> parents = parents(pool);
             assertEquals(1, parents.size());
             assertNotEquals(zygote, parents.iterator().next(), "a new zygote forks the replacements");
-            assertEquals(5L, pool.call("taipan_worker.testing:add", List.of(2, 3)));
+            assertEquals(5L, pool.call("taipan_testing.functions:add", List.of(2, 3)));
         }
     }
 

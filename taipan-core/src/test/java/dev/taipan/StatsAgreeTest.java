@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The pool's counters add up with what the callers saw, outcome by outcome. */
 @Tag("python")
 class StatsAgreeTest {
-    private static final String T = "taipan_worker.testing:";
+    private static final String T = "taipan_testing.functions:";
 
     /** Holds every completion until the test runs it: the caller's view lags the pool's on purpose. */
     private static final class HeldExecutor implements Executor {

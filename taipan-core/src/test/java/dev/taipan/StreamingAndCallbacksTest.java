@@ -39,7 +39,7 @@ class StreamingAndCallbacksTest {
     @Test
     void aGeneratorStreamsItsChunksInOrderBeforeTheResult() {
         List<Object> chunks = Collections.synchronizedList(new ArrayList<>());
-        Object result = pool.call("taipan_worker.testing:count_up", List.of(50),
+        Object result = pool.call("taipan_testing.functions:count_up", List.of(50),
                 CallOptions.DEFAULT.withChunkConsumer(chunks::add));
         assertNull(result);
         List<Object> expected = new ArrayList<>();
@@ -52,7 +52,7 @@ class StreamingAndCallbacksTest {
     @Test
     void anAsyncGeneratorStreamsToo() throws Exception {
         List<Object> chunks = Collections.synchronizedList(new ArrayList<>());
-        CompletableFuture<Object> f = pool.callAsync("taipan_worker.testing:count_up_async", Map.of("n", 5, "delay", 0.01),
+        CompletableFuture<Object> f = pool.callAsync("taipan_testing.functions:count_up_async", Map.of("n", 5, "delay", 0.01),
                 CallOptions.DEFAULT.withChunkConsumer(chunks::add));
         assertNull(f.get(30, TimeUnit.SECONDS));
         assertEquals(5, chunks.size());
@@ -62,7 +62,7 @@ class StreamingAndCallbacksTest {
     @Test
     void aStreamThatFailsDeliversItsChunksThenTheError() {
         List<Object> chunks = Collections.synchronizedList(new ArrayList<>());
-        PythonException e = assertThrows(PythonException.class, () -> pool.call("taipan_worker.testing:stream_then_fail",
+        PythonException e = assertThrows(PythonException.class, () -> pool.call("taipan_testing.functions:stream_then_fail",
                 List.of(3), CallOptions.DEFAULT.withChunkConsumer(chunks::add)));
         assertEquals("ValueError", e.pythonType());
         assertEquals(List.of(0L, 1L, 2L), chunks);
@@ -71,9 +71,9 @@ class StreamingAndCallbacksTest {
     @Test
     void pythonCallsJavaBackDuringACall() {
         CallOptions opts = CallOptions.DEFAULT.withCallback("lookup", args -> Map.of("found", args));
-        assertEquals(Map.of("found", "order-7"), pool.call("taipan_worker.testing:ask_java", List.of("lookup", "order-7"),
+        assertEquals(Map.of("found", "order-7"), pool.call("taipan_testing.functions:ask_java", List.of("lookup", "order-7"),
                 opts));
-        assertEquals(Map.of("found", 3L), pool.call("taipan_worker.testing:ask_java_async", List.of("lookup", 3), opts));
+        assertEquals(Map.of("found", 3L), pool.call("taipan_testing.functions:ask_java_async", List.of("lookup", 3), opts));
     }
 
     /** What a Java callback may answer with, as a call's arguments may hold it. */
@@ -84,7 +84,7 @@ class StreamingAndCallbacksTest {
     void aCallbackMayAnswerWithARecordNestedInAMap() {
         CallOptions opts = CallOptions.DEFAULT.withCallback("order", args -> Map.of("order", new Order("o-7", List.of(1, 2))));
         assertEquals(Map.of("order", Map.of("id", "o-7", "lines", List.of(1L, 2L))),
-                pool.call("taipan_worker.testing:ask_java", List.of("order", 0), opts));
+                pool.call("taipan_testing.functions:ask_java", List.of("order", 0), opts));
     }
 
     @Test
@@ -101,7 +101,7 @@ class StreamingAndCallbacksTest {
             long n = (Long) args;
             return n * n;
         });
-        assertEquals(List.of(0L, 1L, 4L, 9L), pool.call("taipan_worker.testing:ask_java_many", List.of("square", 4), opts));
+        assertEquals(List.of(0L, 1L, 4L, 9L), pool.call("taipan_testing.functions:ask_java_many", List.of("square", 4), opts));
         assertEquals(4, peak.get());
     }
 
@@ -111,11 +111,11 @@ class StreamingAndCallbacksTest {
             throw new IllegalStateException("no such order");
         });
         PythonException e = assertThrows(PythonException.class,
-                () -> pool.call("taipan_worker.testing:ask_java", List.of("boom", 1), opts));
+                () -> pool.call("taipan_testing.functions:ask_java", List.of("boom", 1), opts));
         assertTrue(e.pythonType().endsWith("CallbackError"), e.pythonType());
         assertTrue(e.pythonMessage().contains("IllegalStateException: no such order"), e.pythonMessage());
         PythonException unknown = assertThrows(PythonException.class,
-                () -> pool.call("taipan_worker.testing:ask_java", List.of("nope", 1), opts));
+                () -> pool.call("taipan_testing.functions:ask_java", List.of("nope", 1), opts));
         assertTrue(unknown.pythonMessage().contains("boom"), unknown.pythonMessage());
         assertEquals("pong", pool.call("ping"));
     }
@@ -127,7 +127,7 @@ class StreamingAndCallbacksTest {
             release.await(30, TimeUnit.SECONDS);
             return 1;
         });
-        assertThrows(CallTimeoutException.class, () -> pool.call("taipan_worker.testing:ask_java", List.of("slow", 1), opts));
+        assertThrows(CallTimeoutException.class, () -> pool.call("taipan_testing.functions:ask_java", List.of("slow", 1), opts));
         release.countDown();
         assertTrue(TestPools.eventually(Duration.ofSeconds(10), () -> pool.stats().inFlight() == 0),
                 () -> pool.stats().toString());

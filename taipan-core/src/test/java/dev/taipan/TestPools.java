@@ -36,7 +36,7 @@ public final class TestPools {
         return PoolConfig.builder()
                 .name("test")
                 .python(python())
-                .modules("taipan_worker.testing")
+                .modules("taipan_testing.functions")
                 .workers(2)
                 .slots(4)
                 .startTimeout(Duration.ofSeconds(30))

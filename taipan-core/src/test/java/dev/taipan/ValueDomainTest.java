@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Tag("python")
 class ValueDomainTest {
-    private static final String T = "taipan_worker.testing:";
+    private static final String T = "taipan_testing.functions:";
 
     private static TaipanPool onePool() {
         return TaipanPool.start(TestPools.config().workers(1).slots(4).build());

@@ -22,7 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The floor of {@code taipan bench overhead}: {@code python -m taipan_worker.floor}, a blocking
+ * The floor of {@code taipan bench overhead}: {@code python -m taipan_testing.floor}, a blocking
  * single-threaded Python loop that answers every frame with a {@code result} carrying the call's
  * args. One Python process, the same framing and codec ({@link FrameCodec}, {@link Messages#call},
  * the same call frame bytes as the pool sends) over the same transport (a Unix socket): what is
@@ -53,7 +53,7 @@ final class FloorPeer implements AutoCloseable {
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(sock));
             server.configureBlocking(false);
-            ProcessBuilder pb = new ProcessBuilder(python, "-m", "taipan_worker.floor", "--socket", sock.toString());
+            ProcessBuilder pb = new ProcessBuilder(python, "-m", "taipan_testing.floor", "--socket", sock.toString());
             pb.redirectInput(ProcessBuilder.Redirect.PIPE);
             pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.redirectError(err.toFile());

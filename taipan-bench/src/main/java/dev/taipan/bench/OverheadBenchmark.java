@@ -32,7 +32,7 @@ import java.util.stream.Stream;
  * <p><b>Pool:</b> one worker ({@code workers=1}, {@code slots=16}), the built-in {@code echo}
  * called with {@code [1]}, synchronous {@code pool.call} from 1 and from 16 caller threads.
  *
- * <p><b>Floor</b> ({@link FloorPeer}): {@code python -m taipan_worker.floor}, a blocking single-threaded Python loop
+ * <p><b>Floor</b> ({@link FloorPeer}): {@code python -m taipan_testing.floor}, a blocking single-threaded Python loop
  * that answers every frame with a {@code result} carrying the call's args: one Python process,
  * the same framing and codec ({@link FrameCodec}, {@link Messages#call}, the same call frame
  * bytes as the pool sends) over the same transport (a Unix socket). With 1 caller the floor
@@ -364,7 +364,7 @@ public final class OverheadBenchmark {
                 return Py4jPeer.start(python, Duration.ofSeconds(60));
             } catch (IOException e) {
                 throw new IOException(e.getMessage() + " (the Py4J peer needs py4j in " + python
-                        + ": pip install -e 'python[bench]', which bin/taipan setup does; or leave it out with"
+                        + ": pip install -e 'python/testing[bench]', which bin/taipan setup does; or leave it out with"
                         + " --peers)", e);
             }
         }
@@ -438,7 +438,7 @@ public final class OverheadBenchmark {
             setup.put("args", ARGS);
             setup.put("pool_workers", WORKERS);
             setup.put("pool_slots", SLOTS);
-            setup.put("floor", "python -m taipan_worker.floor (one process per scenario)");
+            setup.put("floor", "python -m taipan_testing.floor (one process per scenario)");
             for (Peer peer : peers()) {
                 setup.put(peer.key, describe(peer));
             }
@@ -492,7 +492,7 @@ public final class OverheadBenchmark {
             machine.printHeader(out);
             out.printf(Locale.ROOT, "pool    : %d worker, %d slots, sync pool.call(\"%s\", %s)%n", WORKERS, SLOTS,
                     FUNCTION, ARGS);
-            out.println("floor   : python -m taipan_worker.floor, same frames and codec over a Unix socket;"
+            out.println("floor   : python -m taipan_testing.floor, same frames and codec over a Unix socket;"
                     + " 1 caller: write-then-read, 16 callers: one reader thread + per-id futures");
             if (peers().contains(Peer.PY4J)) {
                 out.println("py4j    : " + describe(Peer.PY4J));

@@ -23,7 +23,7 @@ import javax.net.SocketFactory;
  * <p>Java side: a Py4J {@link ClientServer} (pinned-thread mode: each Java thread that calls
  * Python gets its own socket to the Python side and its own Python thread there) on loopback
  * with a random auth token, its sockets to Python with {@code TCP_NODELAY} (see
- * {@link NoDelaySocketFactory}). Python side: {@code python -m taipan_worker.py4j_echo}, a Py4J
+ * {@link NoDelaySocketFactory}). Python side: {@code python -m taipan_testing.py4j_echo}, a Py4J
  * {@code ClientServer} whose Python server entry point is an object implementing the Java
  * interface {@link Py4jEcho}. Java gets a proxy with
  * {@link ClientServer#getPythonServerEntryPoint(Class[])} and calls {@link #echo}; the call is a
@@ -34,7 +34,7 @@ import javax.net.SocketFactory;
  * it shuts Py4J down and exits; killed if still alive after 2 s) and the Java side's server.
  */
 public final class Py4jPeer implements AutoCloseable {
-    static final String MODULE = "taipan_worker.py4j_echo";
+    static final String MODULE = "taipan_testing.py4j_echo";
     static final String TOKEN_ENV = "TAIPAN_PY4J_AUTH_TOKEN";
     /** net.sf.py4j:py4j in taipan-bench/pom.xml, and py4j in the "bench" extra of python/pyproject.toml. */
     static final String VERSION = "0.10.9.9";

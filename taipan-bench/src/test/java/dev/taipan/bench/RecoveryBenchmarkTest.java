@@ -23,7 +23,7 @@ class RecoveryBenchmarkTest {
     void measuresAKillUntilTheReplacementAnswers() {
         RecoveryBenchmark.Clock clock = new RecoveryBenchmark.Clock();
         TaipanPool pool = TaipanPool.start(RecoveryBenchmark.config("bench-recovery-test", VenvPython.path(),
-                "taipan_worker.testing", StartMode.ZYGOTE, clock).startTimeout(Duration.ofSeconds(20)).build());
+                "taipan_testing.functions", StartMode.ZYGOTE, clock).startTimeout(Duration.ofSeconds(20)).build());
         try {
             RecoveryBenchmark.Kill kill = RecoveryBenchmark.killAndRecover(pool, clock, Duration.ofSeconds(20));
             assertTrue(kill.ms() > 0, "recovery time: " + kill);

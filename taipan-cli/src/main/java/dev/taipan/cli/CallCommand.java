@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
                 "", "Examples:",
                 "  taipan call ping",
                 "  taipan call echo '{\"value\": [1, 2, 3]}'",
-                "  taipan call taipan_worker.testing:add '[2, 3]'",
+                "  taipan call taipan_testing.functions:add '[2, 3]'",
                 "  taipan call mypkg.handlers:score '{\"text\": \"hi\"}' --pythonpath src --timeout 5"})
 final class CallCommand implements Callable<Integer> {
     @CommandLine.ParentCommand

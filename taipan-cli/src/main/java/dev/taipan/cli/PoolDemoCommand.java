@@ -31,7 +31,8 @@ import java.util.function.Predicate;
                 + "keeping state.",
                 "Exit 0 only if no call was lost and every result was correct."})
 final class PoolDemoCommand implements Callable<Integer> {
-    private static final String MODULE = "taipan_worker.testing";
+    /** The repository's test functions (python/testing, which bin/taipan setup installs; not in the user wheel). */
+    private static final String MODULE = "taipan_testing.functions";
     private static final int MAX_ATTEMPTS = 5;
     private static final Duration HEAL_DEADLINE = Duration.ofSeconds(60);
 

@@ -23,7 +23,7 @@ import java.util.Arrays;
         footer = {"", "Examples:",
                 "  taipan doctor",
                 "  taipan call ping",
-                "  taipan call taipan_worker.testing:add '[2, 3]'",
+                "  taipan call taipan_testing.functions:add '[2, 3]'",
                 "  taipan call mymodule:score '{\"text\": \"hello\"}' --pythonpath src",
                 "  taipan demo                      # the DSPy demo (local LM server; --model for a real one)",
                 "  taipan demo pool                 # the pool demo, without DSPy",

@@ -43,10 +43,10 @@ class CliTest {
     void callPrintsTheResultAsJson() {
         String python = System.getProperty("taipan.python", "");
         assertTrue(!python.isEmpty() && Files.isExecutable(Path.of(python)), "no venv python (run bin/taipan setup): " + python);
-        Captured ok = run("call", "--python", python, "taipan_worker.testing:add", "[2, 3]");
+        Captured ok = run("call", "--python", python, "taipan_testing.functions:add", "[2, 3]");
         assertEquals(0, ok.code());
         assertEquals("5", ok.out().strip());
-        Captured failed = run("call", "--python", python, "taipan_worker.testing:fail", "{\"message\": \"nope\"}");
+        Captured failed = run("call", "--python", python, "taipan_testing.functions:fail", "{\"message\": \"nope\"}");
         assertEquals(1, failed.code());
         assertEquals("", failed.out());
     }

@@ -21,7 +21,7 @@ class OutputFailureTest {
         try (PoolEngine engine = PoolEngine.start(TestPools.config().workers(1).build())) {
             Worker w = engine.workersForTesting().get(0);
             int lines = 30_000;
-            assertEquals((long) lines, engine.call("taipan_worker.testing:flood", List.of(lines), CallOptions.DEFAULT));
+            assertEquals((long) lines, engine.call("taipan_testing.functions:flood", List.of(lines), CallOptions.DEFAULT));
             // Lines reach the JVM after the call's answer: wait (bounded) until all were seen.
             long[] seen = new long[1];
             assertTrue(TestPools.eventually(Duration.ofSeconds(10), () -> {
@@ -30,7 +30,7 @@ class OutputFailureTest {
             }), () -> "dropped only " + seen[0]);
             assertTrue(w.stdout.limiter().dropped() <= lines - OutputLimiter.DEFAULT_BURST,
                     "a burst's worth always passes: " + w.stdout.limiter().dropped());
-            assertEquals(5L, engine.call("taipan_worker.testing:add", List.of(2, 3), CallOptions.DEFAULT));
+            assertEquals(5L, engine.call("taipan_testing.functions:add", List.of(2, 3), CallOptions.DEFAULT));
             assertEquals(PoolHealth.Status.HEALTHY, engine.health().status(), "a flood is not a failure");
         }
     }
@@ -48,7 +48,7 @@ class OutputFailureTest {
             assertTrue(TestPools.eventually(Duration.ofSeconds(20), () -> engine.health().status() == PoolHealth.Status.HEALTHY
                     && engine.stats().workersReplaced() == 1), () -> engine.health().toString());
             assertNotEquals(w.id, engine.workersForTesting().get(0).id);
-            assertEquals(5L, engine.call("taipan_worker.testing:add", List.of(2, 3), CallOptions.DEFAULT));
+            assertEquals(5L, engine.call("taipan_testing.functions:add", List.of(2, 3), CallOptions.DEFAULT));
         }
     }
 }

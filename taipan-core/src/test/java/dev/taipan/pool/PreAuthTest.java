@@ -171,7 +171,7 @@ class PreAuthTest {
             // The first worker starts (lazily) behind all of them.
             assertEquals("pong", pool.call("ping"));
             assertThrows(WorkerCrashedException.class,
-                    () -> pool.call("taipan_worker.testing:crash", Map.of("code", 1)));
+                    () -> pool.call("taipan_testing.functions:crash", Map.of("code", 1)));
             assertTrue(TestPools.eventually(Duration.ofSeconds(20), () -> pool.stats().workersReplaced() == 1
                     && pool.stats().ready() == 1), pool.stats().toString());
             assertEquals("pong", pool.call("ping"));

@@ -17,7 +17,7 @@ final class DspyFixture implements AutoCloseable {
         server = LocalLmServer.start(python());
         try {
             pool = TaipanPool.start(PoolConfig.builder().name("dspy-test").python(python())
-                    .modules("taipan_worker.dspy", "taipan_worker.testing").workers(workers).slots(4)
+                    .modules("taipan_worker.dspy", "taipan_testing.functions").workers(workers).slots(4)
                     .startTimeout(Duration.ofSeconds(90)).callTimeout(Duration.ofSeconds(120))
                     .drainTimeout(Duration.ofSeconds(2)).killTimeout(Duration.ofSeconds(2)).build());
         } catch (RuntimeException e) {

@@ -32,24 +32,24 @@ final class FailureKinds {
     }
 
     static final List<Kind> KINDS = List.of(
-            new Kind("exception", "taipan_worker.testing:fail", Map.of("message", "boom"), null,
+            new Kind("exception", "taipan_testing.functions:fail", Map.of("message", "boom"), null,
                     PythonException.class, "the function raises ValueError"),
-            new Kind("os._exit", "taipan_worker.testing:crash", Map.of("code", 3), null,
+            new Kind("os._exit", "taipan_testing.functions:crash", Map.of("code", 3), null,
                     WorkerCrashedException.class, "os._exit(3) in the function"),
-            new Kind("segfault", "taipan_worker.testing:segfault", null, null,
+            new Kind("segfault", "taipan_testing.functions:segfault", null, null,
                     WorkerCrashedException.class, "ctypes.string_at(0): SIGSEGV"),
-            new Kind("oom kill (simulated)", "taipan_worker.testing:oom_kill", Map.of("mb", 256), null,
+            new Kind("oom kill (simulated)", "taipan_testing.functions:oom_kill", Map.of("mb", 256), null,
                     WorkerCrashedException.class, "touches 256 MiB, then SIGKILLs itself as the OOM killer would"),
-            new Kind("out of memory (RLIMIT_AS)", "taipan_worker.testing:memory_error", Map.of("mb", 512), null,
+            new Kind("out of memory (RLIMIT_AS)", "taipan_testing.functions:memory_error", Map.of("mb", 512), null,
                     PythonException.class, "allocates 512 MiB past a temporary RLIMIT_AS: MemoryError"),
-            new Kind("infinite loop past its deadline", "taipan_worker.testing:spin", List.of(3.0),
+            new Kind("infinite loop past its deadline", "taipan_testing.functions:spin", List.of(3.0),
                     Duration.ofMillis(500), CallTimeoutException.class,
                     "pure-Python busy loop on a call thread for 3 s, call timeout 500 ms"),
-            new Kind("event loop stuck", "taipan_worker.testing:hog_loop", List.of(60), null,
+            new Kind("event loop stuck", "taipan_testing.functions:hog_loop", List.of(60), null,
                     WorkerUnresponsiveException.class, "time.sleep(60) on the event loop, heartbeat 200 ms"),
-            new Kind("worker closes its socket", "taipan_worker.testing:close_socket", null, null,
+            new Kind("worker closes its socket", "taipan_testing.functions:close_socket", null, null,
                     WorkerCrashedException.class, "transport.abort() from a call thread; the runtime exits"),
-            new Kind("worker writes garbage", "taipan_worker.testing:garbage", Map.of("nbytes", 64), null,
+            new Kind("worker writes garbage", "taipan_testing.functions:garbage", Map.of("nbytes", 64), null,
                     WorkerProtocolException.class, "a frame whose body is not MessagePack"));
 
     private FailureKinds() {
@@ -59,7 +59,7 @@ final class FailureKinds {
         long t0 = System.nanoTime();
         int reps = s.kindRepetitions();
         PoolConfig config = PoolConfig.builder().name("chaos-kinds").python(s.python())
-                .modules("taipan_worker.testing").workers(2).slots(4)
+                .modules("taipan_testing.functions").workers(2).slots(4)
                 .callTimeout(Duration.ofSeconds(30)).heartbeatInterval(Duration.ofMillis(200))
                 .drainTimeout(Duration.ofSeconds(2)).killTimeout(Duration.ofSeconds(2))
                 .restartBackoff(Duration.ofMillis(10), Duration.ofMillis(200)).build();
@@ -102,7 +102,7 @@ final class FailureKinds {
                                 + " s: " + pool.health());
                     }
                     try {
-                        if (Long.valueOf(5L).equals(pool.call("taipan_worker.testing:add", List.of(2, 3)))) {
+                        if (Long.valueOf(5L).equals(pool.call("taipan_testing.functions:add", List.of(2, 3)))) {
                             nextOk++;
                         }
                     } catch (RuntimeException e) {

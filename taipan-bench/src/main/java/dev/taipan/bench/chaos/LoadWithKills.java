@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Scenario 1: N calls of {@code taipan_worker.testing:slow_add} at 64 in flight on 4 workers,
+ * Scenario 1: N calls of {@code taipan_testing.functions:slow_add} at 64 in flight on 4 workers,
  * half of them idempotent, while a random READY worker is SIGKILLed every 250 ms.
  *
  * <p>A call is <i>hung</i> if its future is not done {@link #GRACE} after its own timeout
@@ -43,7 +43,7 @@ final class LoadWithKills {
         long t0 = System.nanoTime();
         int n = s.loadCalls();
         PoolConfig config = PoolConfig.builder().name("chaos-load").python(s.python())
-                .modules("taipan_worker.testing").workers(s.loadWorkers()).slots(16)
+                .modules("taipan_testing.functions").workers(s.loadWorkers()).slots(16)
                 .callTimeout(CALL_TIMEOUT).acquireTimeout(CALL_TIMEOUT).maxWaiting(4096)
                 .drainTimeout(Duration.ofSeconds(2)).killTimeout(Duration.ofSeconds(2))
                 .restartBackoff(Duration.ofMillis(10), Duration.ofMillis(500)).build();
@@ -103,7 +103,7 @@ final class LoadWithKills {
                 submittedAt[i] = System.nanoTime();
                 CompletableFuture<Object> f;
                 try {
-                    f = pool.callAsync("taipan_worker.testing:slow_add", List.of(i, 1, secs), idempotent ? idem : plain);
+                    f = pool.callAsync("taipan_testing.functions:slow_add", List.of(i, 1, secs), idempotent ? idem : plain);
                 } catch (RuntimeException e) {
                     f = CompletableFuture.failedFuture(e);
                 }

@@ -47,7 +47,7 @@ final class Soak {
         long recycleCalls = 5_000;
         Duration recycleAfter = s.quick() ? Duration.ofSeconds(10) : Duration.ofMinutes(2);
         PoolConfig config = PoolConfig.builder().name("chaos-soak").python(s.python())
-                .modules("taipan_worker.testing").workers(4).slots(8)
+                .modules("taipan_testing.functions").workers(4).slots(8)
                 .callTimeout(Duration.ofSeconds(30)).drainTimeout(Duration.ofSeconds(5))
                 .recycleAfterCalls(recycleCalls).recycleAfter(recycleAfter).build();
         List<Figure> figures = new ArrayList<>();
@@ -74,7 +74,7 @@ final class Soak {
                     long n = i++;
                     try {
                         var f = (n & 1) == 0 ? pool.callAsync("echo", List.of(payload), opts)
-                                : pool.callAsync("taipan_worker.testing:slow_add", List.of(n, 1, 0.002), opts);
+                                : pool.callAsync("taipan_testing.functions:slow_add", List.of(n, 1, 0.002), opts);
                         f.whenComplete((v, e) -> {
                             if (e == null) {
                                 ok.increment();

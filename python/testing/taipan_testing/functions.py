@@ -1,4 +1,9 @@
-"""Functions for tests and demos; callable only when a pool allow-lists ``taipan_worker.testing``."""
+"""Functions for tests, demos and the chaos suite; callable only when a pool allow-lists
+``taipan_testing.functions``.
+
+Some of them break the worker on purpose (crash, segfault, garbage frames, a stuck event
+loop); that is why they live outside the runtime's distribution, which users install.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,37 @@ import struct
 import sys
 import threading
 import time
-from typing import Any, AsyncIterator, Dict, Iterator, List
+from typing import Any, AsyncIterator, Callable, Dict, Iterator, List
 
-from .registry import function
-from .context import call_java, current_call
+from taipan_worker import runtime
+from taipan_worker.context import call_java, current_call
+from taipan_worker.registry import function
+
+
+def _raw_writer() -> Callable[[bytes], None]:
+    """A callable writing raw bytes to the active worker's host connection, on its loop thread.
+
+    For the functions below that send garbage / oversize / hand-made frames. It reaches into
+    the runtime's private state on purpose: the runtime has no business offering such a hook
+    to user code. Bytes written from a call's thread go out before that call's own result.
+    """
+    worker = runtime._active
+    if worker is None or worker.transport is None or worker.loop is None:
+        raise RuntimeError("no active Taipan worker connection")
+    loop = worker.loop
+    writer = worker.transport
+
+    def write(data: bytes) -> None:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            writer.write(bytes(data))
+        else:
+            loop.call_soon_threadsafe(writer.write, bytes(data))
+
+    return write
 
 
 @function
@@ -116,19 +148,15 @@ def read_file(path: str) -> str:
 @function
 def garbage(nbytes: int = 64) -> None:
     """Write a frame whose body is not MessagePack (starts with the never-used byte 0xc1)."""
-    from .runtime import raw_writer_for_testing
-
     nbytes = max(int(nbytes), 1)
     body = b"\xc1" + os.urandom(nbytes - 1)
-    raw_writer_for_testing()(struct.pack(">I", len(body)) + body)
+    _raw_writer()(struct.pack(">I", len(body)) + body)
 
 
 @function
 def oversize_header() -> None:
     """Write a frame header declaring 0xFFFFFFF0 bytes."""
-    from .runtime import raw_writer_for_testing
-
-    raw_writer_for_testing()(struct.pack(">I", 0xFFFFFFF0))
+    _raw_writer()(struct.pack(">I", 0xFFFFFFF0))
 
 
 @function(session=True)
@@ -306,8 +334,6 @@ def close_socket() -> None:
 
     The runtime treats its own closed connection like the host hanging up: it exits (status 0).
     """
-    from . import runtime
-
     worker = runtime._active
     if worker is None or worker.transport is None or worker.loop is None:
         raise RuntimeError("no active Taipan worker connection")
@@ -363,8 +389,6 @@ def raw_result(kind: str, field: str = "value") -> str:
     """Write, for this very call, a ``result`` (or a ``chunk``: ``field="data"``, or a
     ``callback``: ``field="args"``) frame whose value is ``_RAW_VALUES[kind]``, then return
     normally (the host ignores a second answer)."""
-    from .runtime import raw_writer_for_testing
-
     cid = current_call().call_id
     mtype = {"value": b"\xa6result", "data": b"\xa5chunk", "args": b"\xa8callback"}[field]
     body = b"\xa1v\x01\xa4type" + mtype + b"\xa2id" + _pack_int(cid)
@@ -374,7 +398,7 @@ def raw_result(kind: str, field: str = "value") -> str:
         body = b"\x85" + body + b"\xa3seq\x00\xa4data" + _RAW_VALUES[kind]
     else:  # a callback to the Java function "tool" (callback id 1000, never awaited)
         body = b"\x86" + body + b"\xabcallback_id\xcd\x03\xe8\xa4name\xa4tool\xa4args" + _RAW_VALUES[kind]
-    raw_writer_for_testing()(struct.pack(">I", len(body)) + body)
+    _raw_writer()(struct.pack(">I", len(body)) + body)
     return kind
 
 

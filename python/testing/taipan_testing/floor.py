@@ -1,4 +1,4 @@
-"""Benchmark floor: ``python -m taipan_worker.floor --socket PATH``.
+"""Benchmark floor: ``python -m taipan_testing.floor --socket PATH``.
 
 A minimal blocking, single-threaded loop with the Taipan framing: connect to PATH, then for
 every frame reply ``{"v": 1, "type": "result", "id": <id>, "value": <the call's args>}``
@@ -53,7 +53,7 @@ def serve(path: str) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m taipan_worker.floor")
+    parser = argparse.ArgumentParser(prog="python -m taipan_testing.floor")
     parser.add_argument("--socket", required=True)
     ns = parser.parse_args(argv)
     sys.exit(serve(ns.socket))

@@ -1,6 +1,6 @@
 """Benchmark peer: a Python object that Java calls through Py4J (``taipan bench overhead/payload``).
 
-``python -m taipan_worker.py4j_echo --java-port J --python-port P`` starts a Py4J
+``python -m taipan_testing.py4j_echo --java-port J --python-port P`` starts a Py4J
 ``ClientServer`` (pinned-thread mode: every Java thread gets its own connection and Python
 thread) whose *Python server entry point* is an :class:`Echo` implementing the Java interface
 ``dev.taipan.bench.Py4jEcho``. Java obtains a proxy with
@@ -11,7 +11,7 @@ back as ``bytes``; Py4J carries it base64-encoded in its text protocol).
 The shared secret is read from ``$TAIPAN_PY4J_AUTH_TOKEN`` (both directions authenticate with
 it). ``ready`` is printed on stdout once the Python server listens; the process shuts Py4J down
 and exits when its stdin reaches EOF, so it never outlives the Java side that started it.
-Needs the ``bench`` extra (``pip install -e 'python[bench]'``).
+Needs Py4J: the ``bench`` extra of this distribution (``pip install -e 'python/testing[bench]'``).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def serve(java_port: int, python_port: int, token: Optional[str], start_timeout:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m taipan_worker.py4j_echo")
+    parser = argparse.ArgumentParser(prog="python -m taipan_testing.py4j_echo")
     parser.add_argument("--java-port", type=int, required=True, help="port of the Java side's Py4J server")
     parser.add_argument("--python-port", type=int, required=True, help="port this process listens on")
     ns = parser.parse_args(argv)
