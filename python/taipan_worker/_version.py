@@ -41,10 +41,18 @@ def checkout_config() -> str:
 
 
 def find() -> str:
-    """The checkout's version if there is one, else the installed distribution's, else ``0+unknown``."""
+    """The checkout's version if there is one, else the one a Java pool wrote beside a copy it
+    extracted from its jar (``VERSION``), else the installed distribution's, else ``0+unknown``."""
     revision = maven_revision(checkout_config())
     if revision is not None:
         return pep440(revision)
+    try:
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "VERSION"), encoding="utf-8") as f:
+            written = f.read().strip()
+        if written:
+            return written
+    except OSError:
+        pass
     try:
         from importlib.metadata import PackageNotFoundError, version
     except ImportError:  # Python < 3.8 has no importlib.metadata; requires-python excludes it

@@ -34,3 +34,14 @@ def test_a_missing_config_or_line_gives_none(tmp_path) -> None:
     assert _version.maven_revision(str(config)) is None
     config.write_text("-B -Drevision=2.0.0\n", encoding="utf-8")
     assert _version.maven_revision(str(config)) == "2.0.0"
+
+
+def test_a_copy_extracted_from_the_jar_reads_the_version_written_beside_it(tmp_path, monkeypatch) -> None:
+    # The Java pool writes taipan_worker/VERSION when it extracts its runtime into an environment
+    # (RuntimeFiles.extractTo): such a copy has no checkout around it and no package metadata.
+    pkg = tmp_path / "taipan_worker"
+    pkg.mkdir()
+    (pkg / "VERSION").write_text("7.8.9\n", encoding="utf-8")
+    monkeypatch.setattr(_version, "__file__", str(pkg / "_version.py"))
+    monkeypatch.setattr(_version, "checkout_config", lambda: str(tmp_path / "no" / "maven.config"))
+    assert _version.find() == "7.8.9"

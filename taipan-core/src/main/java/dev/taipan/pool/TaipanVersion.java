@@ -29,7 +29,8 @@ public final class TaipanVersion {
         return pythonVersion(VERSION);
     }
 
-    static String pythonVersion(String mavenVersion) {
+    /** {@code mavenVersion} as PEP 440 spells it. */
+    public static String pythonVersion(String mavenVersion) {
         return mavenVersion.endsWith(SNAPSHOT)
                 ? mavenVersion.substring(0, mavenVersion.length() - SNAPSHOT.length()) + ".dev0"
                 : mavenVersion;

@@ -195,6 +195,7 @@ final class WorkerSupervisor {
         } finally {
             state.unlock();
         }
+        VersionCheck.comparePackage(config.name(), w.id, hello.get("package"));
         Duration startTime = Duration.ofNanos(System.nanoTime() - w.startNanos);
         LOG.info("pool {} worker {} stage=ready pid={} python={} functions={} slots={} in {} ms", config.name(), w.id,
                 hello.get("pid"), hello.get("python"), Messages.list(hello, "functions").size(), w.capacity,

@@ -105,5 +105,12 @@ public final class RuntimeFiles {
                 Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
             }
         }
+        // A copy outside a checkout and without package metadata: it learns its version here
+        // (taipan_worker/_version.py), the PEP 440 spelling of this Taipan's.
+        Files.writeString(dir.resolve("taipan_worker").resolve(VERSION_FILE),
+                dev.taipan.pool.TaipanVersion.pythonVersion(version) + "\n");
     }
+
+    /** The file an extracted runtime reads its version from (see taipan_worker/_version.py). */
+    static final String VERSION_FILE = "VERSION";
 }
