@@ -1,8 +1,10 @@
 """taipan_worker.dspy against the local LM server, through the real dspy.LM -> HTTP path
-(DSPy 3.4's default native engine, and LiteLLM with engine="litellm")."""
+(DSPy 3.4's default native engine, and LiteLLM with engine="litellm"; on DSPy 3.3, the oldest
+supported, both are LiteLLM: see taipan_worker.dspy.compat)."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import itertools
 import json
 import subprocess
@@ -15,7 +17,11 @@ import pytest
 
 import dspy
 import taipan_worker.dspy as bridge
+from packaging.requirements import Requirement
+from packaging.version import Version
 from taipan_worker.dspy import LmNotCached, ProgramNotCached, SpecError
+from taipan_worker.dspy.builders import build_lm
+from taipan_worker.dspy.compat import HAS_ENGINES
 
 SECRET = "sk-taipan-test-SECRET-0123456789"
 _ids = itertools.count(1)
@@ -107,8 +113,32 @@ def test_module_name_does_not_shadow_the_library() -> None:
 
 def test_describe() -> None:
     d = bridge.describe()
-    assert d["dspy"] == dspy.__version__ == "3.4.1"
+    assert d["dspy"] == dspy.__version__ == importlib.metadata.version("dspy")
     assert d["python"] == sys.version.split()[0]
+
+
+def test_the_installed_dspy_is_in_the_supported_range() -> None:
+    # The range is the dspy extra's requirement; the suite runs on its oldest and newest version.
+    declared = [Requirement(r) for r in importlib.metadata.requires("taipan-worker") or []]
+    (dspy_req,) = [r for r in declared if r.name == "dspy"]
+    assert dspy_req.specifier.contains(dspy.__version__), (dspy.__version__, str(dspy_req.specifier))
+    assert HAS_ENGINES == (Version(dspy.__version__) >= Version("3.4"))
+
+
+def test_engines_this_dspy_has() -> None:
+    spec = {"model": "openai/taipan-local", "api_base": "http://127.0.0.1:9/v1", "api_key": SECRET,
+            "num_retries": 0, "cache": False}
+    assert build_lm({**spec, "engine": "litellm"}).model == "openai/taipan-local"
+    assert build_lm({**spec, "engine": "auto"}).model == "openai/taipan-local"
+    with pytest.raises(SpecError, match="engine"):
+        build_lm({**spec, "engine": "carrier-pigeon"})
+    if HAS_ENGINES:
+        assert build_lm({**spec, "engine": "lm15"}).model == "openai/taipan-local"
+    else:
+        # DSPy 3.3: LiteLLM is the only engine; the native one is refused, not silently replaced.
+        with pytest.raises(SpecError, match="needs DSPy 3.4"):
+            build_lm({**spec, "engine": "lm15"})
+        assert "engine" not in build_lm({**spec, "engine": "litellm"}).kwargs
 
 
 def test_history_and_trace_are_off() -> None:
@@ -380,7 +410,8 @@ EXPECTED_ERRORS = {
     # (failure, engine) -> qualified error_type the worker reports
     ("429", None): "dspy.utils.exceptions.LMRateLimitError",
     ("500", None): "dspy.utils.exceptions.LMServerError",
-    ("timeout", None): "dspy.utils.exceptions.LMTransportError",
+    # DSPy 3.4's native engine reports a timeout as a transport error; 3.3's default is LiteLLM.
+    ("timeout", None): "dspy.utils.exceptions.LMTransportError" if HAS_ENGINES else "dspy.utils.exceptions.LMTimeoutError",
     ("malformed", None): "dspy.utils.exceptions.AdapterParseError",
     ("429", "litellm"): "dspy.utils.exceptions.LMRateLimitError",
     ("500", "litellm"): "dspy.utils.exceptions.LMServerError",
@@ -397,7 +428,7 @@ def test_injected_failures_map_to_dspy_exceptions(server_url: str, failure: str,
     exc = info.value
     assert f"{type(exc).__module__}.{type(exc).__qualname__}" == EXPECTED_ERRORS[(failure, engine)]
     expected_code = {"429": "rate_limit", "500": "server", "malformed": "adapter_parse_error",
-                     "timeout": "timeout" if engine == "litellm" else "transport"}[failure]
+                     "timeout": "transport" if engine is None and HAS_ENGINES else "timeout"}[failure]
     assert exc.code == expected_code
     chain: Optional[BaseException] = exc
     while chain is not None:

@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import dspy
 
+from .compat import engine_kwargs
 from .errors import SpecError
 from .scrubbing import remember, scrub
 from .types import parse_type
@@ -273,8 +274,7 @@ def build_lm(spec: Dict[str, Any]) -> Any:
     for optional in ("api_base", "api_key", "timeout"):
         if spec.get(optional) is not None:
             kwargs[optional] = spec[optional]
-    if spec.get("engine") is not None:
-        kwargs["engine"] = spec["engine"]
+    kwargs.update(engine_kwargs(spec.get("engine")))
     try:
         return dspy.LM(model, **kwargs)
     except (TypeError, ValueError) as exc:

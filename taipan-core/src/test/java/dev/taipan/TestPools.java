@@ -12,14 +12,23 @@ public final class TestPools {
 
     public static String python() {
         String p = System.getProperty("taipan.python");
-        if (p != null && Files.isExecutable(Path.of(p))) {
-            return p;
+        if (p != null) {
+            return requireExecutable(p);
         }
         Path venv = repo().resolve(".venv/bin/python");
         if (Files.isExecutable(venv)) {
             return venv.toString();
         }
         throw new IllegalStateException("no project venv: run bin/taipan setup (looked for " + venv + ")");
+    }
+
+    /** A Python that was named but is missing fails the test: falling back to .venv would test another DSPy. */
+    private static String requireExecutable(String python) {
+        if (!Files.isExecutable(Path.of(python))) {
+            throw new IllegalStateException("taipan.python is " + python + ", which is not an executable: run bin/taipan"
+                    + " setup, or check TAIPAN_TEST_PYTHON");
+        }
+        return python;
     }
 
     public static Path repo() {

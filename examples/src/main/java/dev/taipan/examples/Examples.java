@@ -35,7 +35,12 @@ public final class Examples {
      */
     public static String python() {
         String prop = System.getProperty("taipan.python");
-        if (prop != null && Files.isExecutable(Path.of(prop))) {
+        if (prop != null) {
+            // A Python that was named but is missing is an error: falling back would run another DSPy.
+            if (!Files.isExecutable(Path.of(prop))) {
+                throw new IllegalStateException("taipan.python is " + prop + ", which is not an executable: run"
+                        + " bin/taipan setup, or check TAIPAN_TEST_PYTHON");
+            }
             return prop;
         }
         String env = System.getenv("TAIPAN_PYTHON_EXEC");

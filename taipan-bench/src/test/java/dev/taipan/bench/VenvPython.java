@@ -14,8 +14,8 @@ public final class VenvPython {
      */
     public static String path() {
         String p = System.getProperty("taipan.python");
-        if (p != null && Files.isExecutable(Path.of(p))) {
-            return p;
+        if (p != null) {
+            return requireExecutable(p);
         }
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             Path venv = dir.resolve(".venv/bin/python");
@@ -24,5 +24,14 @@ public final class VenvPython {
             }
         }
         throw new IllegalStateException("no project venv: run bin/taipan setup (-Dtaipan.python or .venv/bin/python)");
+    }
+
+    /** A Python that was named but is missing fails the test: falling back to .venv would test another DSPy. */
+    private static String requireExecutable(String python) {
+        if (!Files.isExecutable(Path.of(python))) {
+            throw new IllegalStateException("taipan.python is " + python + ", which is not an executable: run bin/taipan"
+                    + " setup, or check TAIPAN_TEST_PYTHON");
+        }
+        return python;
     }
 }

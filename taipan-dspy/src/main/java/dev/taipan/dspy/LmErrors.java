@@ -4,7 +4,7 @@ import dev.taipan.PythonException;
 import dev.taipan.TaipanException;
 
 /**
- * Maps DSPy's exception types (see docs/DSPY-BRIDGE.md, "Errors": in DSPy 3.4 every LM
+ * Maps DSPy's exception types (see docs/DSPY-BRIDGE.md, "Errors": from DSPy 3.3 on every LM
  * failure surfaces as a {@code dspy.utils.exceptions} class, whichever HTTP engine ran) to the
  * typed {@link LmException}s. Matching is on the class name's last segment, so a provider
  * library's own {@code RateLimitError} would land in the same place.

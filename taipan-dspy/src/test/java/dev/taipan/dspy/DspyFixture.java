@@ -29,8 +29,8 @@ final class DspyFixture implements AutoCloseable {
 
     static String python() {
         String p = System.getProperty("taipan.python");
-        if (p != null && Files.isExecutable(Path.of(p))) {
-            return p;
+        if (p != null) {
+            return requireExecutable(p);
         }
         Path here = Path.of("").toAbsolutePath();
         for (Path d = here; d != null; d = d.getParent()) {
@@ -40,6 +40,15 @@ final class DspyFixture implements AutoCloseable {
             }
         }
         throw new IllegalStateException("no project venv: run bin/taipan setup");
+    }
+
+    /** A Python that was named but is missing fails the test: falling back to .venv would test another DSPy. */
+    private static String requireExecutable(String python) {
+        if (!Files.isExecutable(Path.of(python))) {
+            throw new IllegalStateException("taipan.python is " + python + ", which is not an executable: run bin/taipan"
+                    + " setup, or check TAIPAN_TEST_PYTHON");
+        }
+        return python;
     }
 
     @Override
