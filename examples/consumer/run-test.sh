@@ -37,9 +37,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The version the reactor builds: the root pom's own <version> (it has no parent).
-version="$(sed -n 's:^  <version>\(.*\)</version>.*:\1:p' "$root/pom.xml" | head -n 1)"
-[ -n "$version" ] || fail "cannot read the project version from $root/pom.xml"
+# The project's one version, as every artifact carries it (.mvn/maven.config: -Drevision=...).
+version="$(tr ' ' '\n' <"$root/.mvn/maven.config" | sed -n 's/^-Drevision=//p' | head -n 1)"
+[ -n "$version" ] || fail "no -Drevision= in .mvn/maven.config"
 
 # What the consumer asks for must be what the bridge is built for.
 dspy_requirement="$(sed -n 's/^ *"\(dspy[=<>~!][^";]*\).*/\1/p' "$root/python/pyproject.toml" | head -n 1)"
