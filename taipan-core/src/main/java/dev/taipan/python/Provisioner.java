@@ -62,6 +62,13 @@ public final class Provisioner {
     public static final List<String> OPTIONAL_REQUIREMENTS = List.of(
             "uvloop>=0.17; sys_platform != 'win32' and platform_python_implementation == 'CPython'");
     private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * Less free than this where the cache is, after a failed build, and the disk is named as
+     * the likely cause: not every installer says so (venv's ensurepip hides pip's
+     * "No space left on device" behind "returned non-zero exit status 1"), and an installer
+     * that cleans up its temporary files on the way out frees some room again.
+     */
+    static final long LOW_SPACE = 64L * 1024 * 1024;
     private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
     /**
@@ -83,15 +90,24 @@ public final class Provisioner {
 
     private final Spec spec;
     private final RuntimeFiles runtime;
+    private final Disk disk;
+    /** This JVM's environment: where to look for uv and a base interpreter, which index is set. */
+    private final Map<String, String> env;
 
     public Provisioner(Spec spec, RuntimeFiles runtime) {
+        this(spec, runtime, Disk.REAL, System.getenv());
+    }
+
+    Provisioner(Spec spec, RuntimeFiles runtime, Disk disk, Map<String, String> env) {
         this.spec = spec;
         this.runtime = runtime;
+        this.disk = disk;
+        this.env = Map.copyOf(env);
     }
 
     public Provisioned provision() {
         Path base = spec.base() != null ? spec.base()
-                : Detection.detect(System.getenv(), Path.of("").toAbsolutePath()).python();
+                : Detection.detect(env, Path.of("").toAbsolutePath()).python();
         Interpreter.Probe probe = Interpreter.probe(List.of(base.toString()));
         String name = "py" + probe.minor() + "-" + key(probe).substring(0, 16);
         Path cache = spec.cacheDir().toAbsolutePath();
@@ -103,8 +119,8 @@ public final class Provisioner {
             Files.createDirectories(cache);
         } catch (IOException e) {
             throw new PythonEnvironmentException("cannot create the environment cache " + cache + ": " + e
-                    + ". Make it writable, or choose another with provisioned().cacheDirectory(...) or TAIPAN_CACHE_DIR",
-                    null, "", e);
+                    + (Disk.saysFull(e) ? diskFull(cache) : ". Make it writable, or choose another with "
+                    + "provisioned().cacheDirectory(...) or TAIPAN_CACHE_DIR"), null, "", e);
         }
         Path lockFile = cache.resolve(name + ".lock");
         ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
@@ -124,7 +140,8 @@ public final class Provisioner {
             removeLeftBuilds(cache, name);
             return build(probe, cache, name, dir);
         } catch (IOException e) {
-            throw new PythonEnvironmentException("cannot lock or clear the environment " + dir + ": " + e, null, "", e);
+            throw new PythonEnvironmentException("cannot lock or clear the environment " + dir + ": " + e
+                    + (Disk.saysFull(e) ? diskFull(cache) : ""), null, "", e);
         } finally {
             jvmLock.unlock();
         }
@@ -155,7 +172,7 @@ public final class Provisioner {
         long t0 = System.nanoTime();
         Path tmp = cache.resolve(name + ".building-" + UUID.randomUUID().toString().substring(0, 8));
         Path basePython = Path.of(probe.baseExecutable());
-        Installer installer = Installer.choose(basePython, System.getenv());
+        Installer installer = Installer.choose(basePython, env);
         List<String> required = new ArrayList<>(spec.runtimeRequirements());
         required.addAll(spec.requirements());
         int count = required.size() + spec.optionalRequirements().size();
@@ -163,11 +180,12 @@ public final class Provisioner {
                 probe.version(), installer.name(), count, count == 1 ? "package" : "packages",
                 spec.requirementsFile() == null ? "" : " and " + spec.requirementsFile());
         try {
-            run(installer.createVenv(basePython, tmp), "create the venv");
+            run(installer.createVenv(basePython, tmp), "create the venv", installer, cache);
             Path python = Detection.venvPython(tmp);
-            runtime.extractTo(tmp.resolve(RUNTIME_DIR));
+            runtime.extractTo(tmp.resolve(RUNTIME_DIR), disk);
             linkRuntime(python, tmp);
-            run(installer.install(python, required, spec.requirementsFile()), "install " + describe(required));
+            run(installer.install(python, required, spec.requirementsFile()), "install " + describe(required),
+                    installer, cache);
             if (!spec.optionalRequirements().isEmpty()) {
                 Tool.Result r = Tool.run(installer.install(python, spec.optionalRequirements(), null), Map.of(), null,
                         spec.timeout());
@@ -187,17 +205,17 @@ public final class Provisioner {
             LOG.info("environment {} ready in {} s", dir, String.format(Locale.ROOT, "%.1f", seconds));
             return new Provisioned(dir, Detection.venvPython(dir), probe, true, installer.name());
         } catch (IOException e) {
+            // Judged before the half-built directory goes: removing it frees what it took.
+            String hint = Disk.saysFull(e) || lowSpace(cache) ? diskFull(cache) : "";
             deleteQuietly(tmp);
-            throw new PythonEnvironmentException("cannot create the environment " + dir + ": " + e
-                    + (String.valueOf(e.getMessage()).contains("space") ? ". Free disk space there, or put the cache "
-                    + "elsewhere (provisioned().cacheDirectory(...) or TAIPAN_CACHE_DIR)" : ""), null, "", e);
+            throw new PythonEnvironmentException("cannot create the environment " + dir + ": " + e + hint, null, "", e);
         } catch (RuntimeException e) {
             deleteQuietly(tmp);
             throw e;
         }
     }
 
-    private void run(List<String> command, String what) throws IOException {
+    private void run(List<String> command, String what, Installer installer, Path cache) throws IOException {
         LOG.debug("running {}", Tool.describe(command));
         Tool.Result r;
         try {
@@ -210,26 +228,76 @@ public final class Provisioner {
             String tail = r.tail();
             throw new PythonEnvironmentException("cannot " + what + " ("
                     + (r.exitCode() == null ? "no end within " + spec.timeout() : "exit " + r.exitCode()) + "):\n"
-                    + tail + hint(tail), r.exitCode(), tail, null);
+                    + tail + hint(r.output(), installer, cache), r.exitCode(), tail, null);
         }
     }
 
-    /** What to do, for the failures an install commonly meets. */
-    private static String hint(String tail) {
-        String t = tail.toLowerCase(Locale.ROOT);
-        if (t.contains("no space left") || t.contains("errno 28")) {
-            return "\nThe disk is full: free space, or put the cache elsewhere (TAIPAN_CACHE_DIR)";
+    /**
+     * What to do, for the failures an install commonly meets; judged on the whole output, as
+     * the cause may come before the last lines. The order matters: without an index, pip too
+     * ends with "No matching distribution found", after the connection errors that say why.
+     */
+    private String hint(String output, Installer installer, Path cache) {
+        String t = output.toLowerCase(Locale.ROOT);
+        if (Disk.saysFull(output)) {
+            return lowSpace(cache) || free(cache) < 0 ? diskFull(cache)
+                    : "\nNo space left on device, but the disk holding the environment cache " + cache + " has "
+                    + mib(free(cache)) + " free: the full one is likely the installer's temporary directory "
+                    + "(TMPDIR). Free space there, or point TMPDIR at a disk with room";
+        }
+        if (t.contains("connection") || t.contains("connect error") || t.contains("name resolution")
+                || t.contains("name or service not known") || t.contains("nodename nor servname")
+                || t.contains("network is unreachable") || t.contains("timed out") || t.contains("dns error")
+                || t.contains("failed to fetch") || t.contains("proxy")) {
+            return "\nThe package index (" + index(installer) + ") could not be reached: check the network and "
+                    + "proxy (HTTPS_PROXY). Behind a firewall, point the installer at a mirror (PIP_INDEX_URL, or "
+                    + "UV_DEFAULT_INDEX for uv), or provision where the index can be reached (at image build time) "
+                    + "and ship the cache";
         }
         if (t.contains("no matching distribution") || t.contains("not found in the package registry")
                 || t.contains("because there is no version of") || t.contains("no solution found")) {
             return "\nCheck the requirement's name and version (a typo? a version that does not exist?)";
         }
-        if (t.contains("connection") || t.contains("name resolution") || t.contains("network")
-                || t.contains("timed out") || t.contains("name or service not known")) {
-            return "\nThe package index could not be reached: check the network or proxy (PIP_INDEX_URL, "
-                    + "HTTPS_PROXY), or provision where it can be reached (at image build time) and ship the cache";
+        // The installer did not say why; a disk that (nearly) filled up is a reason it hides.
+        return lowSpace(cache) ? diskFull(cache) : "";
+    }
+
+    /** Which index the installer asked, as its environment sets it (credentials masked). */
+    private String index(Installer installer) {
+        List<String> vars = installer.name().equals("uv") ? List.of("UV_DEFAULT_INDEX", "UV_INDEX_URL")
+                : List.of("PIP_INDEX_URL");
+        for (String var : vars) {
+            String url = env.get(var);
+            if (url != null && !url.isBlank()) {
+                return Tool.mask(url.strip()) + " from " + var;
+            }
         }
-        return "";
+        return "PyPI, unless " + (installer.name().equals("uv") ? "uv's" : "pip's") + " configuration names another";
+    }
+
+    private String diskFull(Path cache) {
+        long free = free(cache);
+        return "\nThe disk holding the environment cache " + cache + " is full" + (free < 0 ? "" : " (" + mib(free)
+                + " free)") + ": free space there, or put the cache elsewhere (provisioned().cacheDirectory(...) "
+                + "or TAIPAN_CACHE_DIR)";
+    }
+
+    private boolean lowSpace(Path cache) {
+        long free = free(cache);
+        return free >= 0 && free < LOW_SPACE;
+    }
+
+    /** Usable bytes where the cache is; -1 if that cannot be told. */
+    private long free(Path cache) {
+        try {
+            return disk.usableSpace(cache);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
     }
 
     /**
@@ -238,7 +306,7 @@ public final class Provisioner {
      * a relative entry survives that (site resolves it against site-packages). The runtime
      * stays apart from what pip manages, so no install can overwrite or uninstall it.
      */
-    private static void linkRuntime(Path python, Path envDir) throws IOException {
+    private void linkRuntime(Path python, Path envDir) throws IOException {
         Tool.Result r = Tool.run(List.of(python.toString(), "-c",
                 "import sysconfig; print(sysconfig.get_paths()['purelib'])"), Map.of(), null, CHECK_TIMEOUT);
         if (!r.ok()) {
@@ -248,7 +316,8 @@ public final class Provisioner {
         Path purelib = Path.of(r.output().strip());
         Path relative = purelib.toAbsolutePath().normalize().relativize(envDir.toAbsolutePath().normalize()
                 .resolve(RUNTIME_DIR));
-        Files.writeString(purelib.resolve("taipan-runtime.pth"), relative.toString().replace('\\', '/') + "\n");
+        disk.write(purelib.resolve("taipan-runtime.pth"),
+                (relative.toString().replace('\\', '/') + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private void writeMarker(Path dir, Interpreter.Probe probe, Installer installer, double seconds) throws IOException {
@@ -268,7 +337,7 @@ public final class Provisioner {
         StringBuilder text = new StringBuilder("# A Taipan-managed Python environment; written last, when complete.\n");
         p.stringPropertyNames().stream().sorted().forEach(k -> text.append(k).append('=')
                 .append(p.getProperty(k).replace("\\", "\\\\").replace("\n", "\\n")).append('\n'));
-        Files.writeString(dir.resolve(MARKER), text, StandardCharsets.UTF_8);
+        disk.write(dir.resolve(MARKER), text.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** The marker's properties (empty if it cannot be read). */

@@ -9,7 +9,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -95,6 +94,10 @@ public final class RuntimeFiles {
 
     /** Writes the runtime under {@code dir} (so {@code dir} goes on the import path). */
     public void extractTo(Path dir) throws IOException {
+        extractTo(dir, Disk.REAL);
+    }
+
+    void extractTo(Path dir, Disk disk) throws IOException {
         for (String f : files) {
             Path target = dir.resolve(f);
             Files.createDirectories(target.getParent());
@@ -102,13 +105,13 @@ public final class RuntimeFiles {
                 if (in == null) {
                     throw new IOException("the runtime index names " + f + ", which is not in the jar");
                 }
-                Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+                disk.write(target, in.readAllBytes());
             }
         }
         // A copy outside a checkout and without package metadata: it learns its version here
         // (taipan_worker/_version.py), the PEP 440 spelling of this Taipan's.
-        Files.writeString(dir.resolve("taipan_worker").resolve(VERSION_FILE),
-                dev.taipan.pool.TaipanVersion.pythonVersion(version) + "\n");
+        disk.write(dir.resolve("taipan_worker").resolve(VERSION_FILE),
+                (dev.taipan.pool.TaipanVersion.pythonVersion(version) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /** The file an extracted runtime reads its version from (see taipan_worker/_version.py). */
