@@ -33,7 +33,7 @@ record PythonChoice(String executable, String why) {
             }
         }
         return new PythonChoice("python3", "the default: python3 from PATH (no --python, no $" + PYTHON_ENV
-                + (home == null ? ", no $" + HOME_ENV : ", no " + home.resolve(".venv") ) + ")");
+                + (home == null ? ", no $" + HOME_ENV : ", no " + home.resolve(".venv")) + ")");
     }
 
     /** The repository root from $TAIPAN_HOME, or null. */
