@@ -11,6 +11,11 @@ window) and ``loops`` (uvloop or asyncio, ``TAIPAN_EVENT_LOOP``). Those parts ne
 this module: what they use of the :class:`Worker` is named in ``ports``, and it has it. A
 call's deadline timer is armed only when the call did not finish at once.
 
+On stderr the worker says what the host cannot know: why it failed (an import's traceback,
+a protocol error, a lost connection). Its routine lifecycle (connected, imported, ready,
+draining, exiting) the host logs itself, with pool, worker id, pid and timings, so those lines
+are printed only with ``TAIPAN_WORKER_DEBUG=1`` (running a worker by hand, or debugging one).
+
 Exit statuses: 0 normal (EOF, drained after SIGTERM), 1 could not connect,
 2 import failure or bad arguments, 3 protocol error from the host.
 """
@@ -54,6 +59,9 @@ from .transport import HostProtocol
 CAPABILITIES = ["cancel", "sessions", "heartbeat", "stream", "callback", "snapshots", "chunk_ack"]
 #: A plain call's thread still running this long after its call ended counts as overrun.
 OVERRUN_GRACE_S = 2.0
+
+#: Set to 1 to have the worker print its routine lifecycle too (see the module's doc).
+DEBUG_ENV = "TAIPAN_WORKER_DEBUG"
 
 EXIT_OK = 0
 EXIT_CONNECT = 1
@@ -121,6 +129,7 @@ class Worker:
         self.draining = False
         self._exiting = False
         self.executor = ThreadPoolExecutor(max_workers=config.slots, thread_name_prefix="taipan-call")
+        self.debug_lifecycle = os.environ.get(DEBUG_ENV, "") == "1"
 
     # ------------------------------------------------------------------ logging / exit
 
@@ -131,6 +140,13 @@ class Worker:
             print(f"taipan-worker {self.config.worker_id}: {message}", file=sys.stderr, flush=True)
         except (OSError, ValueError):
             pass
+
+    def trace(self, message: str) -> None:
+        """A routine lifecycle line. The host logs the same event (stage=ready, pool closing,
+        exited with status 0), and an operator reading the log wants it once, from the side
+        that knows the pool and the timings; so it is printed only with TAIPAN_WORKER_DEBUG=1."""
+        if self.debug_lifecycle:
+            self.log(message)
 
     def _protocol_error(self, exc: BaseException) -> None:
         self.log(f"protocol error from host: {exc}; exiting with status {EXIT_PROTOCOL}")
@@ -153,7 +169,10 @@ class Worker:
         if self._exiting:
             return
         self._exiting = True
-        self.log(reason)
+        if code == EXIT_OK:
+            self.trace(reason)
+        else:
+            self.log(reason)
         assert self.loop is not None
         self.loop.create_task(self._graceful_exit(code))
 
@@ -211,7 +230,7 @@ class Worker:
                 traceback.print_exc(file=sys.stderr)
                 hard_exit(EXIT_IMPORT)
             elapsed = (time.perf_counter() - started) * 1000
-            self.log(f"imported {module} in {elapsed:.0f} ms")
+            self.trace(f"imported {module} in {elapsed:.0f} ms")
         builtins = self._builtins()
         # The built-ins run on the loop, so they answer even while every thread is busy: the
         # plain ones inline, the async one (sleep) started eagerly.
@@ -242,7 +261,7 @@ class Worker:
             hard_exit(EXIT_CONNECT)
         self.transport, self.protocol = transport, protocol  # type: ignore[assignment]
         _active = self
-        self.log(f"connected to {self.config.socket}")
+        self.trace(f"connected to {self.config.socket}")
         self._send({"v": 1, "type": "auth", "worker_id": self.config.worker_id, "token": token})
         del token
         # Installed before hello so that a SIGTERM right after hello always drains; one that
@@ -269,7 +288,7 @@ class Worker:
                 "idempotent": sorted(n for n, f in self.functions.items() if f.idempotent),
             }
         )
-        self.log(f"ready ({len(self.functions)} functions, {self.config.slots} slots, {self.loop_name} loop)")
+        self.trace(f"ready ({len(self.functions)} functions, {self.config.slots} slots, {self.loop_name} loop)")
         # From here on everything happens in the protocol's callbacks; the process exits
         # from them (EOF, protocol error, drained), never by returning from here.
         await self.loop.create_future()
@@ -288,14 +307,14 @@ class Worker:
         self.transport.write(frame)
 
     def _on_eof(self) -> None:
-        self.log(f"connection closed by host; exiting ({len(self.inflight)} calls in flight)")
+        self.trace(f"connection closed by host; exiting ({len(self.inflight)} calls in flight)")
         hard_exit(EXIT_OK)
 
     def _on_terminate(self, sig: int) -> None:
         if self.draining:
             return
         self.draining = True
-        self.log(f"received {signal.Signals(sig).name}; draining {len(self.inflight)} calls in flight")
+        self.trace(f"received {signal.Signals(sig).name}; draining {len(self.inflight)} calls in flight")
         if not self.inflight:
             self._schedule_exit(EXIT_OK, "drained; exiting")
 
@@ -569,4 +588,4 @@ def main(config: Config, token: str) -> None:
 
 
 __all__ = ["Config", "Worker", "main", "hard_exit", "CallContext", "CallbackError",
-           "current_call", "call_java", "event_loop_factory", "EVENT_LOOP_ENV"]
+           "current_call", "call_java", "event_loop_factory", "EVENT_LOOP_ENV", "DEBUG_ENV"]

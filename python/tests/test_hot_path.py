@@ -77,7 +77,7 @@ def test_a_bad_choice_means_auto(monkeypatch: pytest.MonkeyPatch, capsys: pytest
 def test_the_worker_runs_on_the_chosen_loop(host: FakeHost, choice: str) -> None:
     if choice == "uvloop" and not HAS_UVLOOP:
         pytest.skip("uvloop is not installed")
-    worker = host.start(extra_env={"TAIPAN_EVENT_LOOP": choice})
+    worker = host.start(extra_env={"TAIPAN_EVENT_LOOP": choice, "TAIPAN_WORKER_DEBUG": "1"})
     assert worker.value("info")["event_loop"] == choice
     # the same behaviour on both loops: plain, async and suspended calls, deadlines, cancel
     assert worker.value("taipan_testing.functions:add", [2, 3]) == 5

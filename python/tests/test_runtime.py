@@ -14,7 +14,7 @@ import msgpack
 import pytest
 
 import taipan_worker
-from taipan_worker import errors
+from taipan_worker import errors, runtime
 from taipan_worker.protocol import ProtocolError
 
 from conftest import TOKEN, FakeHost, Worker, environ_of, start_frame
@@ -57,9 +57,19 @@ def test_auth_and_hello(worker: Worker) -> None:
     assert worker.wait() == 0
     stderr = worker.stderr.wait_closed()
     assert TOKEN not in stderr
-    assert "taipan-worker w-1: connected" in stderr
-    assert "imported taipan_testing.functions in" in stderr
-    assert "ready" in stderr
+    # The host logs the lifecycle (stage=ready, exited with status 0): the worker does not repeat it.
+    assert "taipan-worker w-1" not in stderr, stderr
+
+
+def test_lifecycle_lines_with_worker_debug(host: FakeHost) -> None:
+    worker = host.start(extra_env={runtime.DEBUG_ENV: "1"})
+    worker.proc.send_signal(signal.SIGTERM)
+    assert worker.wait() == 0
+    stderr = worker.stderr.wait_closed()
+    assert TOKEN not in stderr
+    for line in ("taipan-worker w-1: connected", "imported taipan_testing.functions in", "taipan-worker w-1: ready (",
+                 "received SIGTERM; draining 0 calls in flight", "drained; exiting"):
+        assert line in stderr, stderr
 
 
 def test_builtins(worker: Worker) -> None:
@@ -305,7 +315,7 @@ def test_eof_exits_promptly_with_blocked_thread(worker: Worker) -> None:
 
 
 def test_sigterm_drains(host: FakeHost) -> None:
-    worker = host.start()
+    worker = host.start(extra_env={runtime.DEBUG_ENV: "1"})  # to see it drain
     fifo = os.path.join(host.dir, "release.fifo")
     os.mkfifo(fifo)
     cid = worker.call(T + "read_file", [fifo])

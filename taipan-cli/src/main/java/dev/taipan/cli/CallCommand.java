@@ -30,7 +30,10 @@ import java.util.concurrent.Callable;
                 "  taipan call echo '{\"value\": [1, 2, 3]}'",
                 "  taipan call taipan_testing.functions:add '[2, 3]'",
                 "  taipan call mypkg.handlers:score '{\"text\": \"hi\"}' --pythonpath src --timeout 5"})
-final class CallCommand implements Callable<Integer> {
+final class CallCommand implements Callable<Integer>, ReportsWorkerFailures {
+    /** A start slower than this gets a spinner (on a terminal): e.g. a module that imports for seconds. */
+    static final Duration SPINNER_AFTER = Duration.ofSeconds(1);
+
     @CommandLine.ParentCommand
     TaipanCli cli;
 
@@ -95,7 +98,7 @@ final class CallCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        try (TaipanPool pool = TaipanPool.start(config)) {
+        try (TaipanPool pool = start(config)) {
             Object result = pool.call(function, args, CallOptions.timeout(timeout));
             out.println(Json.write(result, pretty));
             out.flush();
@@ -106,6 +109,14 @@ final class CallCommand implements Callable<Integer> {
         } catch (JsonProcessingException e) {
             err.println("error: the result cannot be written as JSON: " + e.getOriginalMessage());
             return 1;
+        }
+    }
+
+    private static TaipanPool start(PoolConfig config) {
+        String what = config.modules().isEmpty() ? "starting a Python worker"
+                : "starting a Python worker (importing " + String.join(", ", config.modules()) + ")";
+        try (Spinner spinner = Spinner.onStderr(what, SPINNER_AFTER)) {
+            return TaipanPool.start(config);
         }
     }
 }

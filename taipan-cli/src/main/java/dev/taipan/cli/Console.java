@@ -14,6 +14,9 @@ interface Console extends AutoCloseable {
     /** The current progress; {@code last} is the final state, which stays on screen. */
     void progress(String line, boolean last);
 
+    /** Erases a live progress line (after a {@link Spinner}); nothing for plain progress lines. */
+    void clearProgress();
+
     /** Whether progress is a live line (redrawn often) rather than periodic plain lines. */
     boolean interactive();
 
@@ -35,6 +38,11 @@ interface Console extends AutoCloseable {
                 } else {
                     status.show(line);
                 }
+            }
+
+            @Override
+            public void clearProgress() {
+                status.clear();
             }
 
             @Override
@@ -61,6 +69,10 @@ interface Console extends AutoCloseable {
             @Override
             public void progress(String line, boolean last) {
                 System.err.println("progress: " + line);
+            }
+
+            @Override
+            public void clearProgress() {
             }
 
             @Override

@@ -79,6 +79,9 @@ final class DemoCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     TaipanCli cli;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--records", defaultValue = "300", paramLabel = "N",
             description = "Tickets to run the pipeline on, from the bundled 300 (default: ${DEFAULT-VALUE}).")
     int records;
@@ -159,8 +162,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         String problem = checkOptions(dataset.size());
         if (problem != null) {
-            System.err.println("demo: " + problem);
-            return 2;
+            throw new CommandLine.ParameterException(spec.commandLine(), problem);
         }
         long demoStart = System.nanoTime();
         console = StatusLine.stderrIsTerminal() ? Console.terminal() : Console.plain();
@@ -266,7 +268,7 @@ final class DemoCommand implements Callable<Integer> {
                     .env("TQDM_DISABLE", "1") // no progress bars from DSPy's optimizers in the log
                     .build();
             long poolStart = System.nanoTime();
-            try (TaipanPool pool = TaipanPool.start(config)) {
+            try (TaipanPool pool = startPool(config)) {
                 Dspy dspy = Dspy.on(pool).lm(lm);
                 report.say("   pool ready in %d ms (each worker imports DSPy %s): %s", DemoReport.millisSince(poolStart),
                         dspy.dspyVersion(), WorkerKiller.describe(pool.workers()));
@@ -284,6 +286,14 @@ final class DemoCommand implements Callable<Integer> {
             if (server != null) {
                 server.close();
             }
+        }
+    }
+
+    /** The pool, with a spinner while its workers import DSPy (seconds, the demo's slowest wait). */
+    private TaipanPool startPool(PoolConfig config) {
+        try (Spinner spinner = Spinner.on(console, "starting " + workers + " Python workers: importing DSPy",
+                CallCommand.SPINNER_AFTER)) {
+            return TaipanPool.start(config);
         }
     }
 

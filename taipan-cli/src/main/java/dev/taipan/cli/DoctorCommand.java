@@ -20,9 +20,11 @@ import java.util.concurrent.Callable;
 /** {@code taipan doctor}: checks the prerequisites one by one, ending with a real handshake. */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Check that Taipan can run here: Java, the Python executable and version, the worker "
-                + "package and msgpack, DSPy and the worker's DSPy bridge, and a real handshake with one worker.",
-                "Each check prints ok or FAIL (with how to fix it). Exit 0 if all pass, 1 otherwise."})
-final class DoctorCommand implements Callable<Integer> {
+                + "package and msgpack, DSPy and the worker's DSPy bridge, the packages' versions against the ones this "
+                + "Taipan was tested with, and a real handshake with one worker.",
+                "Each check prints ok, warn (works, but not as tested) or FAIL (with how to fix it). "
+                        + "Exit 0 if nothing failed, 1 otherwise. `taipan env` shows the interpreter and versions alone."})
+final class DoctorCommand implements Callable<Integer>, ReportsWorkerFailures {
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(30);
     private static final int PINGS = 50;
 
@@ -35,14 +37,16 @@ final class DoctorCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         out = System.out;
-        String python = cli.python();
+        PythonChoice choice = cli.pythonChoice();
+        String python = choice.executable();
 
         int java = Runtime.version().feature();
         check(java >= 17, "Java " + Runtime.version() + " (" + System.getProperty("java.home") + ")",
                 "Java 17 or newer is required; install a JDK 17+ and put its java on PATH (or set JAVA_HOME).");
 
         String resolved = resolve(python);
-        boolean haveExe = check(resolved != null, "Python executable: " + (resolved == null ? python : resolved),
+        boolean haveExe = check(resolved != null, "Python executable: " + (resolved == null ? python : resolved)
+                        + " (chosen by " + choice.why() + ")",
                 "'" + python + "' is not an executable file or on PATH. Run bin/taipan setup to create the "
                         + ".venv, or pass --python /path/to/python3.");
         if (!haveExe) {
@@ -86,6 +90,7 @@ final class DoctorCommand implements Callable<Integer> {
         }
 
         dspy(python);
+        versions(python);
         handshake(python);
         return summary();
     }
@@ -123,6 +128,34 @@ final class DoctorCommand implements Callable<Integer> {
                         ? String.format("imports (dspy and the bridge imported in %d ms)", millis)
                         : "import failed: " + (bridge != null ? bridge.substring("BRIDGE_FAIL ".length())
                         : r.lastLine())), fix);
+    }
+
+    /**
+     * The versions {@code taipan env} shows, against this Taipan's pins: a differing version
+     * is a warning, not a failure (it may well work; it was not tested).
+     */
+    private void versions(String python) {
+        List<PackageCheck> checks;
+        try {
+            checks = PackageCheck.all(PythonPackages.probe(python), TestedVersions.bundled());
+        } catch (RuntimeException e) {
+            check(false, "package versions: cannot read them: " + e.getMessage(), "run `taipan env` to see why.");
+            return;
+        }
+        List<String> differing = new java.util.ArrayList<>();
+        for (PackageCheck c : checks) {
+            if (c.verdict() == PackageCheck.Verdict.DIFFERS) {
+                differing.add(c.module() + " " + c.installed() + " (tested: " + c.tested().describe() + ")");
+            }
+        }
+        if (differing.isEmpty()) {
+            check(true, "package versions as tested (python/pyproject.toml): " + checks.stream()
+                    .filter(c -> c.installed() != null).map(c -> c.module() + " " + c.installed())
+                    .collect(java.util.stream.Collectors.joining(", ")), "");
+        } else {
+            warn("package versions differ from the tested ones: " + String.join(", ", differing),
+                    "bin/taipan setup installs the tested versions into the project .venv (`taipan env` lists them).");
+        }
     }
 
     /** The first output line starting with {@code prefix}, or null. */
@@ -163,10 +196,10 @@ final class DoctorCommand implements Callable<Integer> {
                     startMillis, rtt[PINGS / 2] / 1e6, PINGS, rtt[0] / 1e6), "");
         } catch (TaipanException e) {
             check(false, "handshake: " + e.getClass().getSimpleName() + ": " + e.getMessage(),
-                    "see the worker output above; run with --verbose for details.");
+                    "the worker's stderr above says why; run with -v (or -vv) for the pool's log.");
         } catch (RuntimeException e) {
             check(false, "handshake: unexpected " + e,
-                    "this is a bug in Taipan; run with --verbose and report it.");
+                    "this is a bug in Taipan; run with -vv and report it.");
         }
     }
 
@@ -178,6 +211,13 @@ final class DoctorCommand implements Callable<Integer> {
         }
         out.flush();
         return ok;
+    }
+
+    /** Works, but not as tested: said, with a fix, and not counted as a failure. */
+    private void warn(String what, String fix) {
+        out.println("warn  " + what.replace("\n", "\n      "));
+        out.println("      fix: " + fix);
+        out.flush();
     }
 
     private void skip(String... checks) {

@@ -39,6 +39,9 @@ final class PoolDemoCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     DemoCommand demo;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--calls", defaultValue = "400", description = "Calls in the burst (default: ${DEFAULT-VALUE}).")
     int calls;
 
@@ -72,8 +75,8 @@ final class PoolDemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (calls < 2 || threads < 1 || workers < 2 || slots < 1 || sleepMillis < 0) {
-            System.err.println("demo: need --calls >= 2, --threads >= 1, --workers >= 2 (one is killed), --slots >= 1");
-            return 2;
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "need --calls >= 2, --threads >= 1, --workers >= 2 (one is killed), --slots >= 1, --sleep-ms >= 0");
         }
         long demoStart = System.nanoTime();
         boolean tty = StatusLine.stderrIsTerminal();
@@ -83,6 +86,12 @@ final class PoolDemoCommand implements Callable<Integer> {
             return run(demoStart);
         } finally {
             console.close();
+        }
+    }
+
+    private TaipanPool startPool(PoolConfig config) {
+        try (Spinner spinner = Spinner.on(console, "starting " + workers + " Python workers", CallCommand.SPINNER_AFTER)) {
+            return TaipanPool.start(config);
         }
     }
 
@@ -98,7 +107,7 @@ final class PoolDemoCommand implements Callable<Integer> {
                 .build();
         report.say("Taipan pool demo: %d Python workers x %d slots, python=%s, modules=%s", workers, slots, python, MODULE);
         long t0 = System.nanoTime();
-        try (TaipanPool pool = TaipanPool.start(config)) {
+        try (TaipanPool pool = startPool(config)) {
             report.say("1. pool ready in %d ms: %s", DemoReport.millisSince(t0), WorkerKiller.describe(pool.workers()));
 
             // 2. The burst, with a SIGKILL halfway through.

@@ -70,6 +70,13 @@ final class StatusLine implements AutoCloseable {
         }
     }
 
+    /** Erases the status line, leaving the bar installed (the next {@link #show} draws it again). */
+    void clear() {
+        synchronized (lock) {
+            eraseLocked();
+        }
+    }
+
     /** Prints a line on stdout, erasing the status line first. */
     void println(String line) {
         synchronized (lock) {

@@ -32,7 +32,7 @@ class CliTest {
         assertTrue(v.out().startsWith("taipan "), v.out());
         Captured h = run("--help");
         assertEquals(0, h.code());
-        for (String cmd : List.of("doctor", "call", "demo", "bench")) {
+        for (String cmd : List.of("doctor", "env", "call", "demo", "bench")) {
             assertTrue(h.out().contains(cmd), h.out());
         }
         assertEquals(2, run("call", "echo", "{not json").code());

@@ -28,6 +28,8 @@ import java.util.Arrays;
 public final class BenchCli implements Runnable {
     /** Set by bin/taipan to the repository root. */
     static final String HOME_ENV = "TAIPAN_HOME";
+    /** slf4j-simple's default level, read when the first logger is created. */
+    static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
     /** Set by bin/taipan to the venv's Python; the default of --python. */
     static final String PYTHON_ENV = "TAIPAN_PYTHON_EXEC";
 
@@ -62,10 +64,10 @@ public final class BenchCli implements Runnable {
      * @return the exit code: 0 on success, 2 for a usage error
      */
     public static int execute(String... args) {
-        // The log level must be set before the first logger exists, i.e. before parsing.
-        if (Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v")) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
-        }
+        // The log level must be set before the first logger exists, i.e. before parsing. Quiet
+        // by default, as the taipan CLI is: the figures on stdout, progress and warnings on stderr.
+        boolean verbose = Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v");
+        System.setProperty(LOG_LEVEL, verbose ? "debug" : "warn");
         return new CommandLine(new BenchCli()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
     }
 

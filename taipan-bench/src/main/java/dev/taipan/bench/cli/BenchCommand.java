@@ -32,12 +32,13 @@ final class BenchCommand implements Runnable {
     }
 
     /**
-     * Raises the log level to {@code level} unless {@code --verbose}: the pool's start, stop and
-     * death lines would interleave with a benchmark's progress lines (all on stderr).
+     * Raises the log level to {@code level} unless {@code -v}: a benchmark that kills workers on
+     * purpose would otherwise log each death (WARN) between its progress lines (all on stderr).
+     * No pool exists yet when a benchmark starts, so its loggers are created at this level.
      */
     void quietLogs(String level) {
         if (!cli.verbose) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
+            System.setProperty(BenchCli.LOG_LEVEL, level);
         }
     }
 

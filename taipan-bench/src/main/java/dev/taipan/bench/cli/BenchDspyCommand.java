@@ -34,7 +34,6 @@ final class BenchDspyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        bench.quietLogs("warn");
         return DspyBenchmark.run(bench.cli.python(), report.json, report.plotDir(), quick, workers, slots, engine, System.out);
     }
 }

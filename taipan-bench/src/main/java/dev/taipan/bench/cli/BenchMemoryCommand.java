@@ -44,7 +44,6 @@ final class BenchMemoryCommand implements Callable<Integer> {
         if (dspyRuns < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dspy-runs must be >= 0, got " + dspyRuns);
         }
-        bench.quietLogs("warn");
         return MemoryBenchmark.run(bench.cli.python(), report.json, report.plotDir(), quick, options.module,
                 workers, dspyRuns, System.out);
     }

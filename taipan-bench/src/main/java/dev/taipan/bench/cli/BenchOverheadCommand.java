@@ -35,7 +35,6 @@ final class BenchOverheadCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--peers: " + e.getMessage());
         }
-        bench.quietLogs("warn");
         return OverheadBenchmark.run(bench.cli.python(), report.json, report.plotDir(), chosen, System.out);
     }
 }

@@ -19,7 +19,6 @@ final class BenchPayloadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        bench.quietLogs("warn");
         return PayloadBenchmark.run(bench.cli.python(), report.json, report.plotDir(), System.out);
     }
 }

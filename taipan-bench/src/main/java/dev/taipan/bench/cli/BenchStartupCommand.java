@@ -36,7 +36,6 @@ final class BenchStartupCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<Integer> counts = parseCounts(spec, workers);
-        bench.quietLogs("warn");
         return StartupBenchmark.run(bench.cli.python(), report.json, report.plotDir(), quick, options.module, counts,
                 System.out);
     }
