@@ -56,7 +56,7 @@ final class EnvCommand implements Callable<Integer> {
         }
         out.println("  chosen by  " + choice.why());
         out.println("  version    " + python.version() + " (" + python.implementation() + ", " + python.platform() + ")");
-        out.println("packages     installed  as tested?       tested with (python/pyproject.toml)");
+        out.println("packages     installed  as tested?       tested with (python/requirements-lock.txt; the range: python/pyproject.toml)");
         for (PackageCheck c : checks) {
             out.printf("  %-14s %-10s %-16s %s%n", c.module(), c.installed() == null ? "-" : c.installed(),
                     c.verdict().word, c.tested() == null ? "(not pinned)" : c.tested().describe());

@@ -11,7 +11,9 @@ record PackageCheck(String name, String installed, TestedVersions.Requirement te
     enum Verdict {
         /** Installed, and the version is one this Taipan was tested with. */
         OK("ok"),
-        /** Installed, but not a version this Taipan was tested with. */
+        /** Installed, a version this Taipan accepts, but not the one its tests ran with. */
+        ACCEPTED("accepted, not the tested version"),
+        /** Installed, but not a version this Taipan accepts. */
         DIFFERS("differs"),
         /** Wanted here (its marker holds) but not installed. */
         MISSING("missing"),
@@ -38,7 +40,8 @@ record PackageCheck(String name, String installed, TestedVersions.Requirement te
         if (installed == null) {
             v = tested != null && !tested.appliesTo(python.markerValues()) ? Verdict.NOT_NEEDED : Verdict.MISSING;
         } else {
-            v = tested == null || tested.matches(installed) ? Verdict.OK : Verdict.DIFFERS;
+            v = tested == null || tested.isTested(installed) ? Verdict.OK
+                    : tested.matches(installed) ? Verdict.ACCEPTED : Verdict.DIFFERS;
         }
         return new PackageCheck(name, installed, tested, v);
     }

@@ -12,16 +12,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The Python package versions this Taipan was built and tested with. The single place they are
- * pinned is python/pyproject.toml (there is no lock file): its {@code dependencies} and
- * {@code optional-dependencies}, and its own {@code version} for taipan-worker. The build copies
- * that file into the jar, so a jar knows its pins without the repository next to it.
+ * The Python package versions this Taipan was built and tested with: the ranges it accepts,
+ * from python/pyproject.toml ({@code dependencies} and {@code optional-dependencies}), and the
+ * exact versions its tests ran with, from python/requirements-lock.txt; taipan-worker is this
+ * Taipan's own version. The build copies both files into the jar, so a jar knows its pins
+ * without the repository next to it.
  */
 final class TestedVersions {
     static final String RESOURCE = "/dev/taipan/cli/pyproject.toml";
+    static final String LOCK_RESOURCE = "/dev/taipan/cli/requirements-lock.txt";
+    /** A line of a pip freeze: {@code name==version}. */
+    private static final Pattern LOCKED = Pattern.compile("(?m)^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\\s;#]+)");
     /** A quoted dependency string, e.g. {@code "dspy==3.4.1; python_version >= '3.10'"}. */
     private static final Pattern QUOTED = Pattern.compile("\"([A-Za-z0-9][A-Za-z0-9._-]*)\\s*([^\";]*)(?:;([^\"]*))?\"");
-    private static final Pattern PROJECT_VERSION = Pattern.compile("(?m)^version\\s*=\\s*\"([^\"]+)\"");
 
     private final Map<String, Requirement> pins;
 
@@ -29,36 +32,44 @@ final class TestedVersions {
         this.pins = pins;
     }
 
-    /** The pins in the jar's copy of python/pyproject.toml. */
+    /** The pins in the jar's copies of python/pyproject.toml and python/requirements-lock.txt. */
     static TestedVersions bundled() {
-        try (InputStream in = TestedVersions.class.getResourceAsStream(RESOURCE)) {
+        return parse(resource(RESOURCE), resource(LOCK_RESOURCE), dev.taipan.pool.TaipanVersion.pythonVersion());
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = TestedVersions.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException(RESOURCE + " is not in the jar (the build copies python/pyproject.toml)");
+                throw new IllegalStateException(name + " is not in the jar (the build copies it from python/)");
             }
-            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     /**
-     * The first requirement of each distribution in the file's dependency lists, and
-     * taipan-worker pinned to the project's own version (the worker package is this repository's).
+     * The first requirement of each distribution in pyproject's dependency lists, each with the
+     * version the lock file says was tested, and taipan-worker at {@code workerVersion} (the
+     * worker package is this repository's).
      */
-    static TestedVersions parse(String pyproject) {
+    static TestedVersions parse(String pyproject, String lock, String workerVersion) {
+        Map<String, String> locked = new LinkedHashMap<>();
+        Matcher l = LOCKED.matcher(lock);
+        while (l.find()) {
+            locked.put(normalize(l.group(1)), l.group(2));
+        }
         // Comments first: they quote names too (# DSPy's own "optuna" extra).
         pyproject = pyproject.replaceAll("(?m)[ \\t]*#.*$", "");
         Map<String, Requirement> pins = new LinkedHashMap<>();
+        pins.put("taipan-worker", new Requirement("taipan-worker", "==" + workerVersion, "", workerVersion));
         String project = section(pyproject, "project");
-        Matcher v = PROJECT_VERSION.matcher(project);
-        if (v.find()) {
-            pins.put("taipan-worker", new Requirement("taipan-worker", "==" + v.group(1), ""));
-        }
         for (String lists : List.of(listOf(project, "dependencies"), section(pyproject, "project.optional-dependencies"))) {
             Matcher m = QUOTED.matcher(lists);
             while (m.find()) {
                 String name = normalize(m.group(1));
-                pins.putIfAbsent(name, new Requirement(name, m.group(2).strip(), m.group(3) == null ? "" : m.group(3).strip()));
+                pins.putIfAbsent(name, new Requirement(name, m.group(2).strip(), m.group(3) == null ? "" : m.group(3).strip(),
+                        locked.get(name)));
             }
         }
         return new TestedVersions(pins);
@@ -92,10 +103,16 @@ final class TestedVersions {
     }
 
     /** A PEP 508 requirement, reduced to what pyproject.toml uses: specifiers and simple markers. */
-    record Requirement(String name, String specifier, String marker) {
-        /** E.g. {@code ==3.4.1; python_version >= '3.10'}, or {@code any} without a specifier. */
+    record Requirement(String name, String specifier, String marker, String tested) {
+        /** E.g. {@code 3.4.1 (accepts >=3.3.0,<4; python_version >= '3.10')}; {@code any} without a specifier. */
         String describe() {
-            return (specifier.isEmpty() ? "any" : specifier) + (marker.isEmpty() ? "" : "; " + marker);
+            String accepts = (specifier.isEmpty() ? "any" : specifier) + (marker.isEmpty() ? "" : "; " + marker);
+            return tested == null || specifier.equals("==" + tested) ? accepts : tested + " (accepts " + accepts + ")";
+        }
+
+        /** Whether {@code version} is the one the tests ran with (or, with no lock entry, one the range accepts). */
+        boolean isTested(String version) {
+            return tested == null ? matches(version) : tested.equals(version);
         }
 
         /** Whether this interpreter needs the package at all (its marker holds). */

@@ -55,8 +55,7 @@ class QuietCliTest {
         assertUsageError(run("call"), "taipan call: Missing required parameter: 'FUNCTION'", "taipan call");
         assertUsageError(run("call", "--module", "x", "ping"),
                 "taipan call: Unknown option: '--module' (did you mean --modules?)", "taipan call");
-        assertUsageError(run("bench", "overhead", "--rounds", "x"),
-                "taipan bench overhead: Unknown options: '--rounds', 'x'", "taipan bench overhead");
+        assertUsageError(run("env", "--rounds", "x"), "taipan env: Unknown options: '--rounds', 'x'", "taipan env");
         assertUsageError(run("call", "echo", "{not json"), "taipan call: JSON_ARGS is not valid JSON:", "taipan call");
         assertUsageError(run("demo", "--records", "1"), "taipan demo: --records must be between 2 and 300",
                 "taipan demo");

@@ -68,7 +68,8 @@ public final class BenchCli implements Runnable {
         // by default, as the taipan CLI is: the figures on stdout, progress and warnings on stderr.
         boolean verbose = Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v");
         System.setProperty(LOG_LEVEL, verbose ? "debug" : "warn");
-        return new CommandLine(new BenchCli()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        return new CommandLine(new BenchCli()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler(new UsageErrors()).execute(args);
     }
 
     @Override

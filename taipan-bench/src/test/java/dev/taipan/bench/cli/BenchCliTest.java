@@ -13,17 +13,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The benchmark jar's command line: the same {@code taipan bench ...} and {@code taipan chaos} as before the split. */
 class BenchCliTest {
-    private record Run(int code, String out) {
+    private record Run(int code, String out, String err) {
     }
 
     private static Run run(String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
-            return new Run(BenchCli.execute(args), buf.toString(StandardCharsets.UTF_8));
+            return new Run(BenchCli.execute(args), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
-            System.setOut(old);
+            System.setOut(oldOut);
+            System.setErr(oldErr);
         }
     }
 
@@ -46,6 +50,11 @@ class BenchCliTest {
     void badArgumentsExit2AndTheVersionIsTheBuilds() {
         assertEquals(2, run("chaos", "--scenario", "9").code());
         assertEquals(2, run("bench", "overhead", "--peers", "nonsense").code());
+        Run bad = run("bench", "overhead", "--rounds", "x");
+        assertEquals(2, bad.code());
+        assertEquals(List.of("taipan bench overhead: Unknown options: '--rounds', 'x'",
+                "Try 'taipan bench overhead --help' for more information."), bad.err().lines().toList(),
+                "one line and a hint, not the whole usage");
         assertEquals(2, run("bench", "startup", "--workers", "x").code());
         Run version = run("--version");
         assertEquals(0, version.code());
