@@ -127,7 +127,7 @@ def test_a_forked_worker_authenticates_and_serves_calls(host: ZygoteHost) -> Non
     result = read_frame(got["stream"])
     assert result is not None and result["type"] == "result" and result["value"] == 5
     # Its stderr comes through the zygote, line by line, tagged with its pid.
-    conn.sendall(encode_frame({"v": 1, "type": "call", "id": 2, "function": "taipan_worker.testing:write_stderr",
+    conn.sendall(encode_frame({"v": 1, "type": "call", "id": 2, "function": "taipan_testing.functions:write_stderr",
                                "args": ["w-1 on stderr"]}))
     result = read_frame(got["stream"])
     assert result is not None and result["type"] == "result", result
