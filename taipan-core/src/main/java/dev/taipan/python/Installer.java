@@ -26,13 +26,25 @@ final class Installer {
 
     /** uv if it runs here, pip otherwise. */
     static Installer choose(Path basePython, Map<String, String> env) {
+        return choose(basePython, null, env);
+    }
+
+    /**
+     * uv if it runs here: on {@code PATH}, or as {@code -m uv} of the interpreter the user gave
+     * ({@code given}, which may be a venv holding uv) or of the real base interpreter behind it;
+     * pip otherwise.
+     */
+    static Installer choose(Path basePython, Path given, Map<String, String> env) {
         Path onPath = Detection.onPath(env.get("PATH"), File.separatorChar == '\\' ? List.of("uv.exe") : List.of("uv"));
         if (onPath != null && runs(List.of(onPath.toString(), "--version"))) {
             return new Installer("uv", List.of(onPath.toString()));
         }
-        List<String> module = List.of(basePython.toString(), "-m", "uv");
-        if (runs(concat(module, List.of("--version")))) {
-            return new Installer("uv", module);
+        List<Path> pythons = given == null || given.equals(basePython) ? List.of(basePython) : List.of(given, basePython);
+        for (Path python : pythons) {
+            List<String> module = List.of(python.toString(), "-m", "uv");
+            if (runs(concat(module, List.of("--version")))) {
+                return new Installer("uv", module);
+            }
         }
         return new Installer("pip", List.of());
     }

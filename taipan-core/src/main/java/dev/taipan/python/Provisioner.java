@@ -172,7 +172,7 @@ public final class Provisioner {
         long t0 = System.nanoTime();
         Path tmp = cache.resolve(name + ".building-" + UUID.randomUUID().toString().substring(0, 8));
         Path basePython = Path.of(probe.baseExecutable());
-        Installer installer = Installer.choose(basePython, env);
+        Installer installer = Installer.choose(basePython, spec.base(), env);
         List<String> required = new ArrayList<>(spec.runtimeRequirements());
         required.addAll(spec.requirements());
         int count = required.size() + spec.optionalRequirements().size();

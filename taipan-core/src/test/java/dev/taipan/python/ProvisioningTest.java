@@ -73,6 +73,26 @@ class ProvisioningTest {
     }
 
     @Test
+    void whereUvRunsItIsUvThatBuildsTheEnvironment(@TempDir Path tools) throws IOException {
+        // A base interpreter with uv installed (PyPI ships it as a wheel): `python -m uv` runs.
+        Path withUv = tools.resolve("with-uv");
+        Tool.Result venv = Tool.run(List.of(TestPools.python(), "-m", "venv", withUv.toString()), Map.of(), null,
+                Duration.ofMinutes(2));
+        assertTrue(venv.ok(), venv.output());
+        Path base = Detection.venvPython(withUv);
+        Tool.Result pip = Tool.run(List.of(base.toString(), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                "uv"), Map.of(), null, Duration.ofMinutes(3));
+        assertTrue(pip.ok(), pip.output());
+
+        Provisioner.Provisioned env = new Provisioner(new Provisioner.Spec(cache, base, List.of(), null,
+                Duration.ofMinutes(5), Provisioner.RUNTIME_REQUIREMENTS, List.of()), RuntimeFiles.inThisJar()).provision();
+        assertTrue(env.built());
+        assertEquals("uv", env.installer());
+        assertEquals("uv", Provisioner.marker(env.dir()).getProperty("installer"));
+        run(env.python(), "import taipan_worker, msgpack");
+    }
+
+    @Test
     void twoThreadsAskingAtOnceBuildOnceAndBothUseIt() throws Exception {
         CyclicBarrier together = new CyclicBarrier(2);
         Callable<Provisioner.Provisioned> ask = () -> {
