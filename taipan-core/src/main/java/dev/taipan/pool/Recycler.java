@@ -46,7 +46,12 @@ final class Recycler {
         if (config.maxCallsPerWorker() > 0 && w.callsCompleted >= config.maxCallsPerWorker()) {
             recycle(w, w.callsCompleted + " calls");
         }
-        stopIfDrained(w);
+        // On every call's end: look under the lock only for a worker being recycled. The read
+        // needs no lock of its own: the dispatcher took the pool's lock just before (freeing the
+        // slot), and recycling is only ever set under it.
+        if (w.recycling) {
+            stopIfDrained(w);
+        }
     }
 
     void recycle(Worker old, String why) {
