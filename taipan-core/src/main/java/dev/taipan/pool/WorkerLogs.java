@@ -72,10 +72,12 @@ final class WorkerLogs {
     /** One {@code log} frame of worker {@code workerId}; a frame of the wrong shape is a protocol error. */
     void accept(String workerId, Map<String, Object> msg) {
         Level level = level(Messages.integer(msg, "level"));
-        String pythonLogger = Messages.string(msg, "logger");
+        // Every text the worker chose is redacted, names too: a secret may end up anywhere.
+        String pythonLogger = redactor.redact(Messages.string(msg, "logger"));
         String message = redactor.redact(Messages.string(msg, "message"));
         String exception = Messages.optionalString(msg, "exception");
         String thread = Messages.optionalString(msg, "thread");
+        thread = thread == null ? null : redactor.redact(thread);
         String traceId = Messages.optionalString(msg, "trace_id");
         Object callId = msg.get("call_id");
         if (callId != null && !(callId instanceof Long)) {
@@ -88,7 +90,7 @@ final class WorkerLogs {
                 logger = loggers.computeIfAbsent(name, LoggerFactory::getLogger);
             } else {
                 logger = loggers.computeIfAbsent(OTHER, LoggerFactory::getLogger);
-                message = "[" + redactor.redact(pythonLogger) + "] " + message;
+                message = "[" + pythonLogger + "] " + message;
             }
         }
         Consumer<Logged> seen = observer;
@@ -101,7 +103,7 @@ final class WorkerLogs {
         if (callId != null) {
             mdc.put(MDC_CALL_ID, callId.toString());
         }
-        if (traceId != null) {
+        if (traceId != null && isTraceId(traceId)) {
             mdc.put(MDC_TRACE_ID, traceId);
         }
         if (thread != null) {
@@ -132,6 +134,20 @@ final class WorkerLogs {
         if (seen != null) {
             seen.accept(new Logged(logger.getName(), level, message, cause == null ? null : cause.getMessage(), mdc));
         }
+    }
+
+    /** 32 lowercase hex digits, as the worker sends them; anything else is not put in the MDC. */
+    static boolean isTraceId(String s) {
+        if (s.length() != 32) {
+            return false;
+        }
+        for (int i = 0; i < 32; i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void log(Logger logger, Level level, String message, Throwable cause) {

@@ -48,6 +48,9 @@ class WorkerLogsMappingTest {
                 "Traceback ...\nValueError: ***", Map.of(WorkerLogs.MDC_POOL, "p", WorkerLogs.MDC_WORKER, "w-1",
                 WorkerLogs.MDC_CALL_ID, "9", WorkerLogs.MDC_TRACE_ID, "4bf92f3577b34da6a3ce929d0e0e4736",
                 WorkerLogs.MDC_THREAD, "taipan-call_0")), first);
+        logs.accept("w-1", Messages.log(20, "app", "odd trace", null, null, 3L, "not a trace id"));
+        assertEquals(Map.of(WorkerLogs.MDC_POOL, "p", WorkerLogs.MDC_WORKER, "w-1", WorkerLogs.MDC_CALL_ID, "3"),
+                seen.get(2).mdc(), "a trace id of the wrong shape is left out");
         WorkerLogs.Logged second = seen.get(1);
         assertNull(second.exception());
         assertEquals(Map.of(WorkerLogs.MDC_POOL, "p", WorkerLogs.MDC_WORKER, "w-1"), second.mdc());
