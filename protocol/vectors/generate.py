@@ -280,6 +280,21 @@ def good_vectors() -> List[Tuple[str, Dict[str, Any]]]:
     v.append(("heartbeat", {"v": 1, "type": "heartbeat", "seq": 7}))
     v.append(("heartbeat_large_seq", {"v": 1, "type": "heartbeat", "seq": 4294967296}))
     v.append(("session_close", {"v": 1, "type": "session_close", "session": "sess-1"}))
+    v.append(
+        (
+            "log",
+            {"v": 1, "type": "log", "level": 40, "logger": "myapp.handlers", "message": "scoring failed for 3 items",
+             "exception": TRACEBACK, "thread": "taipan-call_0", "call_id": 42,
+             "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"},
+        )
+    )
+    v.append(
+        (
+            "log_outside_call",
+            {"v": 1, "type": "log", "level": 20, "logger": "root", "message": "loaded the model",
+             "exception": None, "thread": "MainThread", "call_id": None, "trace_id": None},
+        )
+    )
     v.append(("session_open", {"v": 1, "type": "session_open", "session": "sess-2", "snapshots": "after_each_call"}))
     v.append(
         (

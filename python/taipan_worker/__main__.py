@@ -21,7 +21,7 @@ from taipan_worker.options import line_buffered_stdio, module_list, parse_args, 
 def main(argv: "list[str] | None" = None) -> None:
     line_buffered_stdio()
     ns = parse_args(sys.argv[1:] if argv is None else argv)
-    token = read_start(ns.worker_id)  # before anything imports user code: it sets the secrets
+    token, log_level = read_start(ns.worker_id)  # before anything imports user code: it sets the secrets
     from .runtime import Config, main as run
 
     run(
@@ -33,6 +33,7 @@ def main(argv: "list[str] | None" = None) -> None:
             max_frame_bytes=ns.max_frame_bytes,
             pool_name=ns.pool_name,
             run_id=ns.run_id,
+            log_level=log_level,
         ),
         token,
     )

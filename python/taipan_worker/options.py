@@ -7,7 +7,7 @@ import argparse
 import os
 import struct
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import msgpack
 
@@ -111,10 +111,22 @@ def set_secrets(env: Any) -> None:
         os.environ[name] = value
 
 
-def read_start(worker_id: str) -> str:
+def log_level(message: Dict[str, Any]) -> Optional[int]:
+    """The ``log_level`` of a start frame or an ``env`` request: the Python level from which
+    logging records go to the host, or None (absent: an older pool, which wants none)."""
+    level = message.get("log_level")
+    if level is None:
+        return None
+    if not isinstance(level, int) or isinstance(level, bool) or not 0 <= level <= 100:
+        raise ValueError(f"'log_level' must be a Python logging level from 0 to 100, got {level!r:.40}")
+    return level
+
+
+def read_start(worker_id: str) -> Tuple[str, Optional[int]]:
     """A spawned worker's first step: read the ``start`` frame the pool wrote to stdin, set its
-    secrets, point stdin at /dev/null, and return the worker's token. Exits with status 2 if
-    there is no valid start frame (stdin is not the pool's pipe)."""
+    secrets, point stdin at /dev/null, and return the worker's token and the log level the
+    pool asked for (or None). Exits with status 2 if there is no valid start frame (stdin is
+    not the pool's pipe)."""
     try:
         message = read_pipe_frame(0)
         if message is None:
@@ -123,6 +135,7 @@ def read_start(worker_id: str) -> str:
         if message.get("type") != "start" or not isinstance(token, str) or not token:
             raise ValueError("it is not a 'start' frame with a token")
         set_secrets(message.get("env", {}))
+        level = log_level(message)
     except (OSError, ValueError, msgpack.UnpackException) as exc:
         print(f"taipan-worker {worker_id}: no valid start frame (token and secrets) on stdin: {exc}; "
               "exiting with status 2", file=sys.stderr, flush=True)
@@ -130,4 +143,4 @@ def read_start(worker_id: str) -> str:
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
-    return token
+    return token, level

@@ -1,4 +1,4 @@
-"""The worker as its parts see it: what ``transport``, ``execution`` and ``context`` may ask
+"""The worker as its parts see it: what ``transport``, ``execution``, ``context`` and ``logs`` may ask
 of the :class:`~taipan_worker.runtime.Worker` that owns them.
 
 The parts sit below the worker (it imports them, never the other way round), so each one
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .protocol import BadValue
     from .replies import Replies
 
-__all__ = ["FrameLimits", "ConnectionPort", "CallbackPort", "ExecutionPort"]
+__all__ = ["FrameLimits", "ConnectionPort", "CallbackPort", "ExecutionPort", "LogPort"]
 
 
 class FrameLimits(Protocol):
@@ -81,3 +81,23 @@ class ExecutionPort(CallbackPort, Protocol):
     def executor(self) -> Executor: ...
 
     def _finish(self, call: Call, frame: bytes) -> None: ...
+
+
+class LogPort(Protocol):
+    """What the log forwarder (``logs.LogForwarder``) needs: the loop to hand records to, its
+    thread, the socket's transport (None until connected; its unsent bytes bound the records)
+    and the writer."""
+
+    @property
+    def config(self) -> FrameLimits: ...
+
+    @property
+    def loop(self) -> Optional[asyncio.AbstractEventLoop]: ...
+
+    @property
+    def loop_thread(self) -> Optional[int]: ...
+
+    @property
+    def transport(self) -> Optional[asyncio.Transport]: ...
+
+    def _write(self, frame: bytes) -> None: ...

@@ -105,6 +105,17 @@ _FIELDS: Dict[str, Tuple[Tuple[str, Any, bool], ...]] = {
         ("value", _ANY, True),
         ("error", _STR, True),
     ),
+    # A Python logging record (taipan_worker.logs); sent only to a host that asked for them.
+    # Not a call's message: the call it was emitted in is ``call_id``, not ``id``.
+    "log": (
+        ("level", _INT, False),
+        ("logger", _STR, False),
+        ("message", _STR, False),
+        ("exception", _STR, True),
+        ("thread", _STR, True),
+        ("call_id", _INT, True),
+        ("trace_id", _STR, True),
+    ),
 }
 
 #: Field order of every message type, after the envelope keys ``v``, ``type`` and ``id``

@@ -39,6 +39,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import __version__, errors
 from . import execution
+from . import logs
 from .calls import Call, Credit
 from .context import CallContext, CallbackError, call_java, current_call, _task_call, _thread_call  # noqa: F401
 from .execution import Start
@@ -82,6 +83,9 @@ class Config:
     max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
     pool_name: Optional[str] = None
     run_id: Optional[str] = None
+    #: Forward logging records of this Python level and above to the host (``log`` frames);
+    #: None: the host did not ask (an older pool), logging stays as in any Python process.
+    log_level: Optional[int] = None
 
 
 class _BadArguments(Exception):
@@ -97,7 +101,15 @@ def _flush_stdio() -> None:
 
 
 def hard_exit(code: int) -> "None":
-    """Flush stdio and leave at once, even if call threads are still running."""
+    """Flush stdio and leave at once, even if call threads are still running. Log records
+    still queued for the loop are written first (the socket takes them at once unless the
+    host is far behind), so what was logged before an exit is not lost."""
+    worker = _active
+    if worker is not None and worker.logs is not None and worker.loop_thread == threading.get_ident():
+        try:
+            worker.logs.report()
+        except Exception:  # noqa: BLE001 - leaving matters more
+            pass
     _flush_stdio()
     os._exit(code)
 
@@ -130,6 +142,8 @@ class Worker:
         self._exiting = False
         self.executor = ThreadPoolExecutor(max_workers=config.slots, thread_name_prefix="taipan-call")
         self.debug_lifecycle = os.environ.get(DEBUG_ENV, "") == "1"
+        #: Python logging records to the host, once connected (only if the host asked).
+        self.logs: Optional[logs.LogForwarder] = None
 
     # ------------------------------------------------------------------ logging / exit
 
@@ -162,6 +176,8 @@ class Worker:
             await self.protocol.flush(timeout)
 
     async def _graceful_exit(self, code: int, timeout: float = 5.0) -> None:
+        if self.logs is not None:
+            self.logs.report()  # the queued records, and what was dropped
         await self._flush_socket(timeout)
         hard_exit(code)
 
@@ -264,6 +280,11 @@ class Worker:
         self.trace(f"connected to {self.config.socket}")
         self._send({"v": 1, "type": "auth", "worker_id": self.config.worker_id, "token": token})
         del token
+        if self.config.log_level is not None:
+            # After auth (the host reads nothing else first), before the imports: what modules
+            # log while they import arrives too.
+            self.logs = logs.install(self, self.config.log_level)
+            self.logs.start()
         # Installed before hello so that a SIGTERM right after hello always drains; one that
         # arrives during the imports is handled once the loop runs (nothing is in flight).
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -419,6 +440,9 @@ class Worker:
                 self._write(self.replies.error(cid, errors.BAD_ARGUMENTS, "TypeError", str(exc)))
                 return
         call = Call(cid, name)
+        traceparent = msg.get("traceparent")
+        if traceparent is not None:
+            call.trace_id = logs.trace_id(traceparent)
         if spec.session:
             call.snapshot = self.sessions.snapshot_after(name, msg.get("session"))
         if spec.streams:

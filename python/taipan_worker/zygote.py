@@ -69,6 +69,7 @@ from taipan_worker.options import (  # noqa: E402
     module_list,
     parse_args,
     read_pipe_frame,
+    log_level,
     set_secrets,
 )
 
@@ -130,6 +131,8 @@ class Zygote:
         #: a worker that ended, except those the imports started (``own``).
         self.workers: Set[int] = set()
         self.own: Set[int] = set()
+        #: What the pool's ``env`` request asked its workers to log (see taipan_worker.logs).
+        self.log_level: Optional[int] = None
 
     # ---------------------------------------------------------------- start
 
@@ -258,6 +261,7 @@ class Zygote:
             max_frame_bytes=self.ns.max_frame_bytes,
             pool_name=self.ns.pool_name,
             run_id=self.ns.run_id,
+            log_level=self.log_level,
         ), token)
 
     # ---------------------------------------------------------------- workers' output and exits
@@ -345,10 +349,12 @@ def main(argv: Optional[List[str]] = None) -> None:
         if first.get("type") != "env":
             raise ValueError(f"the first request must be 'env', got {first.get('type')!r:.40}")
         set_secrets(first.get("env"))
+        level = log_level(first)
     except (OSError, ValueError, msgpack.UnpackException) as exc:
         raise SystemExit(f"taipan-zygote: bad first control request: {exc}") from None
     become_subreaper()  # see Zygote.end_leftovers
     zygote = Zygote(ns, control_in, control_out)
+    zygote.log_level = level
     zygote.warm_up()
     try:
         zygote.serve()

@@ -87,6 +87,8 @@ class Worker:
         self.rfile: Any = None
         self.auth: Dict[str, Any] = {}
         self.hello: Dict[str, Any] = {}
+        #: log frames received before hello (with log_level).
+        self.logs: List[Dict[str, Any]] = []
         self._ids = itertools.count(1)
 
     def accept(self) -> None:
@@ -145,9 +147,12 @@ class Worker:
         return self.proc.wait(timeout=timeout)
 
 
-def start_frame(token: str, secrets: Dict[str, str]) -> bytes:
+def start_frame(token: str, secrets: Dict[str, str], log_level: Optional[int] = None) -> bytes:
     """The frame the pool writes to a spawned worker's stdin."""
-    body = msgpack.packb({"type": "start", "token": token, "env": secrets}, use_bin_type=True)
+    start: Dict[str, Any] = {"type": "start", "token": token, "env": secrets}
+    if log_level is not None:
+        start["log_level"] = log_level
+    body = msgpack.packb(start, use_bin_type=True)
     return struct.pack(">I", len(body)) + body
 
 
@@ -169,7 +174,8 @@ class FakeHost:
 
     def start(self, modules: str = "taipan_testing.functions", *, slots: int = 8, worker_id: str = "w-1",
               max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES, extra_env: Optional[Dict[str, str]] = None,
-              handshake: bool = True, secrets: Optional[Dict[str, str]] = None) -> Worker:
+              handshake: bool = True, secrets: Optional[Dict[str, str]] = None,
+              log_level: Optional[int] = None) -> Worker:
         env = dict(os.environ)
         env.update(extra_env or {})
         cmd = [sys.executable, "-m", "taipan_worker", "--socket", self.path, "--worker-id", worker_id,
@@ -181,7 +187,7 @@ class FakeHost:
                                 env=env)
         # What the pool does: the token and the secrets arrive on stdin, never in the environment.
         assert proc.stdin is not None
-        proc.stdin.write(start_frame(TOKEN, secrets or {}))
+        proc.stdin.write(start_frame(TOKEN, secrets or {}, log_level))
         proc.stdin.close()
         worker = Worker(self, proc, worker_id, max_frame_bytes)
         self.workers.append(worker)
@@ -191,6 +197,9 @@ class FakeHost:
             assert auth is not None and auth["type"] == "auth", auth
             worker.auth = auth
             hello = worker.recv()
+            while hello is not None and hello["type"] == "log":  # what the imports logged
+                worker.logs.append(hello)
+                hello = worker.recv()
             assert hello is not None and hello["type"] == "hello", (hello, worker.stderr.text)
             worker.hello = hello
         return worker

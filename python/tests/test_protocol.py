@@ -73,7 +73,7 @@ def test_vector_set_is_complete() -> None:
     types = {entry["message"]["type"] for entry in GOOD}
     assert types == {"auth", "hello", "call", "result", "error", "cancel", "heartbeat", "session_close", "chunk",
                      "chunk_ack", "callback", "callback_result", "session_open", "session_restore",
-                     "session_state"}
+                     "session_state", "log"}
     assert 15 <= len(GOOD) <= 60
     for entry in GOOD:
         assert (VECTORS / f"{entry['name']}.bin").is_file()

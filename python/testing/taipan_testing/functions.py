@@ -546,3 +546,85 @@ def flood(lines: int) -> int:
         out.write(f"flood line {i}\n")
     out.flush()
     return int(lines)
+
+
+# ---------------------------------------------------------------- logging (taipan_worker.logs)
+
+import logging  # noqa: E402
+import warnings  # noqa: E402
+
+_log = logging.getLogger("taipan_testing.logs")
+# Logged while the module imports, outside any call (spawned workers send it before hello).
+_log.debug("taipan_testing.functions imported")
+
+
+def _log_each_level(logger: logging.Logger, tag: str) -> None:
+    logger.log(5, "trace %s", tag)
+    logger.debug("debug %s", tag)
+    logger.info("info %s %d", tag, 20)
+    logger.warning("warning %s", tag)
+    logger.error("error %s", tag)
+    logger.critical("critical %s", tag)
+    try:
+        raise ValueError(f"boom {tag}")
+    except ValueError:
+        logger.exception("failed %s", tag)
+
+
+@function
+def log_levels(tag: str) -> str:
+    """Log at every level, and an exception, from the call's thread; returns the thread's name."""
+    _log_each_level(_log, tag)
+    return threading.current_thread().name
+
+
+@function
+async def log_levels_async(tag: str) -> str:
+    """The same from an ``async def``, on the event loop's thread."""
+    _log_each_level(logging.getLogger("taipan_testing.logs.async"), tag)
+    return threading.current_thread().name
+
+
+@function
+def log_from_background_thread(tag: str) -> str:
+    """Log from a thread of the function's own, outside the call's context (no call id)."""
+    thread = threading.Thread(target=lambda: _log.warning("background %s", tag), name="taipan-testing-bg")
+    thread.start()
+    thread.join()
+    return thread.name
+
+
+@function
+def log_flood(records: int) -> int:
+    """Log ``records`` INFO records as fast as possible."""
+    for i in range(int(records)):
+        _log.info("flood record %d", i)
+    return int(records)
+
+
+@function
+def log_huge(chars: int) -> int:
+    """Log one record whose message is ``chars`` characters long."""
+    _log.warning("huge " + "x" * int(chars))
+    return int(chars)
+
+
+@function
+def log_root_and_secret(name: str) -> None:
+    """Log through the root logger a message holding the value of environment variable ``name``."""
+    logging.warning("the secret is %s", os.environ.get(name, ""))
+
+
+@function
+def warn(text: str) -> None:
+    """``warnings.warn`` (shown each time, whatever the filters)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn(text, UserWarning)
+
+
+@function
+async def log_then_exit(tag: str) -> None:
+    """Log an error, then end the process at once (status 1) without answering."""
+    _log.error("last words %s", tag)
+    os._exit(1)

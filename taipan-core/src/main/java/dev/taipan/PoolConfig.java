@@ -70,6 +70,7 @@ public final class PoolConfig {
     private final long maxWorkerRssBytes;
     private final Set<String> secretNames;
     private final StartMode startMode;
+    private final WorkerLogLevel workerLogLevel;
     private final int streamWindow;
     private final int streamWindowBytes;
 
@@ -105,6 +106,7 @@ public final class PoolConfig {
         this.maxWorkerRssBytes = b.maxWorkerRssBytes;
         this.secretNames = Set.copyOf(b.secretNames);
         this.startMode = b.startMode;
+        this.workerLogLevel = b.workerLogLevel;
         this.streamWindow = b.streamWindow;
         this.streamWindowBytes = b.streamWindowBytes;
     }
@@ -147,6 +149,7 @@ public final class PoolConfig {
         b.maxWorkerRssBytes = maxWorkerRssBytes;
         b.secretNames.addAll(secretNames);
         b.startMode = startMode;
+        b.workerLogLevel = workerLogLevel;
         b.streamWindow = streamWindow;
         b.streamWindowBytes = streamWindowBytes;
         return b;
@@ -178,6 +181,8 @@ public final class PoolConfig {
     public boolean lazyStart() { return lazyStart; }
     /** How workers are started: forked from a warm zygote, or spawned. See {@link StartMode}. */
     public StartMode startMode() { return startMode; }
+    /** From which level the workers' Python logging records reach SLF4J; default {@link WorkerLogLevel#INFO}. */
+    public WorkerLogLevel workerLogLevel() { return workerLogLevel; }
     public Duration startTimeout() { return startTimeout; }
     /** Default per-call timeout, from submission to result, queueing included. */
     public Duration callTimeout() { return callTimeout; }
@@ -239,6 +244,7 @@ public final class PoolConfig {
                 + ", workers=" + workers + ", slots=" + slots + ", maxWaiting=" + maxWaiting
                 + ", maxFrameBytes=" + maxFrameBytes + ", callTimeout=" + callTimeout
                 + ", acquireTimeout=" + acquireTimeout + ", startTimeout=" + startTimeout + ", startMode=" + startMode
+                + ", workerLogLevel=" + workerLogLevel
                 + ", environment=" + environment.keySet() + "}";
     }
 
@@ -275,6 +281,7 @@ public final class PoolConfig {
         private long maxWorkerRssBytes;
         private final Set<String> secretNames = new java.util.LinkedHashSet<>();
         private StartMode startMode;
+        private WorkerLogLevel workerLogLevel = WorkerLogLevel.INFO;
         private int streamWindow = 32;
         private int streamWindowBytes = 8 * 1024 * 1024;
 
@@ -328,6 +335,16 @@ public final class PoolConfig {
         public Builder lazyStart(boolean lazyStart) { this.lazyStart = lazyStart; return this; }
         /** Zygote (fork from a warm parent) or spawn; default {@link StartMode#defaultMode()}. */
         public Builder startMode(StartMode mode) { this.startMode = mode; return this; }
+        /**
+         * From which level the workers' Python {@code logging} records and warnings are sent to
+         * the JVM and logged through SLF4J (docs/OBSERVABILITY.md, "Logs"); default
+         * {@link WorkerLogLevel#INFO}; {@link WorkerLogLevel#OFF} sends none.
+         */
+        public Builder workerLogLevel(WorkerLogLevel level) {
+            this.workerLogLevel = java.util.Objects.requireNonNull(level,
+                    "workerLogLevel must not be null: use WorkerLogLevel.OFF to send no worker log records");
+            return this;
+        }
         public Builder startTimeout(Duration d) { this.startTimeout = d; return this; }
         public Builder callTimeout(Duration d) { this.callTimeout = d; return this; }
         public Builder acquireTimeout(Duration d) { this.acquireTimeout = d; return this; }

@@ -65,6 +65,7 @@ public final class PoolEngine implements AutoCloseable {
     private final WorkerSource source;
     private final Dispatcher dispatcher;
     private final WorkerReader reader;
+    private final WorkerLogs workerLogs;
     private final Sessions sessions;
     private final WorkerSupervisor supervisor;
     private final Recycler recycler;
@@ -109,7 +110,9 @@ public final class PoolEngine implements AutoCloseable {
         this.state = new PoolState(config);
         Completions completions = new Completions(state, events);
         this.dispatcher = new Dispatcher(state, completions, scheduler, up, callbackExecutor);
-        this.reader = new WorkerReader(config, dispatcher, completions, up, redactor, callbackExecutor, threads);
+        this.workerLogs = new WorkerLogs(config.name(), redactor);
+        this.reader = new WorkerReader(config, dispatcher, completions, up, redactor, callbackExecutor, threads,
+                workerLogs);
         this.sessions = new Sessions(state, dispatcher, scheduler, up);
         this.source = sources.create(new WorkerSource.SourceContext(config,
                 python == null ? List.of() : python.command(), runId, threads, redactor));
@@ -308,6 +311,11 @@ public final class PoolEngine implements AutoCloseable {
 
     public String runId() {
         return runId;
+    }
+
+    /** Where the workers' log records go, for tests in this package that watch them. */
+    WorkerLogs workerLogsForTesting() {
+        return workerLogs;
     }
 
     /** The live workers, for tests in this package that look at their internals. */

@@ -154,7 +154,7 @@ final class WorkerLauncher implements AutoCloseable {
             z.close(0);
         }
         try {
-            z = new Zygote(config.name(), start(command(null), null), secrets, redactor, threads);
+            z = new Zygote(config, start(command(null), null), secrets, redactor, threads);
         } catch (java.io.UncheckedIOException e) {
             forking = false;
             LOG.warn("pool {}: cannot start the zygote ({}); spawning workers instead", config.name(), e.getMessage());
@@ -249,13 +249,28 @@ final class WorkerLauncher implements AutoCloseable {
         if (token != null) {
             // A few hundred bytes: the pipe takes them at once, whether or not the worker reads yet.
             try (OutputStream stdin = p.getOutputStream()) {
-                PipeFrames.write(stdin, Map.of("type", "start", "token", token, "env", secrets));
+                Map<String, Object> start = new LinkedHashMap<>();
+                start.put("type", "start");
+                start.put("token", token);
+                start.put("env", secrets);
+                putLogLevel(start, config);
+                PipeFrames.write(stdin, start);
             } catch (java.io.IOException e) {
                 // It died at once: its exit status and stderr say why.
                 LOG.debug("pool {}: cannot write to a new worker's stdin: {}", config.name(), e.toString());
             }
         }
         return p;
+    }
+
+    /**
+     * Asks the worker for its Python logging records from the pool's level on (docs/PROTOCOL.md,
+     * {@code log}); without the key (OFF, or an older pool) a worker sends none.
+     */
+    static void putLogLevel(Map<String, Object> request, PoolConfig config) {
+        if (config.workerLogLevel() != dev.taipan.WorkerLogLevel.OFF) {
+            request.put("log_level", config.workerLogLevel().pythonLevel());
+        }
     }
 
     /** Stops starting processes and ends the zygote (its remaining workers die with it). */

@@ -45,9 +45,11 @@ final class WorkerReader {
     private final Redactor redactor;
     private final Executor callbackExecutor;
     private final PoolThreads threads;
+    private final WorkerLogs logs;
 
     WorkerReader(PoolConfig config, Dispatcher dispatcher, Completions completions, WorkerEvents up,
-                 Redactor redactor, Executor callbackExecutor, PoolThreads threads) {
+                 Redactor redactor, Executor callbackExecutor, PoolThreads threads, WorkerLogs logs) {
+        this.logs = logs;
         this.config = config;
         this.dispatcher = dispatcher;
         this.completions = completions;
@@ -67,6 +69,11 @@ final class WorkerReader {
         boolean protocolError = false;
         try {
             Map<String, Object> hello = conn.read();
+            // What the worker's modules log while they import comes before its hello.
+            while (hello != null && !(hello instanceof PartialMessage) && Messages.LOG.equals(Messages.type(hello))) {
+                logs.accept(w.id, hello);
+                hello = conn.read();
+            }
             if (hello == null) {
                 throw new IOException("connection closed before hello");
             }
@@ -202,6 +209,9 @@ final class WorkerReader {
                 break;
             case Messages.CALLBACK:
                 onCallback(w, msg);
+                break;
+            case Messages.LOG:
+                logs.accept(w.id, msg);
                 break;
             case Messages.SESSION_STATE: {
                 // Sent just before the result of the call it follows.

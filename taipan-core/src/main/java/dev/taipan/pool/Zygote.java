@@ -1,5 +1,6 @@
 package dev.taipan.pool;
 
+import dev.taipan.PoolConfig;
 import dev.taipan.protocol.Values;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
@@ -51,7 +52,8 @@ final class Zygote implements AutoCloseable {
      * sets them in {@code os.environ} before importing anything; they are not in its process
      * environment) and starts reading its reports.
      */
-    Zygote(String poolName, Process process, Map<String, String> secrets, Redactor redactor, PoolThreads threads) {
+    Zygote(PoolConfig config, Process process, Map<String, String> secrets, Redactor redactor, PoolThreads threads) {
+        String poolName = config.name();
         this.poolName = poolName;
         this.process = process;
         this.redactor = redactor;
@@ -60,7 +62,11 @@ final class Zygote implements AutoCloseable {
         threads.start(poolName + "-zygote-stderr", stderr);
         threads.start(poolName + "-zygote-reader", this::readReports);
         try {
-            send(Map.of("type", "env", "env", secrets));
+            Map<String, Object> env = new java.util.LinkedHashMap<>();
+            env.put("type", "env");
+            env.put("env", secrets);
+            WorkerLauncher.putLogLevel(env, config); // for every worker it forks
+            send(env);
         } catch (IOException e) {
             // It died at once: the reader reports why, and awaitReady fails with that.
             LOG.debug("pool {}: cannot write to the zygote: {}", poolName, e.toString());

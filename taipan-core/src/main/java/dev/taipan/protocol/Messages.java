@@ -27,9 +27,12 @@ public final class Messages {
     public static final String CHUNK_ACK = "chunk_ack";
     public static final String CALLBACK = "callback";
     public static final String CALLBACK_RESULT = "callback_result";
+    /** A Python logging record of the worker (not a call's message: its call is {@code call_id}). */
+    public static final String LOG = "log";
 
     private static final Set<String> KNOWN_TYPES = Set.of(AUTH, HELLO, CALL, RESULT, ERROR, CANCEL, HEARTBEAT,
-            SESSION_CLOSE, CHUNK, CHUNK_ACK, CALLBACK, CALLBACK_RESULT, SESSION_OPEN, SESSION_RESTORE, SESSION_STATE);
+            SESSION_CLOSE, CHUNK, CHUNK_ACK, CALLBACK, CALLBACK_RESULT, SESSION_OPEN, SESSION_RESTORE, SESSION_STATE,
+            LOG);
 
     /** Types whose messages carry a call's {@code id}. */
     private static final Set<String> CALL_TYPES = Set.of(CALL, RESULT, ERROR, CANCEL, CHUNK, CHUNK_ACK,
@@ -188,6 +191,20 @@ public final class Messages {
         m.put("message", message);
         m.put("traceback", traceback);
         m.put("retryable", retryable);
+        return m;
+    }
+
+    /** A worker's logging record; {@code callId} and the other nullable fields may be null. */
+    public static Map<String, Object> log(long level, String logger, String message, String exception,
+                                          String thread, Long callId, String traceId) {
+        Map<String, Object> m = envelope(LOG, null);
+        m.put("level", level);
+        m.put("logger", logger);
+        m.put("message", message);
+        m.put("exception", exception);
+        m.put("thread", thread);
+        m.put("call_id", callId);
+        m.put("trace_id", traceId);
         return m;
     }
 

@@ -1,0 +1,32 @@
+package dev.taipan;
+
+/**
+ * From which level the Python {@code logging} records (and {@code warnings}) of a pool's
+ * workers are sent to the JVM and logged through SLF4J, under {@code dev.taipan.worker.<python
+ * logger name>} (see docs/OBSERVABILITY.md, "Logs"). The threshold applies in the worker, so
+ * records below it cost no socket traffic. Python's levels map as CRITICAL and ERROR to
+ * {@link #ERROR}, WARNING to {@link #WARN}, INFO to {@link #INFO}, DEBUG to {@link #DEBUG}
+ * and anything lower to {@link #TRACE}.
+ *
+ * <p>{@link #OFF}: the workers send no records; Python logging then behaves as in any Python
+ * process (warnings and errors to stderr, which reaches the log as output lines).
+ */
+public enum WorkerLogLevel {
+    TRACE(1),
+    DEBUG(10),
+    INFO(20),
+    WARN(30),
+    ERROR(40),
+    OFF(-1);
+
+    private final int pythonLevel;
+
+    WorkerLogLevel(int pythonLevel) {
+        this.pythonLevel = pythonLevel;
+    }
+
+    /** The Python logging level number this threshold is ({@code logging.INFO} is 20); -1 for {@link #OFF}. */
+    public int pythonLevel() {
+        return pythonLevel;
+    }
+}
