@@ -283,6 +283,31 @@ def test_lm_cache_flag(server_url: str) -> None:
     assert requests_served(server_url) - before == 2
 
 
+def test_run_metrics_count_lm_calls_cache_hits_and_tokens(server_url: str) -> None:
+    question = f"meter me {uuid.uuid4()}"
+    cached = lm_ref(server_url, cache=True)
+    program = prog("predict", QA)
+    first = bridge.run(program=program, inputs={"question": question}, lm=cached)
+    model = "openai/taipan-local"
+    assert first["metrics"] == {"lm": {model: {"calls": 1, "cache_hits": 0, "errors": 0}}, "parse_failures": 0}
+    assert first["usage"][model]["prompt_tokens"] > 0 and first["usage"][model]["completion_tokens"] > 0
+    again = bridge.run(program=program, inputs={"question": question}, lm=cached)
+    assert again["metrics"]["lm"][model] == {"calls": 1, "cache_hits": 1, "errors": 0}
+    assert not again["usage"].get(model)  # a cached answer is not billed
+
+
+def test_run_meter_counts_lm_errors_and_parse_failures() -> None:
+    meter = bridge.RunMeter()
+    class Lm:
+        model = "m"
+
+    meter.on_lm_start("c1", Lm(), {})
+    meter.on_lm_end("c1", None, RuntimeError("down"))
+    meter.on_adapter_parse_end("c2", None, ValueError("bad json"))
+    meter.on_adapter_parse_end("c3", {"answer": "ok"}, None)
+    assert meter.to_wire() == {"lm": {"m": {"calls": 1, "cache_hits": 0, "errors": 1}}, "parse_failures": 1}
+
+
 # ----------------------------------------------------------------------------- state
 
 def test_state_from_plain_dspy_loads_through_the_bridge(server_url: str) -> None:

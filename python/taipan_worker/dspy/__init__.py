@@ -45,6 +45,7 @@ from .caches import reset as _reset_caches  # noqa: E402
 from .caches import sizes as _cache_sizes  # noqa: E402
 from .errors import LmNotCached, ProgramNotCached, SpecError  # noqa: E402
 from .evaluation import context, evaluate as evaluate_on  # noqa: E402
+from .meter import RunMeter, callbacks_with  # noqa: E402
 from .metrics import build_metric  # noqa: E402
 from .optimizers import OPTIMIZERS, split_params  # noqa: E402
 from .scrubbing import Guard  # noqa: E402
@@ -95,9 +96,10 @@ def run(program: Any, inputs: Any, lm: Any, adapter: Any = None) -> Dict[str, An
     """Run a program once: returns a Prediction map."""
     with Guard():
         built, lm_obj, adapter_obj = _prepared(program, inputs, lm, adapter)
-        with context(lm_obj, adapter_obj, track_usage=True):
+        meter = RunMeter()
+        with context(lm_obj, adapter_obj, track_usage=True, callbacks=callbacks_with(meter)):
             pred = built.module(**inputs)
-        return prediction(pred, built)
+        return prediction(pred, built, meter.to_wire())
 
 
 @function
@@ -112,7 +114,8 @@ def stream(program: Any, inputs: Any, lm: Any, adapter: Any = None, fields: Any 
         listeners = [dspy.streaming.StreamListener(signature_field_name=n) for n in names]
         streamed = dspy.streamify(built.module, stream_listeners=listeners, async_streaming=False)
         final = None
-        with context(lm_obj, adapter_obj, track_usage=True):
+        meter = RunMeter()
+        with context(lm_obj, adapter_obj, track_usage=True, callbacks=callbacks_with(meter)):
             for item in streamed(**inputs):
                 if isinstance(item, dspy.streaming.StreamResponse):
                     yield {"field": item.signature_field_name, "chunk": item.chunk}
@@ -120,7 +123,7 @@ def stream(program: Any, inputs: Any, lm: Any, adapter: Any = None, fields: Any 
                     final = item
         if final is None:
             raise RuntimeError("the program ended without a prediction")
-        yield {"prediction": prediction(final, built)}
+        yield {"prediction": prediction(final, built, meter.to_wire())}
 
 
 @function

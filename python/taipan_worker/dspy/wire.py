@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import dspy
 
@@ -34,7 +34,7 @@ def to_wire(value: Any, depth: int = 0) -> Any:
     return str(value)
 
 
-def prediction(pred: Any, built: Built) -> Dict[str, Any]:
+def prediction(pred: Any, built: Built, metrics: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     outputs = {name: to_wire(pred.get(name)) for name in built.outputs}
     reasoning = pred.get(built.reasoning) if built.reasoning else None
     completions: List[Dict[str, Any]] = []
@@ -51,8 +51,11 @@ def prediction(pred: Any, built: Built) -> Dict[str, Any]:
     get_usage = getattr(pred, "get_lm_usage", None)
     if callable(get_usage):
         usage = to_wire(get_usage() or {})
-    return {"outputs": outputs, "reasoning": None if reasoning is None else str(reasoning),
-            "completions": completions, "usage": usage}
+    out = {"outputs": outputs, "reasoning": None if reasoning is None else str(reasoning),
+           "completions": completions, "usage": usage}
+    if metrics is not None:
+        out["metrics"] = metrics  # optional: the run's LM calls (meter.RunMeter)
+    return out
 
 
 def examples(items: Any, what: str) -> List[Any]:

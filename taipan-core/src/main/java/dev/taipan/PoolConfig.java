@@ -199,6 +199,7 @@ public final class PoolConfig {
     public int maxConsecutiveStartFailures() { return maxConsecutiveStartFailures; }
     /** While the circuit is open, how often one probe worker is started. */
     public Duration circuitRetryInterval() { return circuitRetryInterval; }
+    /** The pool's listeners as one ({@link PoolListener#all}); {@link PoolListener#NONE} if none was added. */
     public PoolListener listener() { return listener; }
     /**
      * Executor for the pool's callbacks into your code: completing {@code callAsync} futures,
@@ -358,7 +359,15 @@ public final class PoolConfig {
         }
         public Builder maxConsecutiveStartFailures(int n) { this.maxConsecutiveStartFailures = n; return this; }
         public Builder circuitRetryInterval(Duration d) { this.circuitRetryInterval = d; return this; }
-        public Builder listener(PoolListener listener) { this.listener = listener; return this; }
+        /**
+         * Adds a listener: called more than once, every listener added is told, in the order
+         * added (see {@link PoolListener#all}). {@link PoolListener#NONE} removes them all.
+         */
+        public Builder listener(PoolListener listener) {
+            Objects.requireNonNull(listener, "listener");
+            this.listener = listener == PoolListener.NONE ? PoolListener.NONE : PoolListener.all(this.listener, listener);
+            return this;
+        }
         public Builder callbackExecutor(Executor executor) { this.callbackExecutor = executor; return this; }
         /** Whether a JVM shutdown hook stops the workers if the pool is not closed (default on). */
         public Builder shutdownHook(boolean enabled) { this.shutdownHook = enabled; return this; }

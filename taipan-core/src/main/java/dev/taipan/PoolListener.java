@@ -1,11 +1,19 @@
 package dev.taipan;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * Lifecycle events of a pool, for metrics and tracing. Every method has an empty default;
  * implement what you need. Methods run on pool threads and must return quickly; an
  * exception thrown here is logged and ignored.
+ *
+ * <p>A pool may have several listeners: {@link PoolConfig.Builder#listener} adds one each
+ * time it is called (a Spring application combines its own listener with the metrics one),
+ * and {@link #all} combines listeners into one. Listeners are told in the order they were
+ * added; one that throws does not stop the others.
  */
 public interface PoolListener {
     PoolListener NONE = new PoolListener() {
@@ -14,9 +22,55 @@ public interface PoolListener {
     /** How a call ended; CONSUMER_FAILED: its chunk consumer threw (the call was cancelled in Python). */
     enum Outcome { SUCCESS, PYTHON_ERROR, TIMEOUT, CANCELLED, WORKER_LOST, REJECTED, CONSUMER_FAILED }
 
+    /**
+     * Why a worker was lost (and replaced, unless the pool is closing).
+     * <ul>
+     *   <li>CRASHED: it exited by itself (a non-zero status, exit 0 unasked, a fatal signal of its own);</li>
+     *   <li>KILLED: SIGKILL or SIGTERM from outside the pool (an operator, the OOM killer);</li>
+     *   <li>UNRESPONSIVE: it sent nothing for three heartbeat intervals and the pool killed it;</li>
+     *   <li>PROTOCOL_ERROR: it sent a frame the pool could not accept;</li>
+     *   <li>START_FAILED: it never became ready (it exited, or did not say hello in time).</li>
+     * </ul>
+     */
+    enum WorkerLoss { CRASHED, KILLED, UNRESPONSIVE, PROTOCOL_ERROR, START_FAILED }
+
+    /** Why a healthy worker was recycled (see the recycling settings of {@link PoolConfig}). */
+    enum RecycleReason { CALLS, LIFETIME, MEMORY, OVERRUN }
+
+    /**
+     * A call's end, as {@link #callCompleted(CallEnd)} reports it.
+     *
+     * @param function   the function called, as the caller named it
+     * @param registered whether a worker of this pool registered that function (its hello named
+     *                   it): false for a name no worker knows, so a listener that tags by function
+     *                   can keep its tag values bounded by tagging only registered names
+     * @param workerId   the worker that ran it last, or null when it never reached one
+     * @param duration   from submission to the end
+     * @param slotWait   how long it waited for a worker slot before it was first sent (zero if a
+     *                   slot was free; the whole duration if it never got one)
+     * @param outcome    how it ended
+     */
+    record CallEnd(String function, boolean registered, String workerId, Duration duration, Duration slotWait,
+                   Outcome outcome) {
+        public CallEnd {
+            Objects.requireNonNull(function, "function");
+            Objects.requireNonNull(duration, "duration");
+            Objects.requireNonNull(slotWait, "slotWait");
+            Objects.requireNonNull(outcome, "outcome");
+        }
+    }
+
+    /**
+     * The pool is being built, before its first worker starts: the listener may keep
+     * {@code pool} to read live gauges from (its snapshots take the pool's lock briefly).
+     */
+    default void poolStarting(PoolView pool) {
+    }
+
     default void workerStarting(String workerId) {
     }
 
+    /** A worker said hello; {@link WorkerInfo#forked()} tells a forked one from a spawned one. */
     default void workerReady(WorkerInfo worker, Duration startTime) {
     }
 
@@ -24,11 +78,65 @@ public interface PoolListener {
     default void workerExited(String workerId, Integer exitCode, String reason) {
     }
 
-    /** A new worker was started in place of one that exited. */
+    /**
+     * A worker was lost, for {@code cause}; a replacement is started unless the pool is
+     * closing (a recycled worker's planned exit and the pool's own shutdown are no loss).
+     */
+    default void workerLost(String workerId, WorkerLoss cause) {
+    }
+
+    /** A new worker became ready in place of one that exited or was recycled. */
     default void workerReplaced(String oldWorkerId, String newWorkerId) {
+    }
+
+    /** A healthy worker reached a recycling limit and was told to exit, its successor ready. */
+    default void workerRecycled(String workerId, RecycleReason reason) {
+    }
+
+    /** An idempotent call is run again because its worker was lost. */
+    default void callRetried(String function, String lostWorkerId) {
+    }
+
+    /** Starting workers failed {@code consecutiveFailures} times in a row: calls fail fast. */
+    default void circuitOpened(int consecutiveFailures) {
+    }
+
+    /** A worker started again after the circuit had opened. */
+    default void circuitClosed() {
     }
 
     /** A call ended; workerId is null when it never reached a worker. */
     default void callCompleted(String function, String workerId, Duration duration, Outcome outcome) {
+    }
+
+    /**
+     * A call ended, with the time it waited for a slot. The pool calls this one; its default
+     * calls {@link #callCompleted(String, String, Duration, Outcome)}, so listeners written
+     * for that method keep working.
+     */
+    default void callCompleted(CallEnd call) {
+        callCompleted(call.function(), call.workerId(), call.duration(), call.outcome());
+    }
+
+    /**
+     * One listener telling each of {@code listeners} in turn; one that throws does not keep
+     * the next from being told (its exception is logged by the pool).
+     */
+    static PoolListener all(PoolListener... listeners) {
+        return all(List.of(listeners));
+    }
+
+    /** As {@link #all(PoolListener...)}; {@link #NONE}s are left out. */
+    static PoolListener all(List<PoolListener> listeners) {
+        List<PoolListener> out = new ArrayList<>();
+        for (PoolListener l : listeners) {
+            Objects.requireNonNull(l, "listener");
+            if (l instanceof PoolListeners) {
+                out.addAll(((PoolListeners) l).listeners);
+            } else if (l != NONE) {
+                out.add(l);
+            }
+        }
+        return out.isEmpty() ? NONE : out.size() == 1 ? out.get(0) : new PoolListeners(List.copyOf(out));
     }
 }

@@ -31,7 +31,7 @@ final class Completions {
         // finish per call gets here, so every call is counted once, as its caller sees it.
         state.countEnd(error, outcome);
         Worker w = call.worker;
-        events.callCompleted(call.function, w == null ? null : w.id, call.elapsed(), outcome);
+        events.callCompleted(call, w, outcome, state.isRegistered(call.function));
         // At once, even for a stream: its worker's own answer was queued behind its chunks
         // (finishInOrder); any other end (timeout, cancel) must not wait for a slow consumer.
         if (error == null) {

@@ -176,6 +176,9 @@ final class Dispatcher {
         w.takeSlot();
         state.inFlight++;
         call.worker = w;
+        if (call.firstSentNanos == 0) {
+            call.firstSentNanos = System.nanoTime();
+        }
         if (call.session != null) {
             call.session.inFlight++;
         }

@@ -1,6 +1,7 @@
 package dev.taipan.pool;
 
 import dev.taipan.PoolListener;
+import dev.taipan.PoolView;
 import dev.taipan.WorkerInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +19,10 @@ final class Events {
         this.poolName = poolName;
     }
 
+    void poolStarting(PoolView view) {
+        safely(() -> listener.poolStarting(view));
+    }
+
     void workerStarting(String id) {
         safely(() -> listener.workerStarting(id));
     }
@@ -30,13 +35,39 @@ final class Events {
         safely(() -> listener.workerExited(id, exitCode, reason));
     }
 
+    void workerLost(String id, PoolListener.WorkerLoss cause) {
+        safely(() -> listener.workerLost(id, cause));
+    }
+
     void workerReplaced(String oldId, String newId) {
         safely(() -> listener.workerReplaced(oldId, newId));
     }
 
-    void callCompleted(String function, String workerId, Duration d, PoolListener.Outcome outcome) {
+    void workerRecycled(String id, PoolListener.RecycleReason reason) {
+        safely(() -> listener.workerRecycled(id, reason));
+    }
+
+    void callRetried(String function, String lostWorkerId) {
+        safely(() -> listener.callRetried(function, lostWorkerId));
+    }
+
+    void circuitOpened(int consecutiveFailures) {
+        safely(() -> listener.circuitOpened(consecutiveFailures));
+    }
+
+    void circuitClosed() {
+        safely(listener::circuitClosed);
+    }
+
+    /** The hot path: nothing is built for a pool without listeners. */
+    void callCompleted(PendingCall call, Worker w, PoolListener.Outcome outcome, boolean registered) {
         if (listener != PoolListener.NONE) {
-            safely(() -> listener.callCompleted(function, workerId, d, outcome));
+            long end = System.nanoTime();
+            long sent = call.firstSentNanos;
+            Duration wait = Duration.ofNanos((sent == 0 ? end : sent) - call.startNanos);
+            PoolListener.CallEnd e = new PoolListener.CallEnd(call.function, registered, w == null ? null : w.id,
+                    Duration.ofNanos(end - call.startNanos), wait, outcome);
+            safely(() -> listener.callCompleted(e));
         }
     }
 

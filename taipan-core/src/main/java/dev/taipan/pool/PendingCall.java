@@ -66,6 +66,8 @@ final class PendingCall {
     ScheduledFuture<?> acquireTimer;
 
     volatile ScheduledFuture<?> timeoutTimer;
+    /** When the call first took a worker slot (System.nanoTime), 0 until then: its slot wait ends there. */
+    volatile long firstSentNanos;
 
     PendingCall(long id, String function, CallFrame frame, SessionImpl session, Duration timeout) {
         this(id, function, frame, session, timeout, null, Map.of(), null, false);

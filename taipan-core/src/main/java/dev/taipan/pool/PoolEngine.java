@@ -7,6 +7,7 @@ import dev.taipan.PoolHealth;
 import dev.taipan.PoolListener.Outcome;
 import dev.taipan.PoolStartException;
 import dev.taipan.PoolStats;
+import dev.taipan.PoolView;
 import dev.taipan.PythonEnvironment;
 import dev.taipan.Session;
 import dev.taipan.SessionOptions;
@@ -118,8 +119,9 @@ public final class PoolEngine implements AutoCloseable {
                 python == null ? List.of() : python.command(), runId, threads, redactor));
         this.supervisor = new WorkerSupervisor(state, events, up, source, reader, dispatcher, sessions,
                 completions, threads, scheduler);
-        this.recycler = new Recycler(state, supervisor, scheduler);
+        this.recycler = new Recycler(state, supervisor, scheduler, events);
         this.liveness = new Liveness(state, up);
+        events.poolStarting(new View());
         if (config.shutdownHook()) {
             this.shutdownHook = new Thread(this::closeOnShutdown, config.name() + "-shutdown");
             Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -221,6 +223,34 @@ public final class PoolEngine implements AutoCloseable {
         }
     }
 
+    /** What listeners read of the pool: live snapshots, each under the pool's lock. */
+    private final class View implements PoolView {
+        @Override
+        public String name() {
+            return config.name();
+        }
+
+        @Override
+        public PoolStats stats() {
+            return state.stats();
+        }
+
+        @Override
+        public PoolHealth health() {
+            return state.health();
+        }
+
+        @Override
+        public int slots() {
+            return state.readySlots();
+        }
+
+        @Override
+        public String toString() {
+            return "PoolView{" + config.name() + "}";
+        }
+    }
+
     // ---------------------------------------------------------------- what the parts report up
 
     /** Hands each report of the lower parts to the part that decides what it means. */
@@ -242,7 +272,8 @@ public final class PoolEngine implements AutoCloseable {
 
         @Override
         public void overran(Worker w, long calls) {
-            recycler.recycle(w, calls + " call(s) overran their deadline and their threads still run");
+            recycler.recycle(w, dev.taipan.PoolListener.RecycleReason.OVERRUN,
+                    calls + " call(s) overran their deadline and their threads still run");
         }
     }
 

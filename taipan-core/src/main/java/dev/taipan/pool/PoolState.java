@@ -48,6 +48,12 @@ final class PoolState {
     String lastStartFailure;
     boolean started;
     boolean closed;
+    /**
+     * Every function name a worker of this pool registered (its hello's {@code functions}):
+     * it only grows, replaced whole (copy on write) when a worker brings a new name, and is
+     * read without the lock on every call's end.
+     */
+    private volatile java.util.Set<String> registeredFunctions = java.util.Set.of();
 
     PoolState(PoolConfig config) {
         this.config = config;
@@ -90,6 +96,36 @@ final class PoolState {
                 }
             }
             return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Adds the functions a ready worker registered (lock held). */
+    void registerFunctions(java.util.Collection<String> names) {
+        if (!registeredFunctions.containsAll(names)) {
+            java.util.Set<String> all = new java.util.HashSet<>(registeredFunctions);
+            all.addAll(names);
+            registeredFunctions = java.util.Set.copyOf(all);
+        }
+    }
+
+    /** Whether a worker of this pool registered {@code function}; no lock needed. */
+    boolean isRegistered(String function) {
+        return registeredFunctions.contains(function);
+    }
+
+    /** The slots of the ready workers. */
+    int readySlots() {
+        lock.lock();
+        try {
+            int slots = 0;
+            for (Worker w : workers) {
+                if (w.state == WorkerState.READY) {
+                    slots += w.capacity;
+                }
+            }
+            return slots;
         } finally {
             lock.unlock();
         }

@@ -1,6 +1,7 @@
 package dev.taipan.pool;
 
 import dev.taipan.PoolConfig;
+import dev.taipan.PoolListener.RecycleReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +23,10 @@ final class Recycler {
     private final PoolConfig config;
     private final WorkerSupervisor supervisor;
     private final ScheduledExecutorService scheduler;
+    private final Events events;
 
-    Recycler(PoolState state, WorkerSupervisor supervisor, ScheduledExecutorService scheduler) {
+    Recycler(PoolState state, WorkerSupervisor supervisor, ScheduledExecutorService scheduler, Events events) {
+        this.events = events;
         this.state = state;
         this.config = state.config;
         this.supervisor = supervisor;
@@ -44,7 +47,7 @@ final class Recycler {
     /** A call of the worker ended: it may have reached its call limit, or finished draining. */
     void onSlotFreed(Worker w) {
         if (config.maxCallsPerWorker() > 0 && w.callsCompleted >= config.maxCallsPerWorker()) {
-            recycle(w, w.callsCompleted + " calls");
+            recycle(w, RecycleReason.CALLS, w.callsCompleted + " calls");
         }
         // On every call's end: look under the lock only for a worker being recycled. The read
         // needs no lock of its own: the dispatcher took the pool's lock just before (freeing the
@@ -54,7 +57,7 @@ final class Recycler {
         }
     }
 
-    void recycle(Worker old, String why) {
+    void recycle(Worker old, RecycleReason reason, String why) {
         state.lock();
         try {
             if (state.closed || state.recyclingOne || old.recycling || old.state != WorkerState.READY
@@ -62,6 +65,7 @@ final class Recycler {
                 return;
             }
             old.recycling = true;
+            old.recycleReason = reason;
             state.recyclingOne = true;
         } finally {
             state.unlock();
@@ -119,6 +123,7 @@ final class Recycler {
         } finally {
             state.unlock();
         }
+        events.workerRecycled(w.id, w.recycleReason);
         WorkerProcess p = w.process;
         if (p != null) {
             p.terminate();
@@ -140,17 +145,17 @@ final class Recycler {
         List<Worker> ready = state.workersWhere(w -> w.state == WorkerState.READY && !w.recycling);
         for (Worker w : ready) {
             if (config.maxCallsPerWorker() > 0 && w.callsCompleted >= config.maxCallsPerWorker()) {
-                recycle(w, w.callsCompleted + " calls");
+                recycle(w, RecycleReason.CALLS, w.callsCompleted + " calls");
                 return;
             }
             if (now >= w.recycleAtNanos) {
-                recycle(w, "lifetime " + config.maxWorkerLifetime());
+                recycle(w, RecycleReason.LIFETIME, "lifetime " + config.maxWorkerLifetime());
                 return;
             }
             if (config.maxWorkerRssBytes() > 0) {
                 long rss = ProcessTrees.rssBytes(w.pid());
                 if (rss > config.maxWorkerRssBytes()) {
-                    recycle(w, "resident memory " + rss / (1024 * 1024) + " MiB");
+                    recycle(w, RecycleReason.MEMORY, "resident memory " + rss / (1024 * 1024) + " MiB");
                     return;
                 }
             }

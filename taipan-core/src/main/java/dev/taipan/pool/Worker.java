@@ -53,6 +53,8 @@ final class Worker {
     long callsCompleted;
     /** Being recycled: a replacement is starting or ready; this one drains, then exits. */
     boolean recycling;
+    /** Why it is being recycled (set with {@link #recycling}), for the listener. */
+    dev.taipan.PoolListener.RecycleReason recycleReason;
     /** Recycle after this time (System.nanoTime), or Long.MAX_VALUE. */
     long recycleAtNanos = Long.MAX_VALUE;
 

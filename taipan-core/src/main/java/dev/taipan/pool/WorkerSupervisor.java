@@ -2,12 +2,15 @@ package dev.taipan.pool;
 
 import dev.taipan.PoolClosedException;
 import dev.taipan.PoolConfig;
+import dev.taipan.PoolListener;
 import dev.taipan.PoolListener.Outcome;
 import dev.taipan.PoolStartException;
 import dev.taipan.PoolUnavailableException;
 import dev.taipan.TaipanException;
 import dev.taipan.WorkerInfo;
 import dev.taipan.WorkerLostException;
+import dev.taipan.WorkerProtocolException;
+import dev.taipan.WorkerUnresponsiveException;
 import dev.taipan.protocol.Messages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -176,12 +179,19 @@ final class WorkerSupervisor {
         w.idempotentFunctions = Set.copyOf(idem);
         List<PendingCall> toSend;
         WorkerInfo info;
+        boolean circuitClosed;
+        List<String> functions = new ArrayList<>();
+        for (Object f : Messages.list(hello, "functions")) {
+            functions.add(String.valueOf(f));
+        }
         state.lock();
         try {
             if (!w.becomeReady(capacityOf(hello))) {
                 return;
             }
+            state.registerFunctions(functions);
             state.consecutiveStartFailures = 0;
+            circuitClosed = state.circuitOpen;
             if (state.circuitOpen) {
                 LOG.info("pool {} circuit closed: worker {} started", config.name(), w.id);
             }
@@ -204,6 +214,9 @@ final class WorkerSupervisor {
         ScheduledFuture<?> timer = w.startTimer;
         if (timer != null) {
             timer.cancel(false); // do not keep the worker reachable from the timer queue
+        }
+        if (circuitClosed) {
+            events.circuitClosed();
         }
         events.workerReady(info, startTime);
         if (w.replacing != null) {
@@ -238,6 +251,7 @@ final class WorkerSupervisor {
         boolean respawn;
         boolean closing;
         long delayMillis = 0;
+        int circuitOpenedAt = 0;
         state.lock();
         try {
             if (w.state == WorkerState.DEAD) {
@@ -267,7 +281,11 @@ final class WorkerSupervisor {
             }
             respawn = !state.closed && (state.started || config.lazyStart()) && !recycled;
             if (!wasReady) {
+                boolean wasOpen = state.circuitOpen;
                 delayMillis = startFailed(respawn);
+                if (!wasOpen && state.circuitOpen) {
+                    circuitOpenedAt = state.consecutiveStartFailures;
+                }
             }
             if (state.circuitOpen && state.readyCount() == 0) {
                 for (Iterator<PendingCall> it = state.waiters.iterator(); it.hasNext(); ) {
@@ -280,6 +298,9 @@ final class WorkerSupervisor {
             state.signalIdle();
         } finally {
             state.unlock();
+        }
+        if (circuitOpenedAt > 0) {
+            events.circuitOpened(circuitOpenedAt);
         }
         // Before the calls in flight fail: they must be told whether the session lives on.
         sessions.startMoving(stranded.moving());
@@ -377,6 +398,9 @@ final class WorkerSupervisor {
             s.lostCause = lost;
         }
         events.workerExited(w.id, exitCode, how);
+        if (!pm.closing() && !w.recycledExit) {
+            events.workerLost(w.id, lossOf(pm, lost, signal));
+        }
         if (pm.respawn()) {
             LOG.info("pool {} replacing worker {} in {} ms", config.name(), w.id, pm.delayMillis());
             scheduleReplacement(w, pm.delayMillis());
@@ -416,6 +440,7 @@ final class WorkerSupervisor {
             if (retry) {
                 LOG.info("pool {} retrying idempotent call {} ({}) after worker {} was lost", config.name(), c.id,
                         c.function, w.id);
+                events.callRetried(c.function, w.id);
                 dispatcher.route(c);
             } else if (retryable && crashed.size() >= PendingCall.CRASH_BARRIER) {
                 // The crash barrier: a call whose run and retry both crashed their worker is most
@@ -457,6 +482,23 @@ final class WorkerSupervisor {
             state.unlock();
         }
         start(old, false);
+    }
+
+    /** Why the worker was lost, for the listener: the same facts the crash barrier reads. */
+    private static PoolListener.WorkerLoss lossOf(PostMortem pm, WorkerLostException lost, Integer signal) {
+        if (!pm.wasReady()) {
+            return PoolListener.WorkerLoss.START_FAILED;
+        }
+        if (lost instanceof WorkerUnresponsiveException) {
+            return PoolListener.WorkerLoss.UNRESPONSIVE;
+        }
+        if (lost instanceof WorkerProtocolException) {
+            return PoolListener.WorkerLoss.PROTOCOL_ERROR;
+        }
+        if (signal != null && (signal == 9 || signal == 15)) {
+            return PoolListener.WorkerLoss.KILLED;
+        }
+        return PoolListener.WorkerLoss.CRASHED;
     }
 
     private static String lastLine(String tail) {

@@ -27,8 +27,10 @@ public final class Dspy {
     private final Lm lm;
     private final Adapter adapter;
     private final Duration longTimeout;
+    private final java.util.List<DspyListener> listeners;
 
-    private Dspy(Bridge bridge, Lm lm, Adapter adapter, Duration longTimeout) {
+    private Dspy(Bridge bridge, Lm lm, Adapter adapter, Duration longTimeout, java.util.List<DspyListener> listeners) {
+        this.listeners = listeners;
         this.bridge = bridge;
         this.lm = lm;
         this.adapter = adapter;
@@ -49,7 +51,7 @@ public final class Dspy {
                     + Bridge.MODULE + "\" to PoolConfig.modules(...) and install the worker with its dspy extra"
                     + " (pip install 'taipan-worker[dspy]'; bin/taipan setup does it)", e);
         }
-        return new Dspy(new Bridge(pool), null, Adapter.CHAT, Duration.ofMinutes(30));
+        return new Dspy(new Bridge(pool), null, Adapter.CHAT, Duration.ofMinutes(30), java.util.List.of());
     }
 
     /** The DSPy version the workers run. */
@@ -60,16 +62,39 @@ public final class Dspy {
 
     /** A Dspy whose programs use {@code lm} unless a run says otherwise. */
     public Dspy lm(Lm lm) {
-        return new Dspy(bridge, Objects.requireNonNull(lm, "lm"), adapter, longTimeout);
+        return new Dspy(bridge, Objects.requireNonNull(lm, "lm"), adapter, longTimeout, listeners);
     }
 
     public Dspy adapter(Adapter adapter) {
-        return new Dspy(bridge, lm, Objects.requireNonNull(adapter, "adapter"), longTimeout);
+        return new Dspy(bridge, lm, Objects.requireNonNull(adapter, "adapter"), longTimeout, listeners);
     }
 
     /** Timeout for evaluation and optimization calls (default 30 minutes). */
     public Dspy longTimeout(Duration timeout) {
-        return new Dspy(bridge, lm, adapter, Objects.requireNonNull(timeout, "timeout"));
+        return new Dspy(bridge, lm, adapter, Objects.requireNonNull(timeout, "timeout"), listeners);
+    }
+
+    /**
+     * A Dspy whose programs also tell {@code listener} of every run that returned a prediction
+     * (see {@link DspyListener}); listeners added before are kept.
+     */
+    public Dspy listener(DspyListener listener) {
+        java.util.List<DspyListener> more = new java.util.ArrayList<>(listeners);
+        more.add(Objects.requireNonNull(listener, "listener"));
+        return new Dspy(bridge, lm, adapter, longTimeout, java.util.List.copyOf(more));
+    }
+
+    /** Tells the listeners of a run's prediction; returns it. A listener that throws is logged. */
+    Prediction report(String kind, Prediction p) {
+        for (DspyListener l : listeners) {
+            try {
+                l.runCompleted(kind, p.runUsage());
+            } catch (RuntimeException e) {
+                System.getLogger(Dspy.class.getName()).log(System.Logger.Level.WARNING,
+                        "DspyListener threw; ignored", e);
+            }
+        }
+        return p;
     }
 
     public Lm lm() {

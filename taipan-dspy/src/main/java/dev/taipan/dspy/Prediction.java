@@ -18,9 +18,16 @@ public final class Prediction {
     private final String reasoning;
     private final List<Map<String, Object>> completions;
     private final Map<String, Object> usage;
+    private final RunUsage runUsage;
 
     public Prediction(Map<String, Object> outputs, String reasoning, List<Map<String, Object>> completions,
                       Map<String, Object> usage) {
+        this(outputs, reasoning, completions, usage, RunUsage.NONE);
+    }
+
+    public Prediction(Map<String, Object> outputs, String reasoning, List<Map<String, Object>> completions,
+                      Map<String, Object> usage, RunUsage runUsage) {
+        this.runUsage = java.util.Objects.requireNonNull(runUsage, "runUsage");
         this.outputs = frozen(outputs);
         this.reasoning = reasoning;
         this.completions = completions == null ? List.of()
@@ -31,8 +38,9 @@ public final class Prediction {
     @SuppressWarnings("unchecked")
     static Prediction fromWire(Object value) {
         Map<String, Object> m = (Map<String, Object>) value;
+        Map<String, Object> usage = (Map<String, Object>) m.get("usage");
         return new Prediction((Map<String, Object>) m.get("outputs"), (String) m.get("reasoning"),
-                (List<Map<String, Object>>) m.get("completions"), (Map<String, Object>) m.get("usage"));
+                (List<Map<String, Object>>) m.get("completions"), usage, RunUsage.fromWire(m.get("metrics"), usage));
     }
 
     /** Unmodifiable, order kept, and (unlike Map.copyOf) null values allowed: DSPy may return None. */
@@ -97,6 +105,11 @@ public final class Prediction {
     /** Token usage per model, as DSPy reports it (empty when the LM does not report usage). */
     public Map<String, Object> usage() {
         return usage;
+    }
+
+    /** What the run asked of its LMs (calls, cache hits, tokens per model; parse failures). */
+    public RunUsage runUsage() {
+        return runUsage;
     }
 
     @Override

@@ -158,7 +158,7 @@ public final class Program {
     }
 
     public Prediction run(Map<String, ?> inputs, RunOptions options) {
-        return Prediction.fromWire(Bridge.await(runRaw(inputs, options)));
+        return dspy.report(kind, Prediction.fromWire(Bridge.await(runRaw(inputs, options))));
     }
 
     public CompletableFuture<Prediction> runAsync(Map<String, ?> inputs) {
@@ -166,7 +166,7 @@ public final class Program {
     }
 
     public CompletableFuture<Prediction> runAsync(Map<String, ?> inputs, RunOptions options) {
-        return runRaw(inputs, options).thenApply(Prediction::fromWire);
+        return runRaw(inputs, options).thenApply(v -> dspy.report(kind, Prediction.fromWire(v)));
     }
 
     private CompletableFuture<Object> runRaw(Map<String, ?> inputs, RunOptions options) {
@@ -208,7 +208,7 @@ public final class Program {
         if (p == null) {
             throw new dev.taipan.TaipanException("the stream ended without a prediction");
         }
-        return Prediction.fromWire(p);
+        return dspy.report(kind, Prediction.fromWire(p));
     }
 
     private Lm lmFor(RunOptions o) {
