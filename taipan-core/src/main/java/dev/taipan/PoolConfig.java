@@ -356,7 +356,7 @@ public final class PoolConfig {
 
         /**
          * Registers a {@link TaipanPoolMXBean} on the platform MBean server when the pool starts,
-         * as {@code dev.taipan:type=Pool,name=<name>} (the name quoted if JMX needs it), and
+         * as {@code dev.taipan:type=Pool,name=<name>}, and
          * unregisters it on close (default off). A second running pool of the same name fails
          * to start: give each pool its own {@link #name}.
          */

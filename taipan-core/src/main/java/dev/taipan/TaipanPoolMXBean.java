@@ -3,8 +3,7 @@ package dev.taipan;
 /**
  * A pool seen from JMX (as HikariCP's {@code HikariPoolMXBean}): registered as
  * {@code dev.taipan:type=Pool,name=<pool name>} when {@link PoolConfig.Builder#registerMBean}
- * is on. The name is used as it is when JMX allows it, else quoted ({@code ObjectName.quote}:
- * a name holding {@code , = : " * ?} or a newline). Each attribute is read from a fresh
+ * is on; a pool's name ({@code [A-Za-z0-9_.-]}) needs no quoting in it. Each attribute is read from a fresh
  * {@link PoolStats} or {@link PoolHealth}, so two attributes read apart may disagree.
  */
 public interface TaipanPoolMXBean {

@@ -27,24 +27,15 @@ final class PoolMBean implements TaipanPoolMXBean {
         this.server = server;
     }
 
-    /** {@code dev.taipan:type=Pool,name=<pool>}, the name quoted only if JMX would not take it as it is. */
+    /**
+     * {@code dev.taipan:type=Pool,name=<pool>}: a pool's name ({@code [A-Za-z0-9_.-]}, checked by
+     * PoolConfig) holds nothing JMX would need quoted.
+     */
     static ObjectName objectName(String pool) {
-        try {
-            ObjectName plain = unquoted(pool);
-            return plain != null ? plain : new ObjectName("dev.taipan:type=Pool,name=" + ObjectName.quote(pool));
-        } catch (MalformedObjectNameException e) {
-            throw new IllegalArgumentException("pool name " + pool + " cannot name an MBean: " + e.getMessage(), e);
-        }
-    }
-
-    private static ObjectName unquoted(String pool) {
-        if (pool.isEmpty() || pool.chars().anyMatch(c -> ",=:\"*?\n".indexOf(c) >= 0)) {
-            return null;
-        }
         try {
             return new ObjectName("dev.taipan:type=Pool,name=" + pool);
         } catch (MalformedObjectNameException e) {
-            return null;
+            throw new IllegalArgumentException("pool name " + pool + " cannot name an MBean: " + e.getMessage(), e);
         }
     }
 
