@@ -225,7 +225,7 @@ final class Recycler {
     /** Lifetime, call-count and memory limits, checked on the timer; at most one recycle per check. */
     void check() {
         long now = System.nanoTime();
-        List<Worker> ready = state.workersWhere(w -> w.state == WorkerState.READY && !w.recycling);
+        List<Worker> ready = state.workersWhere(w -> w.state == WorkerState.READY && !w.recycling && !w.retiring);
         for (Worker w : ready) {
             if (config.maxCallsPerWorker() > 0 && w.callsCompleted >= config.maxCallsPerWorker()) {
                 recycle(w, w.callsCompleted + " calls");
