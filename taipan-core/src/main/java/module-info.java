@@ -17,6 +17,7 @@
 @SuppressWarnings("module")
 module dev.taipan.core {
     requires org.slf4j;
+    requires java.management;
     requires com.fasterxml.jackson.databind;
     requires msgpack.core;
 

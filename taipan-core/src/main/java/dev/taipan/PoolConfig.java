@@ -29,6 +29,8 @@ public final class PoolConfig {
     public static final Duration MIN_DURATION = Duration.ofMillis(1);
     /** The largest frame (and stream byte window): 1 GiB, well inside a Java array. */
     public static final int MAX_FRAME_BYTES = 1 << 30;
+    /** The most workers a pool may have: the ceiling of {@code workers} and of {@link TaipanPool#resize}. */
+    public static final int MAX_WORKERS = 1024;
     /**
      * The most bytes (UTF-8 names and values together) of secrets: 512 KiB. Secrets travel to
      * every worker in one frame on a pipe (a spawned worker's {@code start}, the zygote's
@@ -64,6 +66,7 @@ public final class PoolConfig {
     private final PoolListener listener;
     private final Executor callbackExecutor;
     private final boolean shutdownHook;
+    private final boolean registerMBean;
     private final Duration heartbeatInterval;
     private final long maxCallsPerWorker;
     private final Duration maxWorkerLifetime;
@@ -100,6 +103,7 @@ public final class PoolConfig {
         this.listener = b.listener;
         this.callbackExecutor = b.callbackExecutor;
         this.shutdownHook = b.shutdownHook;
+        this.registerMBean = b.registerMBean;
         this.heartbeatInterval = b.heartbeatInterval;
         this.maxCallsPerWorker = b.maxCallsPerWorker;
         this.maxWorkerLifetime = b.maxWorkerLifetime;
@@ -143,6 +147,7 @@ public final class PoolConfig {
         b.listener = listener;
         b.callbackExecutor = callbackExecutor;
         b.shutdownHook = shutdownHook;
+        b.registerMBean = registerMBean;
         b.heartbeatInterval = heartbeatInterval;
         b.maxCallsPerWorker = maxCallsPerWorker;
         b.maxWorkerLifetime = maxWorkerLifetime;
@@ -209,6 +214,8 @@ public final class PoolConfig {
      */
     public Executor callbackExecutor() { return callbackExecutor; }
     public boolean shutdownHook() { return shutdownHook; }
+    /** Whether the pool registers a {@link TaipanPoolMXBean} on the platform MBean server while it runs. */
+    public boolean registerMBean() { return registerMBean; }
     /**
      * How often the pool sends each worker a heartbeat. A worker whose event loop answers
      * nothing (no frame at all) for three intervals is unresponsive: it is killed, its calls
@@ -276,6 +283,7 @@ public final class PoolConfig {
         private PoolListener listener = PoolListener.NONE;
         private Executor callbackExecutor;
         private boolean shutdownHook = true;
+        private boolean registerMBean;
         private Duration heartbeatInterval = Duration.ofSeconds(5);
         private long maxCallsPerWorker;
         private Duration maxWorkerLifetime = Duration.ZERO;
@@ -371,6 +379,14 @@ public final class PoolConfig {
         public Builder callbackExecutor(Executor executor) { this.callbackExecutor = executor; return this; }
         /** Whether a JVM shutdown hook stops the workers if the pool is not closed (default on). */
         public Builder shutdownHook(boolean enabled) { this.shutdownHook = enabled; return this; }
+
+        /**
+         * Registers a {@link TaipanPoolMXBean} on the platform MBean server when the pool starts,
+         * as {@code dev.taipan:type=Pool,name=<name>}, and
+         * unregisters it on close (default off). A second running pool of the same name fails
+         * to start: give each pool its own {@link #name}.
+         */
+        public Builder registerMBean(boolean enabled) { this.registerMBean = enabled; return this; }
         /** Heartbeat period (default 5 s); {@code Duration.ZERO} turns liveness checks off. */
         public Builder heartbeatInterval(Duration d) { this.heartbeatInterval = d; return this; }
         /**
@@ -415,7 +431,7 @@ public final class PoolConfig {
             check(secretBytes <= MAX_SECRET_BYTES, "secrets: " + secretBytes + " bytes of names and values, above "
                     + "the " + MAX_SECRET_BYTES + " they may take (they travel to each worker in one frame)");
             check(socketParent != null, "socketParent must not be null");
-            range(workers, 1, 1024, "workers");
+            range(workers, 1, MAX_WORKERS, "workers");
             range(slots, 1, 10_000, "slots");
             range(maxWaiting, 0, 1_000_000, "maxWaiting");
             range(maxFrameBytes, 1024, MAX_FRAME_BYTES, "maxFrameBytes");

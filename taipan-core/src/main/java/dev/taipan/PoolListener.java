@@ -34,8 +34,12 @@ public interface PoolListener {
      */
     enum WorkerLoss { CRASHED, KILLED, UNRESPONSIVE, PROTOCOL_ERROR, START_FAILED }
 
-    /** Why a healthy worker was recycled (see the recycling settings of {@link PoolConfig}). */
-    enum RecycleReason { CALLS, LIFETIME, MEMORY, OVERRUN }
+    /**
+     * Why a healthy worker was recycled: a recycling limit of {@link PoolConfig} (calls, lifetime,
+     * resident memory), threads that overran their call, or REQUESTED by
+     * {@link TaipanPool#recycleWorkers()} (or its MXBean operation).
+     */
+    enum RecycleReason { CALLS, LIFETIME, MEMORY, OVERRUN, REQUESTED }
 
     /**
      * A call's end, as {@link #callCompleted(CallEnd)} reports it.

@@ -14,22 +14,35 @@ package dev.taipan;
  *                        not counted as replacements)
  * @param callsCancelled  of {@code callsFailed}: calls that ended cancelled (by the caller, or
  *                        reported cancelled by the worker)
+ * @param workers         the live workers, those leaving included (retiring after a shrink, or
+ *                        draining after a recycle)
+ * @param ready           the ready workers that take new calls (a retiring one is not counted)
  * @param callsTimedOut   of {@code callsFailed}: calls that ended with a timeout
+ * @param targetWorkers   how many workers the pool keeps: {@link PoolConfig#workers()} until
+ *                        {@link TaipanPool#resize} changes it
  */
 public record PoolStats(int workers, int ready, int starting, int inFlight, int waiting, int sessions,
                         long callsCompleted, long callsFailed, long callsRetried, long workersReplaced,
-                        long workersRecycled, long callsCancelled, long callsTimedOut) {
+                        long workersRecycled, long callsCancelled, long callsTimedOut, int targetWorkers) {
+    /** The counters of a pool whose target is its live worker count. */
+    public PoolStats(int workers, int ready, int starting, int inFlight, int waiting, int sessions,
+                     long callsCompleted, long callsFailed, long callsRetried, long workersReplaced,
+                     long workersRecycled, long callsCancelled, long callsTimedOut) {
+        this(workers, ready, starting, inFlight, waiting, sessions, callsCompleted, callsFailed, callsRetried,
+                workersReplaced, workersRecycled, callsCancelled, callsTimedOut, workers);
+    }
+
     /** The counters without the breakdown of failures (which reads as zero). */
     public PoolStats(int workers, int ready, int starting, int inFlight, int waiting, int sessions,
                      long callsCompleted, long callsFailed, long callsRetried, long workersReplaced,
                      long workersRecycled) {
         this(workers, ready, starting, inFlight, waiting, sessions, callsCompleted, callsFailed, callsRetried,
-                workersReplaced, workersRecycled, 0, 0);
+                workersReplaced, workersRecycled, 0, 0, workers);
     }
 
     @Override
     public String toString() {
-        return "workers=" + workers + " (ready=" + ready + ", starting=" + starting + "), inFlight=" + inFlight
+        return "workers=" + workers + " (target=" + targetWorkers + ", ready=" + ready + ", starting=" + starting + "), inFlight=" + inFlight
                 + ", waiting=" + waiting + ", sessions=" + sessions + ", completed=" + callsCompleted
                 + ", failed=" + callsFailed + " (cancelled=" + callsCancelled + ", timedOut=" + callsTimedOut
                 + "), retried=" + callsRetried + ", replaced=" + workersReplaced + ", recycled=" + workersRecycled;

@@ -73,8 +73,48 @@ public final class TaipanPool implements PythonCaller, AutoCloseable {
         return engine.workers();
     }
 
+    /** The configuration the pool started with ({@link PoolStats#targetWorkers} is its size now). */
     public PoolConfig config() {
         return engine.config();
+    }
+
+    /**
+     * Changes how many workers the pool keeps, at once, and returns without waiting for them.
+     * Growing starts the missing workers (forked from the zygote in {@link StartMode#ZYGOTE}
+     * mode); {@link #health()} is {@code HEALTHY} again once they are ready. While the start
+     * circuit is open nothing starts: the target stands, and the workers start after the first
+     * probe succeeds. Shrinking retires the workers that cost least to lose (starting ones, then
+     * those holding the fewest sessions, then the least busy): a retired worker takes no new
+     * call, finishes those in flight and exits, and calls waiting go to the workers that stay,
+     * so no call fails. A retired worker holding sessions is never cut off: it goes on serving
+     * them (only them) and leaves when they have closed or been evicted idle; a later grow takes
+     * it back first. Sessions are not moved, even with snapshots.
+     *
+     * <p>The last resize wins: each compares the target with the workers the pool keeps now, under
+     * the pool's lock, so resizes, crash replacements and recycles running at the same time
+     * neither start a worker too many nor leave one missing; a retired worker that crashes is
+     * not replaced.
+     *
+     * @throws IllegalArgumentException if {@code workers} is not between 1 and {@link PoolConfig#MAX_WORKERS}
+     * @throws PoolClosedException      if the pool is closed
+     */
+    public void resize(int workers) {
+        engine.resize(workers);
+    }
+
+    /**
+     * Replaces every worker serving now, one at a time, without losing capacity or a call: each
+     * one's successor starts first; once it is ready the old worker takes no new calls, finishes
+     * its own and exits. A worker holding sessions is replaced too, but retires (its sessions stay
+     * with it and it leaves when they close). Use it to pick up new Python code or to shed
+     * memory. The future completes once every one has been replaced; exceptionally with a
+     * {@link TaipanException} naming the workers whose successor could not start (they keep
+     * serving), or a {@link PoolClosedException} if the pool closes first.
+     *
+     * @throws PoolClosedException if the pool is closed
+     */
+    public CompletableFuture<Void> recycleWorkers() {
+        return engine.recycleWorkers();
     }
 
     /**

@@ -127,7 +127,7 @@ final class Dispatcher {
                             + (state.lastStartFailure == null ? "unknown cause" : state.lastStartFailure) + ")",
                             state.statsLocked());
                 } else if (state.waiters.size() >= config.maxWaiting()) {
-                    rejection = new WaitQueueFullException("all " + config.workers() * config.slots()
+                    rejection = new WaitQueueFullException("all " + state.targetWorkers * config.slots()
                             + " slots are busy and " + state.waiters.size() + " calls are already waiting",
                             state.statsLocked());
                 } else {

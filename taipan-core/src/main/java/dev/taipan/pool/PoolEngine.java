@@ -70,7 +70,10 @@ public final class PoolEngine implements AutoCloseable {
     private final Sessions sessions;
     private final WorkerSupervisor supervisor;
     private final Recycler recycler;
+    private final Resizer resizer;
     private final Liveness liveness;
+    /** Registered on the platform MBean server while the pool runs, if the config asks; else null. */
+    private volatile PoolMBean mbean;
 
     private PoolEngine(PoolConfig config, PythonEnvironment.Resolved python, WorkerSource.Factory sources)
             throws IOException {
@@ -119,7 +122,8 @@ public final class PoolEngine implements AutoCloseable {
                 python == null ? List.of() : python.command(), runId, threads, redactor));
         this.supervisor = new WorkerSupervisor(state, events, up, source, reader, dispatcher, sessions,
                 completions, threads, scheduler);
-        this.recycler = new Recycler(state, supervisor, scheduler, events);
+        this.recycler = new Recycler(state, supervisor, scheduler, events, this::reconcileSize);
+        this.resizer = new Resizer(state, supervisor, recycler, dispatcher);
         this.liveness = new Liveness(state, up);
         events.poolStarting(new View());
         if (config.shutdownHook()) {
@@ -163,6 +167,15 @@ public final class PoolEngine implements AutoCloseable {
         LOG.info("pool {} starting: {} workers x {} slots, python={}, modules={}, run={}", config.name(),
                 config.workers(), config.slots(),
                 python == null ? config.python() : python.description(), config.modules(), runId);
+        if (config.registerMBean()) {
+            // Before any worker: a name already taken fails the start at once, costing nothing.
+            try {
+                mbean = PoolMBean.register(this);
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
         List<Worker> initial = new ArrayList<>();
         for (int i = 0; i < config.workers(); i++) {
             initial.add(supervisor.start(null, false));
@@ -258,6 +271,13 @@ public final class PoolEngine implements AutoCloseable {
         @Override
         public void workerReady(Worker w, Map<String, Object> hello) {
             supervisor.onReady(w, hello);
+            recycler.retireIfIdle(w); // retired while it was starting: it leaves at once
+            resizer.reconcile(); // a probe that closed the circuit: the rest of the target starts
+        }
+
+        @Override
+        public void sessionsEnded(Worker w) {
+            recycler.retireIfIdle(w);
         }
 
         @Override
@@ -340,6 +360,21 @@ public final class PoolEngine implements AutoCloseable {
         return state.workerInfos();
     }
 
+    /** A recycle changed which workers the pool keeps: the resizer looks again. */
+    private void reconcileSize() {
+        resizer.reconcile();
+    }
+
+    /** See {@link dev.taipan.TaipanPool#resize}. */
+    public void resize(int workers) {
+        resizer.resize(workers);
+    }
+
+    /** See {@link dev.taipan.TaipanPool#recycleWorkers}. */
+    public CompletableFuture<Void> recycleWorkers() {
+        return resizer.recycleAll();
+    }
+
     public String runId() {
         return runId;
     }
@@ -391,6 +426,11 @@ public final class PoolEngine implements AutoCloseable {
             state.unlock();
         }
         LOG.info("pool {} closing", config.name());
+        PoolMBean registered = mbean;
+        if (registered != null) {
+            registered.unregister();
+            mbean = null;
+        }
         dispatcher.reject(rejected, c -> new PoolClosedException("pool " + config.name()
                 + " closed before the call got a worker"));
         state.awaitIdle(drainMillis);
@@ -412,6 +452,16 @@ public final class PoolEngine implements AutoCloseable {
                     + call.function + " was running"), Outcome.REJECTED);
             // Workers that had not started yet fail their start.
             w.ready.completeExceptionally(new PoolClosedException("pool " + config.name() + " closed"));
+        }
+        CompletableFuture<Void> recycling;
+        state.lock();
+        try {
+            recycling = state.endRecycling(); // a recycleWorkers waiting on it learns of the close
+        } finally {
+            state.unlock();
+        }
+        if (recycling != null) {
+            recycling.complete(null);
         }
         source.close();
         scheduler.shutdownNow();

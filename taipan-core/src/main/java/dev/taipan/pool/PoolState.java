@@ -43,6 +43,10 @@ final class PoolState {
     long workersReplaced;
     /** A worker is being recycled: one at a time, so the pool never loses more than one worker's capacity. */
     boolean recyclingOne;
+    /** Completed (outside the lock) when the recycle under way ends; null while none is. */
+    java.util.concurrent.CompletableFuture<Void> recycleDone;
+    /** How many workers the pool keeps: the configured count until {@code resize} changes it. */
+    int targetWorkers;
     int consecutiveStartFailures;
     boolean circuitOpen;
     String lastStartFailure;
@@ -57,6 +61,7 @@ final class PoolState {
 
     PoolState(PoolConfig config) {
         this.config = config;
+        this.targetWorkers = config.workers();
     }
 
     void lock() {
@@ -183,18 +188,72 @@ final class PoolState {
 
     /**
      * Call with the lock held, as worker {@code w} exits after draining: whether it is the one
-     * being recycled (its exit is the plan, not a failure). Clears the recycling mark if so.
+     * being recycled (its exit is the plan, not a failure). Clears the recycling mark if so;
+     * the caller completes {@link #recycleDone} outside the lock ({@link #endRecycling}).
      */
     boolean claimRecycledExit(Worker w) {
         if (recyclingOne) {
             for (Worker other : workers) {
                 if (w.id.equals(other.replacing)) {
-                    recyclingOne = false;
                     return true;
                 }
             }
         }
         return false;
+    }
+
+    /**
+     * Call with the lock held: the recycle under way is over (its worker left, or it was given
+     * up). Returns the future to complete once the lock is released, or null.
+     */
+    java.util.concurrent.CompletableFuture<Void> endRecycling() {
+        recyclingOne = false;
+        java.util.concurrent.CompletableFuture<Void> done = recycleDone;
+        recycleDone = null;
+        return done;
+    }
+
+    /**
+     * Call with the lock held: the workers the pool keeps, which {@link #targetWorkers} is
+     * compared with. Not counted: retiring workers, draining ones (recycled, or stopped from
+     * outside), and a worker being recycled once its successor exists (the successor counts).
+     */
+    int keptCount() {
+        java.util.Set<String> succeeded = new java.util.HashSet<>();
+        for (Worker w : workers) {
+            if (w.forRecycling && w.replacing != null) {
+                succeeded.add(w.replacing);
+            }
+        }
+        int n = 0;
+        for (Worker w : workers) {
+            if (isKept(w, succeeded)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Call with the lock held: the kept workers ({@link #keptCount}), in the pool's order. */
+    List<Worker> keptWorkers() {
+        java.util.Set<String> succeeded = new java.util.HashSet<>();
+        for (Worker w : workers) {
+            if (w.forRecycling && w.replacing != null) {
+                succeeded.add(w.replacing);
+            }
+        }
+        List<Worker> out = new ArrayList<>();
+        for (Worker w : workers) {
+            if (isKept(w, succeeded)) {
+                out.add(w);
+            }
+        }
+        return out;
+    }
+
+    private static boolean isKept(Worker w, java.util.Set<String> succeeded) {
+        return !w.retiring && w.state != WorkerState.DRAINING && w.state != WorkerState.DEAD
+                && !(w.recycling && succeeded.contains(w.id));
     }
 
     String lastStartFailureOrUnknown() {
@@ -222,15 +281,15 @@ final class PoolState {
         int ready = 0;
         int starting = 0;
         for (Worker w : workers) {
-            if (w.state == WorkerState.READY) {
+            if (w.state == WorkerState.READY && !w.retiring) {
                 ready++;
-            } else if (w.state == WorkerState.STARTING) {
+            } else if (w.state == WorkerState.STARTING && !w.retiring) {
                 starting++;
             }
         }
         return new PoolStats(workers.size(), ready, starting, inFlight, waiters.size(), sessions.size(),
                 callsCompleted, callsFailed, callsRetried, workersReplaced, workersRecycled, callsCancelled,
-                callsTimedOut);
+                callsTimedOut, targetWorkers);
     }
 
     List<WorkerInfo> workerInfos() {
@@ -269,16 +328,16 @@ final class PoolState {
                 status = PoolHealth.Status.SATURATED;
                 reason = "all " + slots + " slots of " + s.ready() + " ready workers are busy and "
                         + s.waiting() + " calls are waiting";
-            } else if (s.ready() == config.workers()) {
+            } else if (s.ready() >= targetWorkers) {
                 status = PoolHealth.Status.HEALTHY;
-                reason = "all " + s.ready() + " workers ready";
+                reason = "all " + targetWorkers + " workers ready";
             } else if (s.ready() == 0) {
                 status = PoolHealth.Status.STARTING;
                 reason = "no worker ready yet (" + s.starting() + " starting)"
                         + (lastStartFailure == null ? "" : "; last start failure: " + lastStartFailure);
             } else {
                 status = PoolHealth.Status.DEGRADED;
-                reason = s.ready() + " of " + config.workers() + " workers ready (" + s.starting() + " starting)"
+                reason = s.ready() + " of " + targetWorkers + " workers ready (" + s.starting() + " starting)"
                         + (lastStartFailure == null ? "" : "; last start failure: " + lastStartFailure);
             }
             return new PoolHealth(status, reason, s, List.copyOf(infos));

@@ -19,7 +19,7 @@ final class Routing {
     static Worker leastBusy(List<Worker> workers) {
         Worker best = null;
         for (Worker w : workers) {
-            if (w.hasFreeSlot() && (best == null || w.inFlight < best.inFlight)) {
+            if (w.hasFreeSlotForAnyCall() && (best == null || w.inFlight < best.inFlight)) {
                 best = w;
             }
         }
@@ -29,12 +29,13 @@ final class Routing {
     /**
      * Removes and returns the oldest waiting call that worker {@code w} may serve: any call
      * without a session, or one whose session lives on {@code w}. Calls pinned to other
-     * workers keep their place, so a busy session never blocks everyone else.
+     * workers keep their place, so a busy session never blocks everyone else. A retiring worker
+     * serves only its own sessions' calls: the others wait for the workers that stay.
      */
     static PendingCall pollWaiterFor(Deque<PendingCall> waiters, Worker w) {
         for (Iterator<PendingCall> it = waiters.iterator(); it.hasNext(); ) {
             PendingCall c = it.next();
-            if (c.session == null || c.session.worker == w) {
+            if (c.session == null ? !w.retiring : c.session.worker == w) {
                 it.remove();
                 c.waiting = false;
                 return c;

@@ -57,7 +57,7 @@ final class Sessions {
                 throw new PoolClosedException("pool " + config.name() + " is closed");
             }
             for (Worker w : state.workers) {
-                if (w.state.takesCalls() && !w.recycling && (best == null || w.sessions < best.sessions
+                if (w.state.takesCalls() && !w.recycling && !w.retiring && (best == null || w.sessions < best.sessions
                         || (w.sessions == best.sessions && w.inFlight < best.inFlight))) {
                     best = w;
                 }
@@ -91,6 +91,7 @@ final class Sessions {
 
     void close(SessionImpl s, SessionImpl.State newState) {
         Worker w;
+        boolean lastOfRetiring;
         state.lock();
         try {
             if (s.state != SessionImpl.State.OPEN) {
@@ -103,10 +104,14 @@ final class Sessions {
             if (w.state == WorkerState.DEAD) {
                 return;
             }
+            lastOfRetiring = w.retiring && w.sessions == 0;
         } finally {
             state.unlock();
         }
         writeQuietly(w, Messages.sessionClose(s.id));
+        if (lastOfRetiring) {
+            up.sessionsEnded(w); // after the close frame: the worker may now drain and exit
+        }
     }
 
     private static void writeQuietly(Worker w, java.util.Map<String, ?> frame) {
@@ -217,7 +222,7 @@ final class Sessions {
                 return;
             }
             for (Worker w : state.workers) {
-                if (w.state.takesCalls() && !w.recycling && w.connection != null
+                if (w.state.takesCalls() && !w.recycling && !w.retiring && w.connection != null
                         && (target == null || w.sessions < target.sessions)) {
                     target = w;
                 }

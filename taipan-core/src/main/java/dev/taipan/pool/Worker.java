@@ -57,6 +57,16 @@ final class Worker {
     dev.taipan.PoolListener.RecycleReason recycleReason;
     /** Recycle after this time (System.nanoTime), or Long.MAX_VALUE. */
     long recycleAtNanos = Long.MAX_VALUE;
+    /**
+     * Leaving the pool (a shrink, or a recycle of a worker holding sessions): it takes no new
+     * calls and no new sessions, serves the calls of the sessions it holds, and once they have
+     * closed it drains and exits. Its exit is planned: it is not replaced.
+     */
+    boolean retiring;
+    /** Retiring as the last step of a recycle (its successor is already serving): counted as recycled. */
+    boolean retiringAfterRecycle;
+    /** The planned stop (SIGTERM) was sent: once only. */
+    boolean stopSent;
 
     Worker(String id, String replacing) {
         this.id = id;
@@ -115,9 +125,14 @@ final class Worker {
         callsCompleted++;
     }
 
-    /** Whether it can take one more call now. */
+    /** Whether it can take one more call now (of one of its sessions, if it is retiring). */
     boolean hasFreeSlot() {
         return state.takesCalls() && inFlight < capacity;
+    }
+
+    /** Whether it can take one more call of no session (a retiring worker takes none). */
+    boolean hasFreeSlotForAnyCall() {
+        return !retiring && hasFreeSlot();
     }
 
     // ----------------------------------------------------------------

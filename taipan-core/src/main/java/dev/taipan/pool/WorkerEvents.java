@@ -21,6 +21,9 @@ interface WorkerEvents {
     /** A call of the worker's ended and its slot is free again. */
     void slotFreed(Worker w);
 
+    /** The last session of a retiring worker closed (or was evicted): it may now drain and exit. */
+    void sessionsEnded(Worker w);
+
     /** The worker's heartbeat says {@code calls} calls overran their deadline and their threads still run. */
     void overran(Worker w, long calls);
 }

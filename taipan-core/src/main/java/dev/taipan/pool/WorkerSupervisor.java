@@ -85,6 +85,23 @@ final class WorkerSupervisor {
      * pool's first workers), {@code forRecycling} whether that one is being recycled, not dead.
      */
     Worker start(String replacing, boolean forRecycling) {
+        Worker w;
+        state.lock();
+        try {
+            w = reserve(replacing, forRecycling);
+        } finally {
+            state.unlock();
+        }
+        launch(w);
+        return w;
+    }
+
+    /**
+     * Lock held: a new worker, in the pool's list (so every count taken under the lock sees it)
+     * but not launched yet: call {@link #launch} once the lock is released. A closed pool's is
+     * dead at once, its start failed.
+     */
+    Worker reserve(String replacing, boolean forRecycling) {
         Worker w = new Worker("w-" + workerSeq.incrementAndGet(), replacing);
         w.forRecycling = forRecycling;
         if (!config.maxWorkerLifetime().isZero()) {
@@ -92,16 +109,19 @@ final class WorkerSupervisor {
             long life = config.maxWorkerLifetime().toNanos();
             w.recycleAtNanos = w.startNanos + life - (long) (life * 0.2 * ThreadLocalRandom.current().nextDouble());
         }
-        state.lock();
-        try {
-            if (state.closed) {
-                w.die();
-                w.ready.completeExceptionally(new PoolClosedException("pool " + config.name() + " closed"));
-                return w;
-            }
-            state.workers.add(w);
-        } finally {
-            state.unlock();
+        if (state.closed) {
+            w.die();
+            w.ready.completeExceptionally(new PoolClosedException("pool " + config.name() + " closed"));
+            return w;
+        }
+        state.workers.add(w);
+        return w;
+    }
+
+    /** Starts the process of a worker {@link #reserve}d (outside the lock). */
+    void launch(Worker w) {
+        if (w.dead) {
+            return; // the pool was closed when it was reserved
         }
         events.workerStarting(w.id);
         // Nobody reads its output any more: its prints would soon block. Replace it.
@@ -122,7 +142,7 @@ final class WorkerSupervisor {
         } catch (RejectedExecutionException e) {
             // The pool closed while this worker was being scheduled.
             up.workerDied(w, new PoolClosedException("pool " + config.name() + " closed"), false);
-            return w;
+            return;
         }
         launched.whenComplete((process, err) -> {
             if (err != null) {
@@ -145,7 +165,6 @@ final class WorkerSupervisor {
                 reader.start(w, conn);
             });
         });
-        return w;
     }
 
     /**
@@ -252,6 +271,7 @@ final class WorkerSupervisor {
         boolean closing;
         long delayMillis = 0;
         int circuitOpenedAt = 0;
+        CompletableFuture<Void> recycleEnded = null;
         state.lock();
         try {
             if (w.state == WorkerState.DEAD) {
@@ -271,15 +291,21 @@ final class WorkerSupervisor {
                 }
             }
             closing = state.closed;
-            boolean recycled = wasDraining && state.claimRecycledExit(w);
-            w.recycledExit = recycled;
+            // A retiring worker's exit is planned whatever ended it: it is not replaced (the
+            // pool keeps its target without it). Its successor, if it had one, names it as the
+            // one it replaces, so it must not be taken for the worker being recycled now.
+            boolean recycled = wasDraining && !w.retiring && state.claimRecycledExit(w);
+            if (recycled) {
+                recycleEnded = state.endRecycling();
+            }
+            w.recycledExit = recycled || w.retiring;
             if (w.recycling && !wasDraining) {
                 // Died while its successor was still starting: the successor simply takes its
                 // place, and recycling must stay possible for the other workers.
                 w.recycling = false;
-                state.recyclingOne = false;
+                recycleEnded = state.endRecycling();
             }
-            respawn = !state.closed && (state.started || config.lazyStart()) && !recycled;
+            respawn = !state.closed && (state.started || config.lazyStart()) && !recycled && !w.retiring;
             if (!wasReady) {
                 boolean wasOpen = state.circuitOpen;
                 delayMillis = startFailed(respawn);
@@ -301,6 +327,9 @@ final class WorkerSupervisor {
         }
         if (circuitOpenedAt > 0) {
             events.circuitOpened(circuitOpenedAt);
+        }
+        if (recycleEnded != null) {
+            recycleEnded.complete(null);
         }
         // Before the calls in flight fail: they must be told whether the session lives on.
         sessions.startMoving(stranded.moving());
@@ -385,7 +414,8 @@ final class WorkerSupervisor {
             w.ready.completeExceptionally(new PoolStartException(msg, exitCode, tail, cause));
             LOG.warn("pool {} {}", config.name(), msg);
         } else if (w.recycledExit) {
-            LOG.info("pool {} worker {} recycled: {}", config.name(), w.id, how);
+            LOG.info("pool {} worker {} {}: {}", config.name(), w.id,
+                    w.retiring && !w.retiringAfterRecycle ? "retired" : "recycled", how);
         } else {
             LOG.warn("pool {} worker {} died: {}{}", config.name(), w.id, how,
                     tail.isEmpty() ? "" : "; stderr ends: " + lastLine(tail));
@@ -472,16 +502,23 @@ final class WorkerSupervisor {
         }
     }
 
+    /**
+     * Starts a worker in place of a dead one, unless the pool already keeps its target: the
+     * count and the new worker's place in the list are one step under the lock, so a resize
+     * (or another replacement) running at the same time cannot start one too many.
+     */
     private void replace(String old) {
+        Worker w;
         state.lock();
         try {
-            if (state.closed || state.workers.size() >= config.workers()) {
+            if (state.closed || state.keptCount() >= state.targetWorkers) {
                 return;
             }
+            w = reserve(old, false);
         } finally {
             state.unlock();
         }
-        start(old, false);
+        launch(w);
     }
 
     /** Why the worker was lost, for the listener: the same facts the crash barrier reads. */
