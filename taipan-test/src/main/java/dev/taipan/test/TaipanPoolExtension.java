@@ -83,21 +83,13 @@ public final class TaipanPoolExtension implements BeforeAllCallback, AfterAllCal
                 + ", but no enclosing test class is annotated with @TaipanPoolTest: annotate the test class");
     }
 
+    /**
+     * The annotation on this class itself or a superclass (it is {@code @Inherited}), not on an
+     * enclosing class: a {@code @Nested} class uses its enclosing class's pool, found by
+     * {@link #owner} one context up.
+     */
     private static TaipanPoolTest annotation(Class<?> type) {
-        for (Class<?> c = type; c != null; c = c.getEnclosingClass()) {
-            TaipanPoolTest found = c.getAnnotation(TaipanPoolTest.class);
-            if (found != null) {
-                return found;
-            }
-            if (!isNestedInstanceClass(c)) {
-                return null;
-            }
-        }
-        return null;
-    }
-
-    private static boolean isNestedInstanceClass(Class<?> c) {
-        return c.getEnclosingClass() != null && !Modifier.isStatic(c.getModifiers());
+        return type.getAnnotation(TaipanPoolTest.class);
     }
 
     static PoolConfig config(Class<?> testClass, TaipanPoolTest settings) {

@@ -61,6 +61,18 @@ class TaipanPoolExtensionTest {
     }
 
     @Test
+    void aNestedClassUsesItsEnclosingClasssPool() {
+        EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
+                .selectors(selectClass(NestingFixture.class)).execute();
+        assertEquals(List.of(), failures(results));
+        results.testEvents().assertStatistics(s -> s.started(2).succeeded(2));
+        List<Map<String, String>> reports = reports(results);
+        assertEquals(2, reports.size(), reports.toString());
+        assertEquals(1, values(reports, "NestingFixture", "pool").size(), "the nested class got another pool: " + reports);
+        assertAllGone(pids(reports.get(0).get("pids")));
+    }
+
+    @Test
     void thePoolIsClosedWhenTheClassFails() {
         EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
                 .selectors(selectClass(FailingFixture.class)).execute();
@@ -151,6 +163,22 @@ class TaipanPoolExtensionTest {
         void fails(TaipanPool pool, TestReporter reporter) {
             report(reporter, "FailingFixture", pool);
             throw new AssertionError("this fixture test fails on purpose");
+        }
+    }
+
+    @TaipanPoolTest(modules = MODULE)
+    static class NestingFixture {
+        @Test
+        void outer(TaipanPool pool, TestReporter reporter) {
+            report(reporter, "NestingFixture", pool);
+        }
+
+        @org.junit.jupiter.api.Nested
+        class Inner {
+            @Test
+            void inner(TaipanPool pool, TestReporter reporter) {
+                report(reporter, "NestingFixture", pool);
+            }
         }
     }
 
