@@ -2,7 +2,7 @@ package dev.taipan.examples;
 
 import dev.taipan.dspy.Dspy;
 import dev.taipan.dspy.Lm;
-import dev.taipan.dspy.testing.MockDspy;
+import dev.taipan.test.dspy.MockDspy;
 import org.junit.jupiter.api.Test;
 
 import java.io.OutputStream;

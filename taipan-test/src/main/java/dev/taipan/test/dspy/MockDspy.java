@@ -1,4 +1,4 @@
-package dev.taipan.dspy.testing;
+package dev.taipan.test.dspy;
 
 import dev.taipan.CallOptions;
 import dev.taipan.PythonCaller;
@@ -16,7 +16,7 @@ import java.util.function.Function;
 
 /**
  * A stand-in for a pool in your own unit tests: no Python, no LM. It ships apart from
- * taipan-dspy (artifact {@code taipan-dspy-testing}, a test-scope dependency), as test
+ * taipan-dspy (artifact {@code taipan-test}, a test-scope dependency, beside {@code taipan-dspy}), as test
  * doubles should not reach production classpaths. {@code Dspy.on(mock)}
  * gives the full {@link Dspy} API; every run answers with what your function returns for
  * the run's inputs, and the mock records each run's inputs.

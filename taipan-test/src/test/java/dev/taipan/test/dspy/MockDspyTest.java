@@ -1,4 +1,4 @@
-package dev.taipan.dspy.testing;
+package dev.taipan.test.dspy;
 
 import dev.taipan.dspy.BatchResult;
 import dev.taipan.dspy.Dspy;
