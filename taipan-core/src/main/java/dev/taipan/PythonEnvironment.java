@@ -182,6 +182,7 @@ public final class PythonEnvironment {
 
         /** The interpreter (and any launcher words before it); the worker's arguments follow. */
         public List<String> command() { return command; }
+        /** How the interpreter was chosen: given, detected (and which way), or provisioned. */
         public Source source() { return source; }
         /** The interpreter's version, such as {@code 3.11.7}. */
         public String pythonVersion() { return pythonVersion; }
@@ -218,6 +219,11 @@ public final class PythonEnvironment {
         public Builder baseInterpreter(Path python) { this.base = python; return this; }
         /** Requirements in pip's form ({@code "numpy>=1.26"}), added to the runtime's own. */
         public Builder requirements(String... requirements) { return requirements(List.of(requirements)); }
+        /**
+         * {@link #requirements(String...)} from a list; each call adds to the earlier ones. A
+         * requirement is one line and not an option ({@code -e}, {@code --index-url}): options
+         * belong in a {@link #requirementsFile(Path) requirements file}.
+         */
         public Builder requirements(List<String> requirements) { this.requirements.addAll(requirements); return this; }
         /** A pip requirements file (its contents are part of the environment's key). */
         public Builder requirementsFile(Path file) { this.requirementsFile = file; return this; }

@@ -10,6 +10,15 @@ package dev.taipan;
  * starts: code that handles a pool that cannot start handles this too.
  */
 public class PythonEnvironmentException extends PoolStartException {
+    /**
+     * For the environment code and for wrappers that resolve Python themselves.
+     *
+     * @param message    what failed, naming the interpreter or requirement, and what to do
+     * @param exitCode   the exit status of the failed interpreter or installer; null if none ran
+     *                   to its end (it could not start, or was killed at its timeout)
+     * @param outputTail the last lines of its output, credentials in URLs masked; empty if none
+     * @param cause      the underlying exception, or null
+     */
     public PythonEnvironmentException(String message, Integer exitCode, String outputTail, Throwable cause) {
         super(message, exitCode, outputTail, cause);
     }

@@ -65,6 +65,11 @@ final class Installer {
         return name;
     }
 
+    /** How the installer is run, for a message: the uv command, or "venv and pip". */
+    String command() {
+        return uv.isEmpty() ? "venv and pip" : Tool.describe(uv);
+    }
+
     List<String> createVenv(Path basePython, Path dir) {
         if (uv.isEmpty()) {
             // With pip in it (from the interpreter's bundled wheel: no network).

@@ -259,7 +259,18 @@ public final class Provisioner {
             return "\nCheck the requirement's name and version (a typo? a version that does not exist?)";
         }
         // The installer did not say why; a disk that (nearly) filled up is a reason it hides.
-        return lowSpace(cache) ? diskFull(cache) : "";
+        if (lowSpace(cache)) {
+            return diskFull(cache);
+        }
+        // uv was chosen because its --version ran; that does not make it work (a panic, a
+        // build for another system's libraries, a cache it cannot write). Say which uv, since
+        // the user may not know Taipan picked it up, and how to get the pip path instead.
+        if (installer.name().equals("uv")) {
+            return "\nThe installer was uv (" + installer.command() + ")" + (t.contains("panicked")
+                    ? ", which crashed" : "") + ": if uv itself is broken, reinstall it (pip install -U uv) or take it"
+                    + " off PATH and out of the base interpreter; without a uv that runs, Taipan uses venv and pip";
+        }
+        return "";
     }
 
     /** Which index the installer asked, as its environment sets it (credentials masked). */
