@@ -21,7 +21,7 @@ class Call:
     executor future of a plain one (``None`` while an eager call runs its first step)."""
 
     __slots__ = ("id", "function", "task", "timer", "stopped", "callbacks", "next_callback", "snapshot",
-                 "credit")
+                 "credit", "trace")
 
     def __init__(self, cid: int, function: str) -> None:
         self.id = cid
@@ -38,6 +38,8 @@ class Call:
         self.snapshot: Optional[str] = None
         #: A streaming call's send window, when the host asked for one (``chunk_window``).
         self.credit: Optional[Credit] = None
+        #: The call's SERVER span and context (``tracing.CallTrace``) when it is traced.
+        self.trace: Any = None
 
 
 class Credit:

@@ -62,6 +62,7 @@ public final class PoolConfig {
     private final int maxConsecutiveStartFailures;
     private final Duration circuitRetryInterval;
     private final PoolListener listener;
+    private final CallTracer callTracer;
     private final Executor callbackExecutor;
     private final boolean shutdownHook;
     private final Duration heartbeatInterval;
@@ -97,6 +98,7 @@ public final class PoolConfig {
         this.maxConsecutiveStartFailures = b.maxConsecutiveStartFailures;
         this.circuitRetryInterval = b.circuitRetryInterval;
         this.listener = b.listener;
+        this.callTracer = b.callTracer;
         this.callbackExecutor = b.callbackExecutor;
         this.shutdownHook = b.shutdownHook;
         this.heartbeatInterval = b.heartbeatInterval;
@@ -139,6 +141,7 @@ public final class PoolConfig {
         b.maxConsecutiveStartFailures = maxConsecutiveStartFailures;
         b.circuitRetryInterval = circuitRetryInterval;
         b.listener = listener;
+        b.callTracer = callTracer;
         b.callbackExecutor = callbackExecutor;
         b.shutdownHook = shutdownHook;
         b.heartbeatInterval = heartbeatInterval;
@@ -195,6 +198,8 @@ public final class PoolConfig {
     /** While the circuit is open, how often one probe worker is started. */
     public Duration circuitRetryInterval() { return circuitRetryInterval; }
     public PoolListener listener() { return listener; }
+    /** The tracer asked about every call, or null (no tracing: the default). */
+    public CallTracer callTracer() { return callTracer; }
     /**
      * Executor for the pool's callbacks into your code: completing {@code callAsync} futures,
      * delivering streamed chunks, and running Java functions Python calls back. Null (the
@@ -267,6 +272,7 @@ public final class PoolConfig {
         private int maxConsecutiveStartFailures = 5;
         private Duration circuitRetryInterval = Duration.ofSeconds(30);
         private PoolListener listener = PoolListener.NONE;
+        private CallTracer callTracer;
         private Executor callbackExecutor;
         private boolean shutdownHook = true;
         private Duration heartbeatInterval = Duration.ofSeconds(5);
@@ -342,6 +348,13 @@ public final class PoolConfig {
         public Builder maxConsecutiveStartFailures(int n) { this.maxConsecutiveStartFailures = n; return this; }
         public Builder circuitRetryInterval(Duration d) { this.circuitRetryInterval = d; return this; }
         public Builder listener(PoolListener listener) { this.listener = listener; return this; }
+        /**
+         * Traces every call: asked on the caller's thread for the trace context each call
+         * carries to its worker, and told how the call ended and what spans the worker handed
+         * back (see {@link CallTracer}; {@code taipan-opentelemetry} makes one). Null, the
+         * default: no tracing, and no cost.
+         */
+        public Builder callTracer(CallTracer tracer) { this.callTracer = tracer; return this; }
         public Builder callbackExecutor(Executor executor) { this.callbackExecutor = executor; return this; }
         /** Whether a JVM shutdown hook stops the workers if the pool is not closed (default on). */
         public Builder shutdownHook(boolean enabled) { this.shutdownHook = enabled; return this; }

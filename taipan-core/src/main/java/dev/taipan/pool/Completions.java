@@ -32,6 +32,11 @@ final class Completions {
         state.countEnd(error, outcome);
         Worker w = call.worker;
         events.callCompleted(call.function, w == null ? null : w.id, call.elapsed(), outcome);
+        if (call.trace != null) {
+            // Before the caller sees the outcome, so its span has ended when the caller goes on.
+            java.util.List<java.util.Map<String, Object>> spans = call.workerSpans;
+            Tracing.end(call.trace, error, spans == null ? java.util.List.of() : spans);
+        }
         // At once, even for a stream: its worker's own answer was queued behind its chunks
         // (finishInOrder); any other end (timeout, cancel) must not wait for a slow consumer.
         if (error == null) {

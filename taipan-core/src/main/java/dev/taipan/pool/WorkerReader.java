@@ -221,6 +221,9 @@ final class WorkerReader {
         if (call == null) {
             return;
         }
+        if (call.trace != null) {
+            call.workerSpans = Messages.spans(msg);
+        }
         // Free the slot first: a caller that sees its result also sees it counted out.
         dispatcher.release(w, call);
         TaipanException snapshotFailed = call.session == null ? null
@@ -253,6 +256,9 @@ final class WorkerReader {
             dispatcher.release(w, call);
             dispatcher.requeue(call);
             return;
+        }
+        if (call.trace != null) {
+            call.workerSpans = Messages.spans(msg);
         }
         TaipanException ex = RemoteErrors.toException(call, msg, config.maxFrameBytes(), redactor);
         dispatcher.release(w, call);
