@@ -96,6 +96,28 @@ class CallTracerTest {
     }
 
     @Test
+    void aSecretValueInAWorkerSpanIsRedacted(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("tp_secret_span.py"), String.join("\n",
+                "import os",
+                "from opentelemetry import trace",
+                "from taipan_worker import function",
+                "@function",
+                "def leak():",
+                "    with trace.get_tracer('t').start_as_current_span('leak') as span:",
+                "        span.set_attribute('key', 'value=' + os.environ['TP_API_KEY'])",
+                "    return 1",
+                ""));
+        RecordingTracer tracer = new RecordingTracer();
+        pool = TaipanPool.start(TestPools.config().workers(1).modules("tp_secret_span").pythonPath(dir)
+                .secret("TP_API_KEY", "sk-very-secret-123").callTracer(tracer).build());
+        assertEquals(1L, pool.call("tp_secret_span:leak", null));
+        String spans = tracer.ended.get(0).spans().toString();
+        assertTrue(spans.contains("value=***"), spans);
+        assertTrue(!spans.contains("sk-very-secret-123"), spans);
+    }
+
+    @Test
     void aTracerThatThrowsCostsOnlyItsTrace() {
         pool = TaipanPool.start(TestPools.config().workers(1).callTracer((function, session) -> {
             throw new IllegalStateException("tracer bug");
