@@ -83,6 +83,18 @@ TRACEBACK = (
 )
 
 
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+WORKER_SPAN = {
+    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "span_id": "b7ad6b7169203331",
+    "parent_span_id": "00f067aa0ba902b7", "name": "taipan.call app:score", "kind": "SERVER",
+    "scope": "taipan_worker", "start_ns": 1764694800000000000, "end_ns": 1764694800001500000,
+    "status": "UNSET", "status_message": None,
+    "attributes": {"rpc.system": "taipan", "rpc.method": "app:score", "n": 3, "ratio": 0.5, "ok": True,
+                   "tags": ["a", "b"]},
+    "events": [{"name": "checkpoint", "time_ns": 1764694800001000000, "attributes": {}}],
+}
+
+
 def good_vectors() -> List[Tuple[str, Dict[str, Any]]]:
     v: List[Tuple[str, Dict[str, Any]]] = []
     v.append(("auth", {"v": 1, "type": "auth", "worker_id": "w-1", "token": "s3cr3t-token-0123456789abcdef"}))
@@ -365,6 +377,23 @@ def good_vectors() -> List[Tuple[str, Dict[str, Any]]]:
             },
         )
     )
+    # A traced call (docs/PROTOCOL.md, "Trace context") and an answer with the worker's spans.
+    v.append(
+        (
+            "call_trace_context",
+            {"v": 1, "type": "call", "id": 43, "function": "app:score", "args": [1], "session": None,
+             "traceparent": TRACEPARENT, "tracestate": "vendor=abc,other=1", "timeout_ms": 5000},
+        )
+    )
+    v.append(("result_spans", {"v": 1, "type": "result", "id": 43, "value": 2, "spans": [WORKER_SPAN]}))
+    v.append(
+        (
+            "error_spans",
+            {"v": 1, "type": "error", "id": 44, "kind": "exception", "error_type": "ValueError",
+             "message": "nope", "traceback": "", "retryable": False,
+             "spans": [dict(WORKER_SPAN, status="ERROR", status_message="exception: ValueError")]},
+        )
+    )
     v.append(("result_depth_limit", {"v": 1, "type": "result", "id": 21, "value": nested(MAX_DEPTH)}))
     v.append(
         (
@@ -475,6 +504,12 @@ def call_frame_vectors() -> List[Tuple[str, Dict[str, Any]]]:
         ("call_timeout_stream_window", {"v": 1, "type": "call", "id": 42, "function": "app:tokens",
                                         "args": {"text": "a b c"}, "session": None, "chunk_window": 32,
                                         "chunk_window_bytes": 8388608, "timeout_ms": 2**40}),
+        ("call_timeout_trace_context", {"v": 1, "type": "call", "id": 45, "function": "echo", "args": ["x"],
+                                        "session": None, "traceparent": TRACEPARENT, "timeout_ms": 250}),
+        ("call_timeout_stream_trace_context", {"v": 1, "type": "call", "id": 46, "function": "app:tokens",
+                                               "args": ["a b"], "session": None, "chunk_window": 8,
+                                               "chunk_window_bytes": 65536, "traceparent": TRACEPARENT,
+                                               "tracestate": "vendor=abc", "timeout_ms": 1000}),
     ]
 
 

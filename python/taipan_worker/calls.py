@@ -21,7 +21,7 @@ class Call:
     executor future of a plain one (``None`` while an eager call runs its first step)."""
 
     __slots__ = ("id", "function", "task", "timer", "stopped", "callbacks", "next_callback", "snapshot",
-                 "credit", "trace_id")
+                 "credit", "trace_id", "trace")
 
     def __init__(self, cid: int, function: str) -> None:
         self.id = cid
@@ -40,6 +40,8 @@ class Call:
         self.credit: Optional[Credit] = None
         #: The W3C trace id of the call's ``traceparent``, if it had one (its log records carry it).
         self.trace_id: Optional[str] = None
+        #: The call's SERVER span and context (``tracing.CallTrace``) when it is traced.
+        self.trace: Any = None
 
 
 class Credit:

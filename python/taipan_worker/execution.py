@@ -16,6 +16,7 @@ deadline timer); whatever it starts ends the call exactly once through ``Worker.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import types
 from concurrent.futures import Future as ConcurrentFuture
 from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Optional
@@ -191,7 +192,10 @@ def _submit(worker: "ExecutionPort", call: Call, body: Callable[..., bytes], spe
             kwargs: Optional[Dict[str, Any]]) -> None:
     loop = worker.loop
     assert loop is not None
-    future = worker.executor.submit(body, worker, call, spec, args, kwargs)
+    if call.trace is None:
+        future = worker.executor.submit(body, worker, call, spec, args, kwargs)
+    else:  # on the thread, in (a copy of) the call's context: its span is the current one
+        future = worker.executor.submit(contextvars.copy_context().run, body, worker, call, spec, args, kwargs)
     call.task = future
     future.add_done_callback(
         lambda f, call=call: loop.call_soon_threadsafe(_sync_done, worker, call, f)  # type: ignore[misc]

@@ -65,11 +65,15 @@ _FIELDS: Dict[str, Tuple[Tuple[str, Any, bool], ...]] = {
         ("session", _STR, True),
         ("chunk_window", _INT, True),
         ("chunk_window_bytes", _INT, True),
+        # W3C trace context of the caller (docs/PROTOCOL.md, "Trace context"); traced calls only.
+        ("traceparent", _STR, True),
+        ("tracestate", _STR, True),
         # Last, so the host can rewrite it in place with the time left at each send (it writes
         # it as a fixed-width uint64; any int width is valid).
         ("timeout_ms", _INT, True),
     ),
-    "result": (("id", _INT, False), ("value", _ANY, True)),
+    # ``spans``: the worker's finished spans of a traced call (optional; "Trace context").
+    "result": (("id", _INT, False), ("value", _ANY, True), ("spans", _LIST, True)),
     "error": (
         ("id", _INT, True),
         ("kind", _STR, False),
@@ -77,6 +81,7 @@ _FIELDS: Dict[str, Tuple[Tuple[str, Any, bool], ...]] = {
         ("message", _STR, False),
         ("traceback", _STR, False),
         ("retryable", (bool,), False),
+        ("spans", _LIST, True),
     ),
     "cancel": (("id", _INT, False),),
     "heartbeat": (("seq", _INT, False), ("overrun", _INT, True)),

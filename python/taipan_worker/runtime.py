@@ -23,6 +23,7 @@ Exit statuses: 0 normal (EOF, drained after SIGTERM), 1 could not connect,
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import inspect
 import os
@@ -37,7 +38,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from . import __version__, errors
+from . import __version__, errors, tracing
+from .tracing import Tracing
 from . import execution
 from . import logs
 from .calls import Call, Credit
@@ -144,6 +146,8 @@ class Worker:
         self.debug_lifecycle = os.environ.get(DEBUG_ENV, "") == "1"
         #: Python logging records to the host, once connected (only if the host asked).
         self.logs: Optional[logs.LogForwarder] = None
+        #: OpenTelemetry, when installed (``tracing.setup``, after the imports); else None.
+        self.tracing: Optional[Tracing] = None
 
     # ------------------------------------------------------------------ logging / exit
 
@@ -293,6 +297,11 @@ class Worker:
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
         self._import_modules()
+        try:
+            # After the imports: a TracerProvider the user's modules configured is left alone.
+            self.tracing = tracing.setup()
+        except Exception as exc:  # noqa: BLE001 - tracing never stops a worker
+            self.log(f"tracing is off: {type(exc).__name__}: {exc}")
         self._send(
             {
                 "v": 1,
@@ -391,7 +400,7 @@ class Worker:
             raise ProtocolError(f"call id {cid} is already in flight")
         name: str = msg["function"]
         fast = self._inline_fast.get(name)
-        if fast is not None and not self.draining:
+        if fast is not None and not self.draining and (self.tracing is None or "traceparent" not in msg):
             # The no-op path: a trivial built-in with positional arguments that certainly bind.
             raw_args = msg.get("args")
             if raw_args is None:
@@ -453,6 +462,11 @@ class Worker:
                     raise ProtocolError(f"call {cid}: chunk_window {window} / chunk_window_bytes {window_bytes} "
                                         "must be positive")
                 call.credit = Credit(window, window_bytes)
+        if self.tracing is not None:
+            traceparent = msg.get("traceparent")
+            if traceparent is not None:
+                call.trace = self.tracing.begin(name, traceparent, msg.get("tracestate"))
+                start = functools.partial(call.trace.context.run, start)  # the call runs in its span
         timeout_ms = msg.get("timeout_ms")
         if timeout_ms is None:
             inflight[cid] = call
@@ -530,6 +544,9 @@ class Worker:
             call.callbacks = None
         if call.snapshot is not None:
             self._write(self.sessions.state_frame(cid, call.snapshot, self.config.max_frame_bytes))
+        if call.trace is not None and self.tracing is not None:
+            frame = self.tracing.finish(call.trace, frame, self.config.max_frame_bytes)
+            call.trace = None
         self._write(frame)
         if self.draining and not inflight:
             self._schedule_exit(EXIT_OK, "drained; exiting")

@@ -64,6 +64,7 @@ public final class PoolConfig {
     private final int maxConsecutiveStartFailures;
     private final Duration circuitRetryInterval;
     private final PoolListener listener;
+    private final CallTracer callTracer;
     private final Executor callbackExecutor;
     private final boolean shutdownHook;
     private final boolean registerMBean;
@@ -101,6 +102,7 @@ public final class PoolConfig {
         this.maxConsecutiveStartFailures = b.maxConsecutiveStartFailures;
         this.circuitRetryInterval = b.circuitRetryInterval;
         this.listener = b.listener;
+        this.callTracer = b.callTracer;
         this.callbackExecutor = b.callbackExecutor;
         this.shutdownHook = b.shutdownHook;
         this.registerMBean = b.registerMBean;
@@ -145,6 +147,7 @@ public final class PoolConfig {
         b.maxConsecutiveStartFailures = maxConsecutiveStartFailures;
         b.circuitRetryInterval = circuitRetryInterval;
         b.listener = listener;
+        b.callTracer = callTracer;
         b.callbackExecutor = callbackExecutor;
         b.shutdownHook = shutdownHook;
         b.registerMBean = registerMBean;
@@ -206,6 +209,8 @@ public final class PoolConfig {
     public Duration circuitRetryInterval() { return circuitRetryInterval; }
     /** The pool's listeners as one ({@link PoolListener#all}); {@link PoolListener#NONE} if none was added. */
     public PoolListener listener() { return listener; }
+    /** The tracer asked about every call, or null (no tracing: the default). */
+    public CallTracer callTracer() { return callTracer; }
     /**
      * Executor for the pool's callbacks into your code: completing {@code callAsync} futures,
      * delivering streamed chunks, and running Java functions Python calls back. Null (the
@@ -281,6 +286,7 @@ public final class PoolConfig {
         private int maxConsecutiveStartFailures = 5;
         private Duration circuitRetryInterval = Duration.ofSeconds(30);
         private PoolListener listener = PoolListener.NONE;
+        private CallTracer callTracer;
         private Executor callbackExecutor;
         private boolean shutdownHook = true;
         private boolean registerMBean;
@@ -376,6 +382,13 @@ public final class PoolConfig {
             this.listener = listener == PoolListener.NONE ? PoolListener.NONE : PoolListener.all(this.listener, listener);
             return this;
         }
+        /**
+         * Traces every call: asked on the caller's thread for the trace context each call
+         * carries to its worker, and told how the call ended and what spans the worker handed
+         * back (see {@link CallTracer}; {@code taipan-opentelemetry} makes one). Null, the
+         * default: no tracing, and no cost.
+         */
+        public Builder callTracer(CallTracer tracer) { this.callTracer = tracer; return this; }
         public Builder callbackExecutor(Executor executor) { this.callbackExecutor = executor; return this; }
         /** Whether a JVM shutdown hook stops the workers if the pool is not closed (default on). */
         public Builder shutdownHook(boolean enabled) { this.shutdownHook = enabled; return this; }

@@ -3,6 +3,9 @@ package dev.taipan.pool;
 import dev.taipan.PoolListener.Outcome;
 import dev.taipan.TaipanException;
 
+import java.util.List;
+import java.util.Map;
+
 /**
  * Ends calls, each exactly once: counts it, tells the listener, completes its future. Every
  * way a call can end (its answer, an error, the timeout, a cancel, a lost worker, a closing
@@ -32,6 +35,11 @@ final class Completions {
         state.countEnd(error, outcome);
         Worker w = call.worker;
         events.callCompleted(call, w, outcome, state.isRegistered(call.function));
+        if (call.trace != null) {
+            // Before the caller sees the outcome, so its span has ended when the caller goes on.
+            List<Map<String, Object>> spans = call.workerSpans;
+            Tracing.end(call.trace, error, spans == null ? List.of() : spans);
+        }
         // At once, even for a stream: its worker's own answer was queued behind its chunks
         // (finishInOrder); any other end (timeout, cancel) must not wait for a slow consumer.
         if (error == null) {

@@ -3,6 +3,7 @@ package dev.taipan.pool;
 import dev.taipan.AcquireTimeoutException;
 import dev.taipan.CallCancelledException;
 import dev.taipan.CallOptions;
+import dev.taipan.CallTracer;
 import dev.taipan.CallTimeoutException;
 import dev.taipan.PoolClosedException;
 import dev.taipan.PoolConfig;
@@ -12,6 +13,7 @@ import dev.taipan.PoolUnavailableException;
 import dev.taipan.SessionClosedException;
 import dev.taipan.SessionLostException;
 import dev.taipan.TaipanException;
+import dev.taipan.TracedCall;
 import dev.taipan.WaitQueueFullException;
 import dev.taipan.protocol.CallFrame;
 import dev.taipan.protocol.Messages;
@@ -68,11 +70,24 @@ final class Dispatcher {
         long id = callIds.incrementAndGet();
         Object wireArgs = JavaValues.toWireArgs(args);
         String sessionId = session == null ? null : session.id;
+        Map<String, Object> message = callMessage(id, function, wireArgs, sessionId, timeout, opts);
+        CallTracer tracer = config.callTracer();
+        TracedCall trace = tracer == null ? null : startTrace(tracer, function, sessionId, message);
         // One pass: records and POJOs nested anywhere are converted as the encoder meets them.
-        CallFrame frame = CallFrame.encode(callMessage(id, function, wireArgs, sessionId, timeout, opts),
-                config.maxFrameBytes(), JavaValues::convertUnknown);
+        CallFrame frame;
+        try {
+            frame = CallFrame.encode(message, config.maxFrameBytes(), JavaValues::convertUnknown);
+        } catch (RuntimeException e) {
+            if (trace != null) {
+                Tracing.end(trace, e instanceof TaipanException ? (TaipanException) e
+                        : new TaipanException("call to " + function + " could not be encoded: " + e.getMessage(), e),
+                        List.of());
+            }
+            throw e;
+        }
         PendingCall call = new PendingCall(id, function, frame, session, timeout, opts.chunkConsumerOrNull(),
                 opts.callbacks(), callbackExecutor, opts.idempotent());
+        call.trace = trace;
         try {
             call.timeoutTimer = scheduler.schedule(() -> onTimeout(call), timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
@@ -84,6 +99,15 @@ final class Dispatcher {
         route(call);
         call.submitting = false;
         return call;
+    }
+
+    /** On the caller's thread: the call's trace, its headers added to {@code message}; null if none. */
+    private TracedCall startTrace(CallTracer tracer, String function, String sessionId, Map<String, Object> message) {
+        TracedCall trace = Tracing.start(tracer, function, sessionId);
+        if (trace != null) {
+            Messages.withTraceContext(message, trace.traceparent(), trace.tracestate());
+        }
+        return trace;
     }
 
     /** A call with a chunk consumer asks for back-pressure: a credit window the host acknowledges. */

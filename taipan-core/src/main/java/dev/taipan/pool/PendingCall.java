@@ -57,6 +57,10 @@ final class PendingCall {
      */
     final java.util.List<String> crashedWorkers = new java.util.ArrayList<>(2);
     static final int CRASH_BARRIER = 2;
+    /** The call's trace (from the pool's CallTracer), or null: untraced. Set once, before routing. */
+    dev.taipan.TracedCall trace;
+    /** The spans the worker handed back with its answer; set by the reader just before finishing. */
+    volatile java.util.List<java.util.Map<String, Object>> workerSpans;
     /** The credit window of the current attempt; null for calls without a chunk consumer. */
     volatile ChunkFlow flow;
 

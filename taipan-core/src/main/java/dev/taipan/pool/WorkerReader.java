@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -226,10 +227,50 @@ final class WorkerReader {
         }
     }
 
+    /**
+     * The worker's spans with the pool's secret values replaced by {@code ***} in every string
+     * (user code may have put one in an attribute): secrets never reach a span.
+     */
+    @SuppressWarnings("unchecked")
+    private List<Map<String, Object>> redactSpans(List<Map<String, Object>> spans) {
+        if (spans.isEmpty()) {
+            return spans;
+        }
+        List<Map<String, Object>> out = new java.util.ArrayList<>(spans.size());
+        for (Map<String, Object> span : spans) {
+            out.add((Map<String, Object>) redactValue(span));
+        }
+        return out;
+    }
+
+    private Object redactValue(Object v) {
+        if (v instanceof String) {
+            return redactor.redact((String) v);
+        }
+        if (v instanceof Map) {
+            Map<Object, Object> copy = new java.util.LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+                copy.put(redactValue(e.getKey()), redactValue(e.getValue()));
+            }
+            return copy;
+        }
+        if (v instanceof List) {
+            List<Object> copy = new java.util.ArrayList<>(((List<?>) v).size());
+            for (Object item : (List<?>) v) {
+                copy.add(redactValue(item));
+            }
+            return copy;
+        }
+        return v;
+    }
+
     private void onResult(Worker w, Map<String, Object> msg) {
         PendingCall call = w.pending.remove(Messages.integer(msg, "id"));
         if (call == null) {
             return;
+        }
+        if (call.trace != null) {
+            call.workerSpans = redactSpans(Messages.spans(msg));
         }
         // Free the slot first: a caller that sees its result also sees it counted out.
         dispatcher.release(w, call);
@@ -263,6 +304,9 @@ final class WorkerReader {
             dispatcher.release(w, call);
             dispatcher.requeue(call);
             return;
+        }
+        if (call.trace != null) {
+            call.workerSpans = redactSpans(Messages.spans(msg));
         }
         TaipanException ex = RemoteErrors.toException(call, msg, config.maxFrameBytes(), redactor);
         dispatcher.release(w, call);

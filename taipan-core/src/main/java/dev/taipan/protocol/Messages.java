@@ -30,6 +30,12 @@ public final class Messages {
     /** A Python logging record of the worker (not a call's message: its call is {@code call_id}). */
     public static final String LOG = "log";
 
+    /** A call's W3C trace context (optional keys; docs/PROTOCOL.md, "Trace context"). */
+    public static final String TRACEPARENT = "traceparent";
+    public static final String TRACESTATE = "tracestate";
+    /** A result's or error's finished worker spans (optional key). */
+    public static final String SPANS = "spans";
+
     private static final Set<String> KNOWN_TYPES = Set.of(AUTH, HELLO, CALL, RESULT, ERROR, CANCEL, HEARTBEAT,
             SESSION_CLOSE, CHUNK, CHUNK_ACK, CALLBACK, CALLBACK_RESULT, SESSION_OPEN, SESSION_RESTORE, SESSION_STATE,
             LOG);
@@ -95,6 +101,41 @@ public final class Messages {
         m.put("chunk_window_bytes", windowBytes);
         m.put(CallFrame.TIMEOUT_KEY, timeoutMs);
         return m;
+    }
+
+    /**
+     * Adds W3C trace context to a call built by {@link #call}: {@code traceparent}, then
+     * {@code tracestate} if there is one, just before {@code timeout_ms}, which stays last. Only
+     * traced calls pay for it; a worker that does not know the keys ignores them.
+     */
+    public static Map<String, Object> withTraceContext(Map<String, Object> call, String traceparent,
+                                                       String tracestate) {
+        Object timeout = call.remove(CallFrame.TIMEOUT_KEY);
+        call.put(TRACEPARENT, traceparent);
+        if (tracestate != null && !tracestate.isEmpty()) {
+            call.put(TRACESTATE, tracestate);
+        }
+        call.put(CallFrame.TIMEOUT_KEY, timeout);
+        return call;
+    }
+
+    /**
+     * The spans a worker handed back in a {@code result} or {@code error} frame (its optional
+     * {@code spans} key): each a map as docs/PROTOCOL.md describes; empty when absent or not a list.
+     */
+    @SuppressWarnings("unchecked")
+    public static List<Map<String, Object>> spans(Map<String, Object> m) {
+        Object v = m.get(SPANS);
+        if (!(v instanceof List)) {
+            return List.of();
+        }
+        List<Map<String, Object>> out = new java.util.ArrayList<>(((List<Object>) v).size());
+        for (Object span : (List<Object>) v) {
+            if (span instanceof Map) {
+                out.add((Map<String, Object>) span);
+            }
+        }
+        return out;
     }
 
     private static Map<String, Object> callWithoutTimeout(long id, String function, Object args, String session) {

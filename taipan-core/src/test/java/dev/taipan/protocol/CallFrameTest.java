@@ -64,8 +64,26 @@ class CallFrameTest {
                 assertArrayEquals(vector, frame.bytesWithTimeout(timeout), name + ", sent again");
             }));
         }
-        assertEquals(3, tests.size());
+        assertEquals(5, tests.size());
         return tests;
+    }
+
+    @Test
+    void traceContextGoesJustBeforeTheTimeoutAndTheBuildersWriteTheVectors() throws IOException {
+        String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        Map<String, Object> plain = Messages.withTraceContext(Messages.call(45, "echo", List.of("x"), null, 250L),
+                traceparent, null);
+        assertArrayEquals(Files.readAllBytes(DIR.resolve("call_timeout_trace_context.bin")),
+                CallFrame.encode(plain, MAX, null).bytesWithTimeout(250));
+        Map<String, Object> stream = Messages.withTraceContext(Messages.call(46, "app:tokens", List.of("a b"), null,
+                1000L, 8, 65536), traceparent, "vendor=abc");
+        assertEquals(List.of("v", "type", "id", "function", "args", "session", "chunk_window", "chunk_window_bytes",
+                "traceparent", "tracestate", "timeout_ms"), new ArrayList<>(stream.keySet()));
+        assertArrayEquals(Files.readAllBytes(DIR.resolve("call_timeout_stream_trace_context.bin")),
+                CallFrame.encode(stream, MAX, null).bytesWithTimeout(1000));
+        // An empty tracestate is no tracestate.
+        assertEquals(plain.keySet(), Messages.withTraceContext(Messages.call(45, "echo", List.of("x"), null, 250L),
+                traceparent, "").keySet());
     }
 
     @Test

@@ -1,0 +1,30 @@
+package dev.taipan;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One call as its {@link CallTracer} sees it: the W3C trace context the call carries to the
+ * worker, and how it ended.
+ */
+public interface TracedCall {
+    /** The W3C {@code traceparent} header the worker continues, e.g. {@code 00-<trace>-<span>-01}; never null. */
+    String traceparent();
+
+    /** The W3C {@code tracestate} header, or null for none. */
+    default String tracestate() {
+        return null;
+    }
+
+    /**
+     * The call ended; called exactly once, on whatever thread ended it, before the caller sees
+     * the outcome.
+     *
+     * @param error       null if the call returned a value; else what the caller gets
+     * @param workerSpans the spans the worker finished during the call and handed back in its
+     *                    answer (docs/PROTOCOL.md, "Trace context"), parents before children when
+     *                    the worker wrote them so; empty if it handed none back (its own
+     *                    TracerProvider exports them, or it died, or the call ended on this side)
+     */
+    void end(TaipanException error, List<Map<String, Object>> workerSpans);
+}
