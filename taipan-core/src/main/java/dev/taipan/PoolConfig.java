@@ -133,6 +133,15 @@ public final class PoolConfig {
         return from(map);
     }
 
+    /**
+     * Every property {@link #from(Map)} reads, in the order of the docs' table; the two
+     * families of variables end in {@code NAME} ({@code taipan.pool.env.NAME},
+     * {@code taipan.pool.secret-from-env.NAME}).
+     */
+    public static List<String> propertyNames() {
+        return List.copyOf(PoolProperties.names());
+    }
+
     /** {@link #from(java.util.Properties)} of a map (values are strings, or already of the option's type). */
     public static PoolConfig from(Map<String, ?> properties) {
         return PoolProperties.parse(properties, System::getenv);

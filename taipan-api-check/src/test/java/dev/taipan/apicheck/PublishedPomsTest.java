@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PublishedPomsTest {
     /** The artifacts a consumer gets; everything else of the reactor is not installed or deployed. */
     private static final Set<String> PUBLISHED =
-            Set.of("taipan-parent", "taipan-bom", "taipan-core", "taipan-dspy", "taipan-dspy-testing");
+            Set.of("taipan-parent", "taipan-bom", "taipan-core", "taipan-dspy", "taipan-dspy-testing",
+                    "taipan-spring-boot-starter");
 
     private static Path root;
     private static Element parent;
