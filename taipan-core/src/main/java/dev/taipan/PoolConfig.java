@@ -116,7 +116,7 @@ public final class PoolConfig {
     /**
      * A configuration from {@code taipan.pool.*} properties (as {@code HikariConfig(Properties)}):
      * every builder option but the listener and the callback executor has a property, named in
-     * docs/CONFIGURATION.md, e.g. {@code taipan.pool.workers=4},
+     * docs/SPRING_BOOT.md), e.g. {@code taipan.pool.workers=4},
      * {@code taipan.pool.call-timeout=30s}, {@code taipan.pool.modules=a.b,c}. Keys outside
      * {@code taipan.pool.} are ignored, so one file can hold the application's other settings.
      * Set the listener or executor on {@link #toBuilder()} of the result.
