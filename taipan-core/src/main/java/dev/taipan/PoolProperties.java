@@ -39,6 +39,7 @@ final class PoolProperties {
         STRING("a string"), INT("an integer"), LONG("an integer"), BOOLEAN("true or false"),
         DURATION("a duration: 500ms, 30s, 5m, 1h, 2d or ISO-8601 such as PT1M"),
         SIZE("a byte size: 1048576, 512KB, 16MB, 1GB (1 KB = 1024 bytes)"),
+        INT_SIZE("a byte size: 1048576, 512KB, 16MB, 1GB (1 KB = 1024 bytes)"),
         LIST("a comma-separated list"), PATHS("a comma-separated list of paths"), PATH("a path"),
         START_MODE("zygote or spawn");
 
@@ -66,7 +67,7 @@ final class PoolProperties {
         add("workers", "workers", Kind.INT, (b, v) -> b.workers((Integer) v));
         add("slots", "slots", Kind.INT, (b, v) -> b.slots((Integer) v));
         add("max-waiting", "maxWaiting", Kind.INT, (b, v) -> b.maxWaiting((Integer) v));
-        add("max-frame-bytes", "maxFrameBytes", Kind.SIZE, (b, v) -> b.maxFrameBytes(intSize(v)));
+        add("max-frame-bytes", "maxFrameBytes", Kind.INT_SIZE, (b, v) -> b.maxFrameBytes((Integer) v));
         add("lazy-start", "lazyStart", Kind.BOOLEAN, (b, v) -> b.lazyStart((Boolean) v));
         add("start-mode", "startMode", Kind.START_MODE, (b, v) -> b.startMode((StartMode) v));
         add("start-timeout", "startTimeout", Kind.DURATION, (b, v) -> b.startTimeout((Duration) v));
@@ -86,7 +87,7 @@ final class PoolProperties {
         add("recycle-after", "recycleAfter", Kind.DURATION, (b, v) -> b.recycleAfter((Duration) v));
         add("recycle-above-rss", "recycleAboveRss", Kind.SIZE, (b, v) -> b.recycleAboveRss((Long) v));
         add("stream-window", "streamWindow", Kind.INT, (b, v) -> b.streamWindow((Integer) v));
-        add("stream-window-bytes", "streamWindowBytes", Kind.SIZE, (b, v) -> b.streamWindowBytes(intSize(v)));
+        add("stream-window-bytes", "streamWindowBytes", Kind.INT_SIZE, (b, v) -> b.streamWindowBytes((Integer) v));
     }
 
     private PoolProperties() {
@@ -185,6 +186,18 @@ final class PoolProperties {
         String key = o.property();
         if (raw == null) {
             throw error(key, "has no value; expected " + o.kind().expected);
+        }
+        if (o.kind() == Kind.INT_SIZE) {
+            long n = raw instanceof String text ? sizeOf(key, o.kind(), text.trim()) : raw instanceof Number x
+                    && !(raw instanceof Double) && !(raw instanceof Float) ? x.longValue() : -1;
+            if (n < 0 && !(raw instanceof String)) {
+                throw error(key, "expected " + o.kind().expected + ", got a " + raw.getClass().getSimpleName());
+            }
+            if (n > PoolConfig.MAX_FRAME_BYTES) {
+                // Beyond an int: the builder could not even be asked; its limit, said here.
+                throw error(key, "must be at most " + PoolConfig.MAX_FRAME_BYTES + " (1GB), got " + n);
+            }
+            return (int) n;
         }
         if (!(raw instanceof String)) {
             Object typed = typed(o.kind(), raw);
@@ -304,10 +317,12 @@ final class PoolProperties {
         return items;
     }
 
-    private static int intSize(Object v) {
-        long n = (Long) v;
-        // Above int range the builder's own range check still names the limit.
-        return n > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) n;
+    private static long sizeOf(String key, Kind kind, String s) {
+        try {
+            return size(s);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw error(key, "expected " + kind.expected + ", got '" + s + "'");
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -202,7 +202,6 @@ class PoolPropertiesTest {
                 {"taipan.pool.slots", "0"},
                 {"taipan.pool.max-waiting", "-1"},
                 {"taipan.pool.max-frame-bytes", "10"},
-                {"taipan.pool.max-frame-bytes", "4GB"},
                 {"taipan.pool.max-consecutive-start-failures", "0"},
                 {"taipan.pool.stream-window", "0"},
                 {"taipan.pool.stream-window-bytes", "1"},
@@ -223,6 +222,9 @@ class PoolPropertiesTest {
             assertTrue(e.getMessage().startsWith(c[0] + ": "), e.getMessage());
             assertFalse(e.getMessage().contains("PoolConfig:"), e.getMessage());
         }
+        assertEquals("taipan.pool.max-frame-bytes: must be at most 1073741824 (1GB), got 4294967296",
+                rejected(Map.of("taipan.pool.max-frame-bytes", "4GB")).getMessage());
+        assertEquals(2048, parse(Map.of("taipan.pool.stream-window-bytes", 2048)).streamWindowBytes());
         PoolConfigException backoff = rejected(Map.of("taipan.pool.restart-backoff", "5s",
                 "taipan.pool.max-restart-backoff", "1s"));
         assertTrue(backoff.getMessage().startsWith("taipan.pool.max-restart-backoff: must be >= restartBackoff"),
