@@ -121,6 +121,40 @@ public final class PoolConfig {
         return new Builder();
     }
 
+    /**
+     * A configuration from {@code taipan.pool.*} properties (as {@code HikariConfig(Properties)}):
+     * every builder option but the listener and the callback executor has a property, named in
+     * docs/SPRING_BOOT.md), e.g. {@code taipan.pool.workers=4},
+     * {@code taipan.pool.call-timeout=30s}, {@code taipan.pool.modules=a.b,c}. Keys outside
+     * {@code taipan.pool.} are ignored, so one file can hold the application's other settings.
+     * Set the listener or executor on {@link #toBuilder()} of the result.
+     *
+     * @throws PoolConfigException naming the property: an unknown key (with the valid ones), a
+     *                             value that does not parse, or one the builder rejects
+     */
+    public static PoolConfig from(java.util.Properties properties) {
+        Objects.requireNonNull(properties, "properties");
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (String key : properties.stringPropertyNames()) {
+            map.put(key, properties.getProperty(key));
+        }
+        return from(map);
+    }
+
+    /**
+     * Every property {@link #from(Map)} reads, in the order of the docs' table; the two
+     * families of variables end in {@code NAME} ({@code taipan.pool.env.NAME},
+     * {@code taipan.pool.secret-from-env.NAME}).
+     */
+    public static List<String> propertyNames() {
+        return List.copyOf(PoolProperties.names());
+    }
+
+    /** {@link #from(java.util.Properties)} of a map (values are strings, or already of the option's type). */
+    public static PoolConfig from(Map<String, ?> properties) {
+        return PoolProperties.parse(properties, System::getenv);
+    }
+
     /** A builder holding this configuration's values, to derive a variant. */
     public Builder toBuilder() {
         Builder b = new Builder();
@@ -415,7 +449,15 @@ public final class PoolConfig {
         /** Bytes a stream may run ahead of its consumer (default 8 MiB); see {@link PoolConfig#streamWindowBytes()}. */
         public Builder streamWindowBytes(int bytes) { this.streamWindowBytes = bytes; return this; }
 
-        /** Validates and freezes the configuration. */
+        // Package-private: PoolProperties sets the two back-offs one at a time.
+        Builder restartBackoffInitial(Duration d) { this.restartBackoff = d; return this; }
+        Builder restartBackoffMax(Duration d) { this.maxRestartBackoff = d; return this; }
+
+        /**
+         * Validates and freezes the configuration.
+         *
+         * @throws PoolConfigException naming the first bad setting
+         */
         public PoolConfig build() {
             if (name == null) {
                 name = "taipan";
@@ -423,27 +465,28 @@ public final class PoolConfig {
             if (startMode == null) {
                 startMode = StartMode.defaultMode();
             }
-            check(NAME.matcher(name).matches(), "name must be 1-40 characters of [A-Za-z0-9_.-], got '" + name + "'");
-            check(invalidPython == null, invalidPython);
-            check(python != null, "python must name a Python executable (or be a PythonEnvironment)");
+            check(NAME.matcher(name).matches(), "name", "name must be 1-40 characters of [A-Za-z0-9_.-], got '" + name + "'");
+            check(invalidPython == null, "python", invalidPython);
+            check(python != null, "python", "python must name a Python executable (or be a PythonEnvironment)");
             for (String m : modules) {
-                check(m != null && MODULE.matcher(m).matches(), "modules: '" + m + "' is not a Python module name");
+                check(m != null && MODULE.matcher(m).matches(), "modules", "modules: '" + m + "' is not a Python module name");
             }
             for (Map.Entry<String, String> e : environment.entrySet()) {
+                String setting = "env." + e.getKey();
                 check(e.getKey() != null && !e.getKey().isEmpty() && e.getKey().indexOf('=') < 0,
-                        "env: invalid variable name '" + e.getKey() + "'");
-                check(e.getValue() != null, "env: variable " + e.getKey() + " has a null value");
-                check(e.getValue().indexOf('\0') < 0, "env: variable " + e.getKey() + " contains a NUL character");
-                check(!e.getKey().startsWith("TAIPAN_"), "env: TAIPAN_* variables are reserved, got " + e.getKey());
+                        setting, "env: invalid variable name '" + e.getKey() + "'");
+                check(e.getValue() != null, setting, "env: variable " + e.getKey() + " has a null value");
+                check(e.getValue().indexOf('\0') < 0, setting, "env: variable " + e.getKey() + " contains a NUL character");
+                check(!e.getKey().startsWith("TAIPAN_"), setting, "env: TAIPAN_* variables are reserved, got " + e.getKey());
             }
             long secretBytes = 0;
             for (String n : secretNames) {
                 secretBytes += n.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
                         + environment.get(n).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
             }
-            check(secretBytes <= MAX_SECRET_BYTES, "secrets: " + secretBytes + " bytes of names and values, above "
+            check(secretBytes <= MAX_SECRET_BYTES, "secrets", "secrets: " + secretBytes + " bytes of names and values, above "
                     + "the " + MAX_SECRET_BYTES + " they may take (they travel to each worker in one frame)");
-            check(socketParent != null, "socketParent must not be null");
+            check(socketParent != null, "socketParent", "socketParent must not be null");
             range(workers, 1, MAX_WORKERS, "workers");
             range(slots, 1, 10_000, "slots");
             range(maxWaiting, 0, 1_000_000, "maxWaiting");
@@ -461,25 +504,34 @@ public final class PoolConfig {
             positive(sessionIdleTimeout, "sessionIdleTimeout");
             notNegative(restartBackoff, "restartBackoff");
             positive(maxRestartBackoff, "maxRestartBackoff");
-            check(maxRestartBackoff.compareTo(restartBackoff) >= 0, "maxRestartBackoff must be >= restartBackoff ("
-                    + restartBackoff + "), got " + maxRestartBackoff);
+            check(maxRestartBackoff.compareTo(restartBackoff) >= 0, "maxRestartBackoff",
+                    "maxRestartBackoff must be >= restartBackoff (" + restartBackoff + "), got " + maxRestartBackoff);
             positive(circuitRetryInterval, "circuitRetryInterval");
             check(heartbeatInterval != null && (heartbeatInterval.isZero() || within(heartbeatInterval,
-                    Duration.ofMillis(10))), "heartbeatInterval must be zero (off) or between 10 ms and "
+                    Duration.ofMillis(10))), "heartbeatInterval", "heartbeatInterval must be zero (off) or between 10 ms and "
                     + MAX_DURATION + ", got " + heartbeatInterval);
             notNegative(maxWorkerLifetime, "recycleAfter");
             Objects.requireNonNull(listener, "listener");
             return new PoolConfig(this);
         }
 
-        private static void check(boolean ok, String message) {
+        /**
+         * {@code message} starts with the setting's name (the builder's wording); the exception
+         * keeps the rest apart so {@link PoolConfig#from(Map)} can name its property instead.
+         */
+        private static void check(boolean ok, String setting, String message) {
             if (!ok) {
-                throw new IllegalArgumentException("PoolConfig: " + message);
+                String detail = message;
+                String head = setting.startsWith("env.") ? "env" : setting;
+                if (detail.startsWith(head)) {
+                    detail = detail.substring(head.length()).replaceFirst("^:?\\s*", "");
+                }
+                throw new PoolConfigException(setting, "PoolConfig: " + message, detail);
             }
         }
 
         private static void range(long value, long min, long max, String name) {
-            check(value >= min && value <= max, name + " must be between " + min + " and " + max + ", got " + value);
+            check(value >= min && value <= max, name, name + " must be between " + min + " and " + max + ", got " + value);
         }
 
         private static boolean within(Duration d, Duration min) {
@@ -487,12 +539,12 @@ public final class PoolConfig {
         }
 
         private static void positive(Duration d, String name) {
-            check(d != null && within(d, MIN_DURATION), name + " must be between 1 ms and " + MAX_DURATION
+            check(d != null && within(d, MIN_DURATION), name, name + " must be between 1 ms and " + MAX_DURATION
                     + ", got " + d);
         }
 
         private static void notNegative(Duration d, String name) {
-            check(d != null && within(d, Duration.ZERO), name + " must be between 0 and " + MAX_DURATION
+            check(d != null && within(d, Duration.ZERO), name, name + " must be between 0 and " + MAX_DURATION
                     + ", got " + d);
         }
     }

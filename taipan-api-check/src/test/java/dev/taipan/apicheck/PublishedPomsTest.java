@@ -33,7 +33,8 @@ class PublishedPomsTest {
     /** The artifacts a consumer gets; everything else of the reactor is not installed or deployed. */
     private static final Set<String> PUBLISHED =
             Set.of("taipan-parent", "taipan-bom", "taipan-core", "taipan-dspy", "taipan-test",
-                    "taipan-micrometer", "taipan-opentelemetry");
+                    "taipan-micrometer", "taipan-opentelemetry",
+                    "taipan-spring-boot-starter");
 
     private static Path root;
     private static Element parent;

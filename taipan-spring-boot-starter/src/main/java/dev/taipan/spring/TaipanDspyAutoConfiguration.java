@@ -1,0 +1,69 @@
+package dev.taipan.spring;
+
+import dev.taipan.TaipanPool;
+import dev.taipan.dspy.Dspy;
+import dev.taipan.dspy.Lm;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/** A {@link Dspy} on the pool, when taipan-dspy is on the classpath and {@code taipan.dspy.model} is set. */
+@AutoConfiguration(after = TaipanAutoConfiguration.class)
+@ConditionalOnClass(Dspy.class)
+@ConditionalOnBean(TaipanPool.class)
+@ConditionalOnProperty(prefix = "taipan.dspy", name = "model")
+@EnableConfigurationProperties(TaipanDspyProperties.class)
+public class TaipanDspyAutoConfiguration {
+    /** {@code Dspy.on(pool)} with the LM of {@code taipan.dspy.*}. */
+    @Bean
+    @ConditionalOnMissingBean
+    public Dspy taipanDspy(TaipanPool pool, TaipanDspyProperties properties) {
+        return Dspy.on(pool).lm(lm(properties, System::getenv));
+    }
+
+    static Lm lm(TaipanDspyProperties p, java.util.function.Function<String, String> environment) {
+        Lm lm;
+        try {
+            lm = Lm.of(p.getModel());
+            if (p.getApiBase() != null && !p.getApiBase().isBlank()) {
+                lm = lm.apiBase(p.getApiBase());
+            }
+            if (p.getApiKeyEnv() != null) {
+                String variable = p.getApiKeyEnv().trim();
+                // Fail at start, not at the first request: the variable is read again at call time.
+                if (variable.isEmpty() || environment.apply(variable) == null) {
+                    throw new IllegalArgumentException("taipan.dspy.api-key-env: environment variable '" + variable
+                            + "' is not set; export it (it holds the LM's API key) or remove the property");
+                }
+                lm = lm.apiKeyFromEnv(variable);
+            }
+            if (p.getTemperature() != null) {
+                lm = lm.temperature(p.getTemperature());
+            }
+            if (p.getMaxTokens() != null) {
+                lm = lm.maxTokens(p.getMaxTokens());
+            }
+            if (p.getCache() != null) {
+                lm = lm.cache(p.getCache());
+            }
+            if (p.getNumRetries() != null) {
+                lm = lm.numRetries(p.getNumRetries());
+            }
+            if (p.getTimeout() != null) {
+                lm = lm.timeout(p.getTimeout());
+            }
+            if (p.getEngine() != null) {
+                lm = lm.engine(p.getEngine());
+            }
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            // Lm's own checks say "Lm: temperature ..."; name the property instead.
+            throw new IllegalArgumentException(m.startsWith("Lm: ") ? "taipan.dspy." + m.substring(4) : m, e);
+        }
+        return lm;
+    }
+}

@@ -1,0 +1,20 @@
+/**
+ * Spring Boot auto-configuration for Taipan. Spring's jars are automatic modules; taipan-dspy
+ * and the actuator are optional (static), as in the pom.
+ */
+@SuppressWarnings({"module", "requires-automatic"})
+module dev.taipan.spring {
+    requires transitive dev.taipan.core;
+    requires static dev.taipan.dspy;
+    requires spring.core;
+    requires spring.beans;
+    requires spring.context;
+    requires spring.boot;
+    requires spring.boot.autoconfigure;
+    requires static spring.boot.actuator;
+    requires static spring.boot.actuator.autoconfigure;
+    requires org.slf4j;
+
+    exports dev.taipan.spring;
+    opens dev.taipan.spring to spring.core, spring.beans, spring.context;
+}
