@@ -25,7 +25,7 @@ public class TaipanDspyAutoConfiguration {
     public Dspy taipanDspy(TaipanPool pool, TaipanDspyProperties properties,
                            ObjectProvider<TaipanDspyCustomizer> customizers) {
         Dspy dspy = Dspy.on(pool).lm(lm(properties, System::getenv));
-        for (TaipanDspyCustomizer c : (Iterable<TaipanDspyCustomizer>) customizers.orderedStream()::iterator) {
+        for (TaipanDspyCustomizer c : customizers.orderedStream().toList()) {
             dspy = java.util.Objects.requireNonNull(c.customize(dspy), () -> "TaipanDspyCustomizer " + c
                     + " returned null; return the Dspy to use (e.g. dspy.listener(...))");
         }
