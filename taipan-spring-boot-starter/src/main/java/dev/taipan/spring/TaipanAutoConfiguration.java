@@ -14,8 +14,8 @@ import java.util.Map;
 /**
  * The auto-configured {@link TaipanPool}: {@code taipan.pool.*} through
  * {@link PoolConfig#from(Map)} (so an error names the property), then every
- * {@link TaipanPoolCustomizer}; and {@link TaipanPoolShutdown}, which drains it after the web
- * server has stopped.
+ * {@link TaipanPoolCustomizer} (the starter's metrics and tracing among them, when present); and
+ * {@link TaipanPoolShutdown}, which drains it after the web server has stopped.
  */
 @AutoConfiguration
 public class TaipanAutoConfiguration {
@@ -38,11 +38,8 @@ public class TaipanAutoConfiguration {
         PoolConfig config = PoolConfig.from(properties);
         PoolConfig.Builder builder = config.toBuilder();
         customizers.orderedStream().forEach(c -> c.customize(builder));
-        // METRICS HOOK (taipan-micrometer): when a MeterRegistry bean and taipan-micrometer are
-        // present, register the pool's metrics binder here (as a TaipanPoolCustomizer bean in a
-        // @ConditionalOnClass/@ConditionalOnBean nested configuration below).
-        // TRACING HOOK (taipan-opentelemetry): when an OpenTelemetry bean is present, install the
-        // tracing hook here the same way.
+        // The starter's own customizers are among these, first in order: the meters of
+        // TaipanMetricsAutoConfiguration and the tracer of TaipanTracingAutoConfiguration.
         return builder.build();
     }
 
