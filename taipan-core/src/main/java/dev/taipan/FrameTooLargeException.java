@@ -23,7 +23,7 @@ public class FrameTooLargeException extends TaipanException {
         this.maxFrameBytes = maxFrameBytes;
     }
 
-    /** Size of the offending frame in bytes, or -1 when the worker did not report it. */
+    /** {@return size of the offending frame in bytes, or -1 when the worker did not report it} */
     public long frameBytes() {
         return frameBytes;
     }

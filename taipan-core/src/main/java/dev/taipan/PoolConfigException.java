@@ -19,12 +19,12 @@ public final class PoolConfigException extends IllegalArgumentException {
         this.detail = detail;
     }
 
-    /** The builder option or the property that was wrong. */
+    /** {@return the builder option or the property that was wrong} */
     public String setting() {
         return setting;
     }
 
-    /** What was wrong with it, without the setting's name. */
+    /** {@return what was wrong with it, without the setting's name} */
     public String detail() {
         return detail;
     }

@@ -31,7 +31,7 @@ public class SessionRestoredException extends TaipanException {
         return sessionId;
     }
 
-    /** The snapshot the session's state was restored to. */
+    /** {@return the snapshot the session's state was restored to} */
     public long snapshotSeq() {
         return snapshotSeq;
     }

@@ -41,17 +41,17 @@ public class SnapshotFailedException extends TaipanException {
         return sessionId;
     }
 
-    /** Where the offending value is ({@code session['a'][0]}), or null when the state is simply too large. */
+    /** {@return where the offending value is ({@code session['a'][0]}), or null when the state is simply too large} */
     public String path() {
         return path;
     }
 
-    /** The snapshot the pool still keeps, or 0 if none was ever taken. */
+    /** {@return the snapshot the pool still keeps, or 0 if none was ever taken} */
     public long keptSeq() {
         return keptSeq;
     }
 
-    /** The call's return value (the call succeeded; only its snapshot failed); null for {@link Session#snapshot()}. */
+    /** {@return the call's return value (the call succeeded; only its snapshot failed); null for {@link Session#snapshot()}} */
     public Object result() {
         return result;
     }
