@@ -20,7 +20,7 @@ public class LmException extends TaipanException {
         return retryable;
     }
 
-    /** DSPy's or LiteLLM's exception class, e.g. {@code litellm.exceptions.RateLimitError}. */
+    /** {@return DSPy's or LiteLLM's exception class, e.g. {@code litellm.exceptions.RateLimitError}} */
     public String pythonType() {
         return getCause() instanceof PythonException ? ((PythonException) getCause()).pythonType() : "";
     }

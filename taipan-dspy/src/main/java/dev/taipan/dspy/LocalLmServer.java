@@ -72,12 +72,12 @@ public final class LocalLmServer implements AutoCloseable {
         return new LocalLmServer(p, url);
     }
 
-    /** The base URL, e.g. {@code http://127.0.0.1:40123/v1}. */
+    /** {@return the base URL, e.g. {@code http://127.0.0.1:40123/v1}} */
     public String url() {
         return url;
     }
 
-    /** An LM pointing at this server. */
+    /** {@return an LM pointing at this server} */
     public Lm lm() {
         return lm("taipan-local");
     }

@@ -52,7 +52,7 @@ public final class Metric {
         return scorer;
     }
 
-    /** The callback name a Java metric is called back under during an optimizer run. */
+    /** {@return the callback name a Java metric is called back under during an optimizer run} */
     String callbackName() {
         return "metric:" + name;
     }

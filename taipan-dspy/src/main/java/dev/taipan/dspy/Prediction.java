@@ -93,7 +93,7 @@ public final class Prediction {
         return JavaValues.convert(get(field), type, "field '" + field + "'");
     }
 
-    /** The ChainOfThought's reasoning, or null for modules that do not reason. */
+    /** {@return the ChainOfThought's reasoning, or null for modules that do not reason} */
     public String reasoning() {
         return reasoning;
     }
@@ -102,12 +102,12 @@ public final class Prediction {
         return completions;
     }
 
-    /** Token usage per model, as DSPy reports it (empty when the LM does not report usage). */
+    /** {@return token usage per model, as DSPy reports it (empty when the LM does not report usage)} */
     public Map<String, Object> usage() {
         return usage;
     }
 
-    /** What the run asked of its LMs (calls, cache hits, tokens per model; parse failures). */
+    /** {@return what the run asked of its LMs (calls, cache hits, tokens per model; parse failures)} */
     public RunUsage runUsage() {
         return runUsage;
     }

@@ -111,7 +111,7 @@ public final class Program {
         return m;
     }
 
-    /** Call options that let the worker call this program's Java tools back. */
+    /** {@return call options that let the worker call this program's Java tools back} */
     CallOptions toolCallbacks() {
         CallOptions o = CallOptions.DEFAULT;
         for (Tool t : tools) {
@@ -142,7 +142,7 @@ public final class Program {
         return new Program(dspy, kind, signature, merged, steps, outputs, tools, current.get().state);
     }
 
-    /** The signature, or null for a composite program. */
+    /** {@return the signature, or null for a composite program} */
     public Signature signature() {
         return signature;
     }
@@ -228,7 +228,7 @@ public final class Program {
         }
     }
 
-    /** The inputs the program needs: its signature's, or for a composite the {@code input.*} its steps read. */
+    /** {@return the inputs the program needs: its signature's, or for a composite the {@code input.*} its steps read} */
     public List<String> inputNames() {
         if (signature != null) {
             return signature.inputs().stream().map(Field::name).toList();
@@ -284,7 +284,7 @@ public final class Program {
 
     // ------------------------------------------------------------------ state
 
-    /** The current state as DSPy's JSON (what {@code program.save("x.json")} writes in Python). */
+    /** {@return the current state as DSPy's JSON (what {@code program.save("x.json")} writes in Python)} */
     public String state() {
         try {
             return JSON.writeValueAsString(stateMap());

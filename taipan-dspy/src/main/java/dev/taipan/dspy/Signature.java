@@ -117,7 +117,7 @@ public final class Signature {
         return m;
     }
 
-    /** The string form, e.g. {@code question: str -> answer: int}. */
+    /** {@return the string form, e.g. {@code question: str -> answer: int}} */
     @Override
     public String toString() {
         return side(inputs) + " -> " + side(outputs);
