@@ -11,7 +11,7 @@ import java.util.function.Consumer;
  * may call back during the call. Immutable; {@link #DEFAULT} uses the pool's defaults.
  */
 public final class CallOptions {
-/** No per-call settings: the pool's timeout, no chunk consumer, no callbacks, not idempotent. */
+    /** No per-call settings: the pool's timeout, no chunk consumer, no callbacks, not idempotent. */
     public static final CallOptions DEFAULT = new CallOptions(null, null, Map.of(), false);
 
     private final Duration timeout;
@@ -40,14 +40,14 @@ public final class CallOptions {
         return DEFAULT.withTimeout(timeout);
     }
 
-/**
- * A copy with this timeout, queueing and the chunk consumer included.
- *
- * @param timeout 1 ms to {@link PoolConfig#MAX_DURATION}
- * @return the new options
- * @throws NullPointerException     if {@code timeout} is null
- * @throws IllegalArgumentException if {@code timeout} is out of range
- */
+    /**
+     * A copy with this timeout, queueing and the chunk consumer included.
+     *
+     * @param timeout 1 ms to {@link PoolConfig#MAX_DURATION}
+     * @return the new options
+     * @throws NullPointerException     if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is out of range
+     */
     public CallOptions withTimeout(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.compareTo(PoolConfig.MIN_DURATION) < 0 || timeout.compareTo(PoolConfig.MAX_DURATION) > 0) {
@@ -69,7 +69,7 @@ public final class CallOptions {
         return new CallOptions(timeout, onChunk, callbacks, idempotent);
     }
 
-/** {@return whether the call may be run again on another worker if its worker is lost} */
+    /** {@return whether the call may be run again on another worker if its worker is lost} */
     public boolean idempotent() {
         return idempotent;
     }
@@ -108,12 +108,12 @@ public final class CallOptions {
         return timeout;
     }
 
-/** {@return the consumer of the call's streamed chunks, or null for a call that does not stream} */
+    /** {@return the consumer of the call's streamed chunks, or null for a call that does not stream} */
     public Consumer<Object> chunkConsumerOrNull() {
         return onChunk;
     }
 
-/** {@return the Java functions Python may call back during the call, by name; unmodifiable} */
+    /** {@return the Java functions Python may call back during the call, by name; unmodifiable} */
     public Map<String, JavaCallback> callbacks() {
         return callbacks;
     }

@@ -5,18 +5,18 @@ package dev.taipan;
  * call's arguments are too large, and for a result the worker refused to send.
  */
 public class FrameTooLargeException extends TaipanException {
-/** Size of the offending frame in bytes, or -1. */
+    /** Size of the offending frame in bytes, or -1. */
     private final long frameBytes;
-/** The limit it exceeded, in bytes. */
+    /** The limit it exceeded, in bytes. */
     private final long maxFrameBytes;
 
-/**
- * A frame over the limit.
- *
- * @param message what happened, for humans
- * @param frameBytes    the frame's size in bytes, or -1 if unknown
- * @param maxFrameBytes the limit it exceeded
- */
+    /**
+     * A frame over the limit.
+     *
+     * @param message what happened, for humans
+     * @param frameBytes    the frame's size in bytes, or -1 if unknown
+     * @param maxFrameBytes the limit it exceeded
+     */
     public FrameTooLargeException(String message, long frameBytes, long maxFrameBytes) {
         super(message);
         this.frameBytes = frameBytes;
@@ -28,7 +28,7 @@ public class FrameTooLargeException extends TaipanException {
         return frameBytes;
     }
 
-/** {@return the limit the frame exceeded, in bytes ({@link PoolConfig#maxFrameBytes()})} */
+    /** {@return the limit the frame exceeded, in bytes ({@link PoolConfig#maxFrameBytes()})} */
     public long maxFrameBytes() {
         return maxFrameBytes;
     }

@@ -2,21 +2,21 @@ package dev.taipan;
 
 /** The pool is closed (or closing) and takes no new calls; calls still waiting when it closed fail with this too. */
 public class PoolClosedException extends TaipanException {
-/**
- * A call or operation on a closed pool.
- *
- * @param message what happened, for humans
- */
+    /**
+     * A call or operation on a closed pool.
+     *
+     * @param message what happened, for humans
+     */
     public PoolClosedException(String message) {
         super(message);
     }
 
-/**
- * A call or operation on a closed pool.
- *
- * @param message what happened, for humans
- * @param cause   what caused it
- */
+    /**
+     * A call or operation on a closed pool.
+     *
+     * @param message what happened, for humans
+     * @param cause   what caused it
+     */
     public PoolClosedException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -8,9 +8,9 @@ package dev.taipan;
  * the value of a secret.
  */
 public final class PoolConfigException extends IllegalArgumentException {
-/** The builder option or property that was wrong. */
+    /** The builder option or property that was wrong. */
     private final String setting;
-/** What was wrong with it, without the setting's name. */
+    /** What was wrong with it, without the setting's name. */
     private final String detail;
 
     PoolConfigException(String setting, String message, String detail) {

@@ -16,7 +16,7 @@ import java.util.Objects;
  * added; one that throws does not stop the others.
  */
 public interface PoolListener {
-/** The listener that does nothing: the default, and what {@link #all} leaves out. */
+    /** The listener that does nothing: the default, and what {@link #all} leaves out. */
     PoolListener NONE = new PoolListener() {
     };
 
@@ -125,11 +125,11 @@ public interface PoolListener {
     default void poolStarting(PoolView pool) {
     }
 
-/**
- * A worker is being launched (spawned or forked); it is not ready yet.
- *
- * @param workerId the new worker's id, as in {@link WorkerInfo#id()} once it is ready
- */
+    /**
+     * A worker is being launched (spawned or forked); it is not ready yet.
+     *
+     * @param workerId the new worker's id, as in {@link WorkerInfo#id()} once it is ready
+     */
     default void workerStarting(String workerId) {
     }
 

@@ -5,13 +5,13 @@ package dev.taipan;
  * the worker that ran it is still healthy.
  */
 public class PythonException extends TaipanException {
-/** The function called. */
+    /** The function called. */
     private final String function;
-/** The Python exception's class. */
+    /** The Python exception's class. */
     private final String pythonType;
-/** Its message. */
+    /** Its message. */
     private final String pythonMessage;
-/** Its traceback, never null. */
+    /** Its traceback, never null. */
     private final String pythonTraceback;
 
     /**

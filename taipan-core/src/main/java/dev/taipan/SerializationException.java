@@ -6,21 +6,21 @@ package dev.taipan;
  * requested Java type. Nothing was lost: an argument failure happens before sending.
  */
 public class SerializationException extends TaipanException {
-/**
- * A value that cannot cross.
- *
- * @param message what happened, for humans
- */
+    /**
+     * A value that cannot cross.
+     *
+     * @param message what happened, for humans
+     */
     public SerializationException(String message) {
         super(message);
     }
 
-/**
- * A value that cannot cross.
- *
- * @param message what happened, for humans
- * @param cause   what caused it
- */
+    /**
+     * A value that cannot cross.
+     *
+     * @param message what happened, for humans
+     * @param cause   what caused it
+     */
     public SerializationException(String message, Throwable cause) {
         super(message, cause);
     }

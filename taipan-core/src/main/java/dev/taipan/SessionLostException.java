@@ -2,21 +2,21 @@ package dev.taipan;
 
 /** The worker that held the session died; its Python-side state is gone. The cause says how the worker ended. */
 public class SessionLostException extends TaipanException {
-/**
- * A session lost with its worker.
- *
- * @param message what happened, for humans
- */
+    /**
+     * A session lost with its worker.
+     *
+     * @param message what happened, for humans
+     */
     public SessionLostException(String message) {
         super(message);
     }
 
-/**
- * A session lost with its worker.
- *
- * @param message what happened, for humans
- * @param cause   what caused it
- */
+    /**
+     * A session lost with its worker.
+     *
+     * @param message what happened, for humans
+     * @param cause   what caused it
+     */
     public SessionLostException(String message, Throwable cause) {
         super(message, cause);
     }

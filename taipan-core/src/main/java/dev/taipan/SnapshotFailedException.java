@@ -10,24 +10,24 @@ package dev.taipan;
  * value is {@link #result()}.
  */
 public class SnapshotFailedException extends TaipanException {
-/** The session whose snapshot failed. */
+    /** The session whose snapshot failed. */
     private final String sessionId;
-/** Where the offending value is, or null. */
+    /** Where the offending value is, or null. */
     private final String path;
-/** The snapshot the pool still keeps, or 0. */
+    /** The snapshot the pool still keeps, or 0. */
     private final long keptSeq;
-/** The call's return value, not serialized (it need not be serializable). */
+    /** The call's return value, not serialized (it need not be serializable). */
     private final transient Object result;
 
-/**
- * A snapshot that failed.
- *
- * @param message what happened, for humans
- * @param sessionId the session
- * @param path      where the offending value is, or null when the state is too large
- * @param keptSeq   the snapshot the pool still keeps, or 0
- * @param result    the call's return value, or null for {@link Session#snapshot()}
- */
+    /**
+     * A snapshot that failed.
+     *
+     * @param message what happened, for humans
+     * @param sessionId the session
+     * @param path      where the offending value is, or null when the state is too large
+     * @param keptSeq   the snapshot the pool still keeps, or 0
+     * @param result    the call's return value, or null for {@link Session#snapshot()}
+     */
     public SnapshotFailedException(String message, String sessionId, String path, long keptSeq, Object result) {
         super(message);
         this.sessionId = sessionId;
@@ -36,7 +36,7 @@ public class SnapshotFailedException extends TaipanException {
         this.result = result;
     }
 
-/** {@return the session whose snapshot failed} */
+    /** {@return the session whose snapshot failed} */
     public String sessionId() {
         return sessionId;
     }

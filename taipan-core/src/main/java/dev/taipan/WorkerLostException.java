@@ -5,13 +5,13 @@ package dev.taipan;
  * replaces the worker. The call may or may not have run: retry only if it is idempotent.
  */
 public class WorkerLostException extends TaipanException {
-/** The worker lost. */
+    /** The worker lost. */
     private final String workerId;
-/** Its exit status, or null. */
+    /** Its exit status, or null. */
     private final Integer exitCode;
-/** The signal that killed it, or null. */
+    /** The signal that killed it, or null. */
     private final Integer signal;
-/** Its last stderr lines, never null. */
+    /** Its last stderr lines, never null. */
     private final String stderrTail;
 
     /**

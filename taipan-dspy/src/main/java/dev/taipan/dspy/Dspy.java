@@ -76,12 +76,12 @@ public final class Dspy {
         return new Dspy(bridge, Objects.requireNonNull(lm, "lm"), adapter, longTimeout, listeners);
     }
 
-/**
- * A Dspy whose programs format prompts and parse answers with {@code adapter} (default {@link Adapter#CHAT}) unless a run says otherwise.
- *
- * @param adapter the adapter, not null
- * @return the new Dspy; this one is unchanged
- */
+    /**
+     * A Dspy whose programs format prompts and parse answers with {@code adapter} (default {@link Adapter#CHAT}) unless a run says otherwise.
+     *
+     * @param adapter the adapter, not null
+     * @return the new Dspy; this one is unchanged
+     */
     public Dspy adapter(Adapter adapter) {
         return new Dspy(bridge, lm, Objects.requireNonNull(adapter, "adapter"), longTimeout, listeners);
     }
@@ -122,12 +122,12 @@ public final class Dspy {
         return p;
     }
 
-/** {@return the default LM of this Dspy's programs, or null if none was set (then each run must name one)} */
+    /** {@return the default LM of this Dspy's programs, or null if none was set (then each run must name one)} */
     public Lm lm() {
         return lm;
     }
 
-/** {@return the default adapter of this Dspy's programs} */
+    /** {@return the default adapter of this Dspy's programs} */
     public Adapter adapter() {
         return adapter;
     }
@@ -142,44 +142,44 @@ public final class Dspy {
 
     // ------------------------------------------------------------------ modules
 
-/**
- * DSPy's {@code Predict}: one LM call from the inputs to the outputs.
- *
- * @param signature a DSPy signature string, e.g. {@code "question -> answer"}
- * @return the program (nothing runs until {@link Program#run})
- * @throws SignatureException if the signature does not parse
- */
+    /**
+     * DSPy's {@code Predict}: one LM call from the inputs to the outputs.
+     *
+     * @param signature a DSPy signature string, e.g. {@code "question -> answer"}
+     * @return the program (nothing runs until {@link Program#run})
+     * @throws SignatureException if the signature does not parse
+     */
     public Program predict(String signature) {
         return predict(Signature.parse(signature));
     }
 
-/**
- * DSPy's {@code Predict} of a built signature.
- *
- * @param signature the signature
- * @return the program (nothing runs until {@link Program#run})
- */
+    /**
+     * DSPy's {@code Predict} of a built signature.
+     *
+     * @param signature the signature
+     * @return the program (nothing runs until {@link Program#run})
+     */
     public Program predict(Signature signature) {
         return new Program(this, "predict", signature, Map.of(), null, null, null);
     }
 
-/**
- * DSPy's {@code ChainOfThought}: the LM reasons first; {@link Prediction#reasoning()} holds it.
- *
- * @param signature a DSPy signature string, e.g. {@code "question -> answer"}
- * @return the program (nothing runs until {@link Program#run})
- * @throws SignatureException if the signature does not parse
- */
+    /**
+     * DSPy's {@code ChainOfThought}: the LM reasons first; {@link Prediction#reasoning()} holds it.
+     *
+     * @param signature a DSPy signature string, e.g. {@code "question -> answer"}
+     * @return the program (nothing runs until {@link Program#run})
+     * @throws SignatureException if the signature does not parse
+     */
     public Program chainOfThought(String signature) {
         return chainOfThought(Signature.parse(signature));
     }
 
-/**
- * DSPy's {@code ChainOfThought} of a built signature.
- *
- * @param signature the signature
- * @return the program (nothing runs until {@link Program#run})
- */
+    /**
+     * DSPy's {@code ChainOfThought} of a built signature.
+     *
+     * @param signature the signature
+     * @return the program (nothing runs until {@link Program#run})
+     */
     public Program chainOfThought(Signature signature) {
         return new Program(this, "chain_of_thought", signature, Map.of(), null, null, null);
     }
@@ -226,7 +226,7 @@ public final class Dspy {
         return new CompositeBuilder(this);
     }
 
-/** Builds a composite program: named steps, each a program whose inputs come from the composite's inputs or earlier steps' outputs. Not thread-safe. */
+    /** Builds a composite program: named steps, each a program whose inputs come from the composite's inputs or earlier steps' outputs. Not thread-safe. */
     public static final class CompositeBuilder {
         private final Dspy dspy;
         private final List<Program.Step> steps = new ArrayList<>();
@@ -300,11 +300,11 @@ public final class Dspy {
             }
         }
 
-/**
- * {@return the composite program}
- *
- * @throws IllegalArgumentException if it has no step or no output
- */
+        /**
+         * {@return the composite program}
+         *
+         * @throws IllegalArgumentException if it has no step or no output
+         */
         public Program build() {
             if (steps.isEmpty() || outputs.isEmpty()) {
                 throw new IllegalArgumentException("a composite needs at least one step and one output");
