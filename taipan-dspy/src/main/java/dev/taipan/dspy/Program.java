@@ -238,7 +238,6 @@ public final class Program {
         return stream(inputs, onChunk, RunOptions.DEFAULT);
     }
 
-    @SuppressWarnings("unchecked")
     /**
      * {@link #stream(Map, Consumer)} with options.
      *
@@ -251,6 +250,7 @@ public final class Program {
      * @throws LmException              if the LM failed (the subclass says how)
      * @throws dev.taipan.TaipanException          if the call failed otherwise (the parse of the answer, the pool)
      */
+    @SuppressWarnings("unchecked")
     public Prediction stream(Map<String, ?> inputs, Consumer<StreamChunk> onChunk, RunOptions options) {
         Objects.requireNonNull(onChunk, "onChunk");
         checkInputs(inputs);
@@ -473,7 +473,6 @@ public final class Program {
         return optimize(optimizer, trainset, null, metric);
     }
 
-    @SuppressWarnings("unchecked")
     /**
      * Runs an optimizer with a validation set and returns the optimized program (a new program; this one is unchanged).
      *
@@ -484,6 +483,7 @@ public final class Program {
      * @return the optimized program
      * @throws dev.taipan.TaipanException if the optimizer failed
      */
+    @SuppressWarnings("unchecked")
     public Program optimize(Optimizer optimizer, List<Example> trainset, List<Example> valset, Metric metric) {
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("optimizer", optimizer.toWire());
