@@ -167,7 +167,7 @@ public final class Program {
      * @throws IllegalArgumentException if an input is missing
      * @throws IllegalStateException    if neither the run nor the {@link Dspy} names an LM
      * @throws LmException              if the LM failed (the subclass says how)
-     * @throws dev.taipan.TaipanException          if the call failed otherwise (the parse of the answer, the pool)
+     * @throws dev.taipan.TaipanException if the call failed otherwise (the parse of the answer, the pool)
      */
     public Prediction run(Map<String, ?> inputs) {
         return run(inputs, RunOptions.DEFAULT);
@@ -182,7 +182,7 @@ public final class Program {
      * @throws IllegalArgumentException if an input is missing
      * @throws IllegalStateException    if neither the run nor the {@link Dspy} names an LM
      * @throws LmException              if the LM failed (the subclass says how)
-     * @throws dev.taipan.TaipanException          if the call failed otherwise (the parse of the answer, the pool)
+     * @throws dev.taipan.TaipanException if the call failed otherwise (the parse of the answer, the pool)
      */
     public Prediction run(Map<String, ?> inputs, RunOptions options) {
         return dspy.report(kind, Prediction.fromWire(Bridge.await(runRaw(inputs, options))));
@@ -232,7 +232,7 @@ public final class Program {
      @throws IllegalArgumentException if an input is missing
      * @throws IllegalStateException    if neither the run nor the {@link Dspy} names an LM
      * @throws LmException              if the LM failed (the subclass says how)
-     * @throws dev.taipan.TaipanException          if the call failed otherwise (the parse of the answer, the pool)
+     * @throws dev.taipan.TaipanException if the call failed otherwise (the parse of the answer, the pool)
      */
     public Prediction stream(Map<String, ?> inputs, Consumer<StreamChunk> onChunk) {
         return stream(inputs, onChunk, RunOptions.DEFAULT);
@@ -248,7 +248,7 @@ public final class Program {
      * @throws IllegalArgumentException if an input is missing
      * @throws IllegalStateException    if neither the run nor the {@link Dspy} names an LM
      * @throws LmException              if the LM failed (the subclass says how)
-     * @throws dev.taipan.TaipanException          if the call failed otherwise (the parse of the answer, the pool)
+     * @throws dev.taipan.TaipanException if the call failed otherwise (the parse of the answer, the pool)
      */
     @SuppressWarnings("unchecked")
     public Prediction stream(Map<String, ?> inputs, Consumer<StreamChunk> onChunk, RunOptions options) {
