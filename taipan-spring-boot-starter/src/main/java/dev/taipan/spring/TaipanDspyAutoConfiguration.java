@@ -18,7 +18,13 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnProperty(prefix = "taipan.dspy", name = "model")
 @EnableConfigurationProperties(TaipanDspyProperties.class)
 public class TaipanDspyAutoConfiguration {
-    /** {@code Dspy.on(pool)} with the LM of {@code taipan.dspy.*}. */
+    /**
+     * {@code Dspy.on(pool)} with the LM of {@code taipan.dspy.*}.
+     *
+     * @param pool       the pool, whose modules include the DSPy bridge
+     * @param properties the LM's settings
+     * @return the Dspy
+     */
     @Bean
     @ConditionalOnMissingBean
     public Dspy taipanDspy(TaipanPool pool, TaipanDspyProperties properties) {
