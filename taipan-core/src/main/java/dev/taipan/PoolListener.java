@@ -24,17 +24,17 @@ public interface PoolListener {
     enum Outcome {
         /** The function returned (or its stream ended) normally. */
         SUCCESS,
-        /** The function raised: the caller got a {@link PythonException}. */
+        /** The function raised (the caller got a {@link PythonException}), or its answer could not be decoded. */
         PYTHON_ERROR,
-        /** The call's timeout, or the wait for a slot, ran out first. */
+        /** The call's own timeout ran out, while it waited for a slot or while it ran. */
         TIMEOUT,
         /** The caller cancelled it (or the worker reported it cancelled). */
         CANCELLED,
         /** Its worker died, was killed or turned unresponsive while it ran (and it was not retried). */
         WORKER_LOST,
         /**
-         * The pool refused it before any worker ran it: closed, full wait queue, open circuit,
-         * bad or oversize arguments, no capacity.
+         * The pool could not serve it: no slot within the acquire timeout, a full wait queue, no
+         * worker while the circuit is open, or the pool closed (before it ran, or while it ran).
          */
         REJECTED,
         /** Its chunk consumer threw (the call was cancelled in Python). */
