@@ -3,7 +3,7 @@ package dev.taipan;
 /** The caller cancelled the call or interrupted the thread waiting for it. The worker was told to cancel; the caller's thread keeps its interrupt flag. */
 public class CallCancelledException extends TaipanException {
     /**
-     * A cancelled call.
+     * Thrown when the caller cancels the call or interrupts the thread waiting for it.
      *
      * @param message what happened, for humans
      */
@@ -12,7 +12,7 @@ public class CallCancelledException extends TaipanException {
     }
 
     /**
-     * A cancelled call.
+     * Thrown when the caller cancels the call or interrupts the thread waiting for it.
      *
      * @param message what happened, for humans
      * @param cause   what caused it

@@ -13,7 +13,7 @@ public class FrameTooLargeException extends TaipanException {
     /**
      * A frame over the limit.
      *
-     * @param message what happened, for humans
+     * @param message       what happened, for humans
      * @param frameBytes    the frame's size in bytes, or -1 if unknown
      * @param maxFrameBytes the limit it exceeded
      */

@@ -3,7 +3,7 @@ package dev.taipan;
 /** The pool is closed (or closing) and takes no new calls; calls still waiting when it closed fail with this too. */
 public class PoolClosedException extends TaipanException {
     /**
-     * A call or operation on a closed pool.
+     * Thrown for a call or operation after close, and for the calls still waiting or running when the pool closed.
      *
      * @param message what happened, for humans
      */
@@ -12,7 +12,7 @@ public class PoolClosedException extends TaipanException {
     }
 
     /**
-     * A call or operation on a closed pool.
+     * Thrown for a call or operation after close, and for the calls still waiting or running when the pool closed.
      *
      * @param message what happened, for humans
      * @param cause   what caused it

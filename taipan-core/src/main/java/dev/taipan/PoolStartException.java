@@ -13,7 +13,7 @@ public class PoolStartException extends TaipanException {
     /**
      * A pool that could not start.
      *
-     * @param message what happened, for humans
+     * @param message    what happened, for humans
      * @param exitCode   the failing worker's exit status, or null if unknown (or it did not exit)
      * @param stderrTail the end of its stderr, or null for none
      * @param cause      what failed, or null

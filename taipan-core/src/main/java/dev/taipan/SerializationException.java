@@ -7,7 +7,7 @@ package dev.taipan;
  */
 public class SerializationException extends TaipanException {
     /**
-     * A value that cannot cross.
+     * Thrown before sending for an argument that cannot be encoded, or after for a result that cannot be decoded or converted.
      *
      * @param message what happened, for humans
      */
@@ -16,7 +16,7 @@ public class SerializationException extends TaipanException {
     }
 
     /**
-     * A value that cannot cross.
+     * Thrown before sending for an argument that cannot be encoded, or after for a result that cannot be decoded or converted.
      *
      * @param message what happened, for humans
      * @param cause   what caused it

@@ -3,7 +3,7 @@ package dev.taipan;
 /** The session was closed by its owner or evicted after its idle timeout; its Python-side state is gone. */
 public class SessionClosedException extends TaipanException {
     /**
-     * A call on a closed or evicted session.
+     * Thrown for a call on a session closed by its owner or evicted after {@link PoolConfig#sessionIdleTimeout()}.
      *
      * @param message what happened, for humans
      */
@@ -12,7 +12,7 @@ public class SessionClosedException extends TaipanException {
     }
 
     /**
-     * A call on a closed or evicted session.
+     * Thrown for a call on a session closed by its owner or evicted after {@link PoolConfig#sessionIdleTimeout()}.
      *
      * @param message what happened, for humans
      * @param cause   what caused it

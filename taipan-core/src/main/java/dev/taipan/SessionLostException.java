@@ -3,7 +3,7 @@ package dev.taipan;
 /** The worker that held the session died; its Python-side state is gone. The cause says how the worker ended. */
 public class SessionLostException extends TaipanException {
     /**
-     * A session lost with its worker.
+     * Thrown for a session's calls once its worker died and the session could not move to another one.
      *
      * @param message what happened, for humans
      */
@@ -12,7 +12,7 @@ public class SessionLostException extends TaipanException {
     }
 
     /**
-     * A session lost with its worker.
+     * Thrown for a session's calls once its worker died and the session could not move to another one.
      *
      * @param message what happened, for humans
      * @param cause   what caused it

@@ -15,7 +15,7 @@ public class SessionRestoredException extends TaipanException {
     /**
      * A call interrupted by its session's move.
      *
-     * @param message what happened, for humans
+     * @param message     what happened, for humans
      * @param sessionId   the session
      * @param snapshotSeq the snapshot its state was restored to
      * @param cause       how the worker ended

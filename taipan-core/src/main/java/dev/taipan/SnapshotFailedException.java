@@ -22,7 +22,7 @@ public class SnapshotFailedException extends TaipanException {
     /**
      * A snapshot that failed.
      *
-     * @param message what happened, for humans
+     * @param message   what happened, for humans
      * @param sessionId the session
      * @param path      where the offending value is, or null when the state is too large
      * @param keptSeq   the snapshot the pool still keeps, or 0

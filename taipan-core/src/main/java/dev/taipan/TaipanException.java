@@ -7,7 +7,7 @@ package dev.taipan;
  */
 public class TaipanException extends RuntimeException {
     /**
-     * A failure of a call or pool operation.
+     * A failure that no subclass describes better; the subclasses pass their message (and cause) through.
      *
      * @param message what happened, for humans
      */
@@ -16,7 +16,7 @@ public class TaipanException extends RuntimeException {
     }
 
     /**
-     * A failure of a call or pool operation.
+     * A failure that no subclass describes better; the subclasses pass their message (and cause) through.
      *
      * @param message what happened, for humans
      * @param cause   what caused it
