@@ -22,7 +22,15 @@ public class TaipanAutoConfiguration {
     /** The worker module of the DSPy bridge, added when {@code taipan.dspy.model} is set. */
     static final String DSPY_MODULE = "taipan_worker.dspy";
 
-    /** The configuration the auto-configured pool starts with. */
+    /**
+     * The configuration the auto-configured pool starts with: the {@code taipan.pool.*}
+     * properties through {@link PoolConfig#from(java.util.Map)}, then every customizer in order.
+     *
+     * @param environment the properties to read
+     * @param customizers the customizers, applied in their order
+     * @return the configuration
+     * @throws dev.taipan.PoolConfigException naming the property that is wrong
+     */
     @Bean
     @ConditionalOnMissingBean
     public PoolConfig taipanPoolConfig(Environment environment, ObjectProvider<TaipanPoolCustomizer> customizers) {
@@ -43,14 +51,25 @@ public class TaipanAutoConfiguration {
         return builder.build();
     }
 
-    /** Started at once (or lazily with {@code taipan.pool.lazy-start}); drained by {@link TaipanPoolShutdown}. */
+    /**
+     * Started at once (or lazily with {@code taipan.pool.lazy-start}); drained by {@link TaipanPoolShutdown}.
+     *
+     * @param taipanPoolConfig the pool's configuration
+     * @return the started pool
+     * @throws dev.taipan.PoolStartException if a worker cannot start (the context fails to start)
+     */
     @Bean
     @ConditionalOnMissingBean
     public TaipanPool taipanPool(PoolConfig taipanPoolConfig) {
         return TaipanPool.start(taipanPoolConfig);
     }
 
-    /** Closes every {@code TaipanPool} bean after the web server has stopped taking requests. */
+    /**
+     * Closes every {@code TaipanPool} bean after the web server has stopped taking requests.
+     *
+     * @param pools the pools to close
+     * @return the lifecycle bean that closes them
+     */
     @Bean
     @ConditionalOnMissingBean
     public TaipanPoolShutdown taipanPoolShutdown(ObjectProvider<TaipanPool> pools) {

@@ -19,7 +19,15 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnProperty(prefix = "taipan.dspy", name = "model")
 @EnableConfigurationProperties(TaipanDspyProperties.class)
 public class TaipanDspyAutoConfiguration {
-    /** {@code Dspy.on(pool)} with the LM of {@code taipan.dspy.*}, then every {@link TaipanDspyCustomizer}. */
+    /**
+     * {@code Dspy.on(pool)} with the LM of {@code taipan.dspy.*}, then every
+     * {@link TaipanDspyCustomizer} in order.
+     *
+     * @param pool        the pool, whose modules include the DSPy bridge
+     * @param properties  the LM's settings
+     * @param customizers what changes the Dspy before it is a bean (the metrics listener, the user's)
+     * @return the Dspy
+     */
     @Bean
     @ConditionalOnMissingBean
     public Dspy taipanDspy(TaipanPool pool, TaipanDspyProperties properties,
