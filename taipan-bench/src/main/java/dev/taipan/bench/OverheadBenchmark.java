@@ -56,6 +56,10 @@ import java.util.stream.Stream;
  * floor, py4j, process, pool; ...) so that noise on the machine hits every side alike; each
  * figure is the median across rounds of that round's p50, p99 and calls/s.
  * {@code TAIPAN_BENCH_QUICK=1} runs a shorter version.
+ *
+ * <p><b>Observability</b> ({@code --observe}, {@link ObservabilityOverhead}): pools like the
+ * pool with metrics and with metrics + tracing join the same rounds; the report
+ * ({@link OverheadReport}) compares them with the plain pool ("off").
  */
 public final class OverheadBenchmark {
     static final String FUNCTION = "echo";
