@@ -47,6 +47,12 @@ final class PoolState {
     java.util.concurrent.CompletableFuture<Void> recycleDone;
     /** How many workers the pool keeps: the configured count until {@code resize} changes it. */
     int targetWorkers;
+    /**
+     * Dead workers whose replacement is scheduled but not yet reserved. They count as kept, so
+     * a resize looking in between (on any worker's hello) does not fill the same gap with a
+     * worker of its own, which would not be counted as the replacement it is.
+     */
+    int replacementsOwed;
     int consecutiveStartFailures;
     boolean circuitOpen;
     String lastStartFailure;
@@ -217,6 +223,7 @@ final class PoolState {
      * Call with the lock held: the workers the pool keeps, which {@link #targetWorkers} is
      * compared with. Not counted: retiring workers, draining ones (recycled, or stopped from
      * outside), and a worker being recycled once its successor exists (the successor counts).
+     * Counted: the replacements owed for dead workers.
      */
     int keptCount() {
         java.util.Set<String> succeeded = new java.util.HashSet<>();
@@ -231,7 +238,7 @@ final class PoolState {
                 n++;
             }
         }
-        return n;
+        return n + replacementsOwed;
     }
 
     /** Call with the lock held: the kept workers ({@link #keptCount}), in the pool's order. */

@@ -306,6 +306,9 @@ final class WorkerSupervisor {
                 recycleEnded = state.endRecycling();
             }
             respawn = !state.closed && (state.started || config.lazyStart()) && !recycled && !w.retiring;
+            if (respawn) {
+                state.replacementsOwed++; // until replace() reserves it (now, or after the back-off)
+            }
             if (!wasReady) {
                 boolean wasOpen = state.circuitOpen;
                 delayMillis = startFailed(respawn);
@@ -511,6 +514,9 @@ final class WorkerSupervisor {
         Worker w;
         state.lock();
         try {
+            if (state.replacementsOwed > 0) {
+                state.replacementsOwed--;
+            }
             if (state.closed || state.keptCount() >= state.targetWorkers) {
                 return;
             }

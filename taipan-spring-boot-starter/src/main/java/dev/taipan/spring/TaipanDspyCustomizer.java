@@ -10,5 +10,11 @@ import dev.taipan.dspy.Dspy;
  */
 @FunctionalInterface
 public interface TaipanDspyCustomizer {
+    /**
+     * Returns the {@code Dspy} to use in place of the one given.
+     *
+     * @param dspy the bean as the starter and the customizers before this one made it
+     * @return the Dspy to publish, never null (return {@code dspy} itself to change nothing)
+     */
     Dspy customize(Dspy dspy);
 }

@@ -32,6 +32,9 @@ public class TaipanMetricsAutoConfiguration {
     /**
      * Adds a new {@link TaipanMetrics} each time a configuration is built (one serves one pool).
      * First in order, so the user's customizers see it and their listeners come after it.
+     *
+     * @param registry the application's registry, which the meters are registered in
+     * @return the customizer adding the listener
      */
     @Bean
     @Order(Ordered.HIGHEST_PRECEDENCE)

@@ -25,6 +25,9 @@ public class TaipanTracingAutoConfiguration {
     /**
      * First in order: a pool has one tracer, so a customizer of the user's that sets
      * {@code callTracer} runs after this one and wins.
+     *
+     * @param openTelemetry the application's OpenTelemetry, whose tracer makes the spans
+     * @return the customizer setting the call tracer
      */
     @Bean
     @Order(Ordered.HIGHEST_PRECEDENCE)
