@@ -51,9 +51,9 @@ class ConnectionPort(Protocol):
     def _on_eof(self) -> None: ...
 
 
-class CallbackPort(Protocol):
-    """What a call's handle (``context.CallContext``) needs to send a Java callback: the
-    loop it must send from, whether its call is still in flight, and the writer."""
+class LoopPort(Protocol):
+    """What anything that sends frames from other threads needs: the frame limits, the loop
+    it must send from, that loop's thread, and the writer."""
 
     @property
     def config(self) -> FrameLimits: ...
@@ -64,10 +64,15 @@ class CallbackPort(Protocol):
     @property
     def loop_thread(self) -> Optional[int]: ...
 
+    def _write(self, frame: bytes) -> None: ...
+
+
+class CallbackPort(LoopPort, Protocol):
+    """What a call's handle (``context.CallContext``) needs to send a Java callback: the
+    loop's port, and whether its call is still in flight."""
+
     @property
     def inflight(self) -> Dict[int, Call]: ...
-
-    def _write(self, frame: bytes) -> None: ...
 
 
 class ExecutionPort(CallbackPort, Protocol):
@@ -83,21 +88,9 @@ class ExecutionPort(CallbackPort, Protocol):
     def _finish(self, call: Call, frame: bytes) -> None: ...
 
 
-class LogPort(Protocol):
-    """What the log forwarder (``logs.LogForwarder``) needs: the loop to hand records to, its
-    thread, the socket's transport (None until connected; its unsent bytes bound the records)
-    and the writer."""
-
-    @property
-    def config(self) -> FrameLimits: ...
-
-    @property
-    def loop(self) -> Optional[asyncio.AbstractEventLoop]: ...
-
-    @property
-    def loop_thread(self) -> Optional[int]: ...
+class LogPort(LoopPort, Protocol):
+    """What the log forwarder (``logs.LogForwarder``) needs: the loop's port, and the socket's
+    transport (None until connected; its unsent bytes bound the records)."""
 
     @property
     def transport(self) -> Optional[asyncio.Transport]: ...
-
-    def _write(self, frame: bytes) -> None: ...

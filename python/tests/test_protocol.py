@@ -525,6 +525,7 @@ def test_error_vectors_agree_with_the_table_and_the_worker() -> None:
     """Each error vector has the error_type and retryable the table gives, and is the frame the worker writes."""
     from taipan_worker import errors
     from taipan_worker.replies import Replies
+    from taipan_worker.tracing import with_spans
 
     error_type_cell = {row[0].strip("`"): row[3] for row in _error_kind_rows()}
     replies = Replies(DEFAULT_MAX_FRAME_BYTES)
@@ -538,4 +539,6 @@ def test_error_vectors_agree_with_the_table_and_the_worker() -> None:
             assert m["error_type"], entry["name"]
         assert m["retryable"] is (m["kind"] == errors.DRAINING), entry["name"]
         written = replies.error(m["id"], m["kind"], m["error_type"], m["message"], m["traceback"], m["retryable"])
+        if "spans" in m:  # a traced call's error: the worker adds its spans to the frame written
+            written = with_spans(written, m["spans"], DEFAULT_MAX_FRAME_BYTES)
         assert written == (VECTORS / f"{entry['name']}.bin").read_bytes(), entry["name"]

@@ -1,6 +1,7 @@
 /**
- * Spring Boot auto-configuration for Taipan. Spring's jars are automatic modules; taipan-dspy
- * and the actuator are optional (static), as in the pom.
+ * Spring Boot auto-configuration for Taipan. Spring's jars are automatic modules; taipan-dspy,
+ * the actuator, taipan-micrometer (with Micrometer) and taipan-opentelemetry (with the
+ * OpenTelemetry API) are optional (static), as in the pom.
  */
 @SuppressWarnings({"module", "requires-automatic"})
 module dev.taipan.spring {
@@ -13,6 +14,10 @@ module dev.taipan.spring {
     requires spring.boot.autoconfigure;
     requires static spring.boot.actuator;
     requires static spring.boot.actuator.autoconfigure;
+    requires static dev.taipan.micrometer;
+    requires static micrometer.core;
+    requires static dev.taipan.opentelemetry;
+    requires static io.opentelemetry.api;
     requires org.slf4j;
 
     exports dev.taipan.spring;

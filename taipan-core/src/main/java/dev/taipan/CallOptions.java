@@ -11,6 +11,7 @@ import java.util.function.Consumer;
  * may call back during the call. Immutable; {@link #DEFAULT} uses the pool's defaults.
  */
 public final class CallOptions {
+    /** No per-call settings: the pool's timeout, no chunk consumer, no callbacks, not idempotent. */
     public static final CallOptions DEFAULT = new CallOptions(null, null, Map.of(), false);
 
     private final Duration timeout;
@@ -29,11 +30,24 @@ public final class CallOptions {
     /**
      * A call that must finish within {@code timeout} (1 ms to {@link PoolConfig#MAX_DURATION}),
      * queueing and the chunk consumer included.
+     *
+     * @param timeout 1 ms to {@link PoolConfig#MAX_DURATION}
+     * @return the options
+     * @throws NullPointerException     if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is out of range
      */
     public static CallOptions timeout(Duration timeout) {
         return DEFAULT.withTimeout(timeout);
     }
 
+    /**
+     * A copy with this timeout, queueing and the chunk consumer included.
+     *
+     * @param timeout 1 ms to {@link PoolConfig#MAX_DURATION}
+     * @return the new options
+     * @throws NullPointerException     if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is out of range
+     */
     public CallOptions withTimeout(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.compareTo(PoolConfig.MIN_DURATION) < 0 || timeout.compareTo(PoolConfig.MAX_DURATION) > 0) {
@@ -47,11 +61,15 @@ public final class CallOptions {
      * Marks the call safe to run twice. If its worker dies or stops answering, the pool
      * runs it again on another worker (at most twice, within the call's own timeout) instead
      * of failing it. Other calls are never retried: they may have run already.
+     *
+     * @param idempotent true if the call is safe to run twice
+     * @return a copy with that mark
      */
     public CallOptions withIdempotent(boolean idempotent) {
         return new CallOptions(timeout, onChunk, callbacks, idempotent);
     }
 
+    /** {@return whether the call may be run again on another worker if its worker is lost} */
     public boolean idempotent() {
         return idempotent;
     }
@@ -59,12 +77,24 @@ public final class CallOptions {
     /**
      * Receives each chunk a generator function yields, in order, one at a time, on the
      * pool's callback executor. The call's result comes after the last chunk was delivered.
+     * A consumer that throws ends the call with {@link ChunkConsumerException}.
+     *
+     * @param consumer the consumer, not null
+     * @return a copy with that consumer (it replaces any earlier one)
+     * @throws NullPointerException if {@code consumer} is null
      */
     public CallOptions withChunkConsumer(Consumer<Object> consumer) {
         return new CallOptions(timeout, Objects.requireNonNull(consumer, "consumer"), callbacks, idempotent);
     }
 
-    /** Lets Python call {@code function} under {@code name} during this call. */
+    /**
+     * Lets Python call {@code function} under {@code name} during this call.
+     *
+     * @param name     the name Python calls it by ({@code call_java(name, ...)})
+     * @param function the Java function
+     * @return a copy with that callback added (replacing one of the same name)
+     * @throws NullPointerException if {@code name} or {@code function} is null
+     */
     public CallOptions withCallback(String name, JavaCallback function) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(function, "function");
@@ -73,15 +103,17 @@ public final class CallOptions {
         return new CallOptions(timeout, onChunk, Map.copyOf(m), idempotent);
     }
 
-    /** The timeout, or null for the pool's {@link PoolConfig#callTimeout()}. */
+    /** {@return the timeout, or null for the pool's {@link PoolConfig#callTimeout()}} */
     public Duration timeoutOrNull() {
         return timeout;
     }
 
+    /** {@return the consumer of the call's streamed chunks, or null for a call that does not stream} */
     public Consumer<Object> chunkConsumerOrNull() {
         return onChunk;
     }
 
+    /** {@return the Java functions Python may call back during the call, by name; unmodifiable} */
     public Map<String, JavaCallback> callbacks() {
         return callbacks;
     }

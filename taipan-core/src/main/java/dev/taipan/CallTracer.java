@@ -17,6 +17,8 @@ public interface CallTracer {
     /**
      * A call to {@code function} is being submitted (in {@code session}, or null).
      *
+     * @param function the function called, as the caller named it
+     * @param session  the session's id, or null for a call outside a session
      * @return the call's trace, or null to send this call without trace context
      */
     TracedCall start(String function, String session);

@@ -6,6 +6,12 @@ package dev.taipan;
  * delivered after the one that failed.
  */
 public class ChunkConsumerException extends TaipanException {
+    /**
+     * A call whose chunk consumer threw.
+     *
+     * @param message what happened, for humans
+     * @param cause   what the consumer threw
+     */
     public ChunkConsumerException(String message, Throwable cause) {
         super(message, cause);
     }

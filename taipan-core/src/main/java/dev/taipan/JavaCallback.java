@@ -9,5 +9,12 @@ package dev.taipan;
  */
 @FunctionalInterface
 public interface JavaCallback {
+    /**
+     * Runs the callback.
+     *
+     * @param args the argument Python passed, as a wire value (null if none)
+     * @return a wire value for Python
+     * @throws Exception anything: Python sees it as {@code taipan_worker.CallbackError}
+     */
     Object apply(Object args) throws Exception;
 }

@@ -9,13 +9,21 @@ package dev.taipan;
  * which of these it was and by how much.
  */
 public abstract class PoolCapacityException extends TaipanException {
+    /** The pool's counters when it happened. */
     private final PoolStats stats;
 
+    /**
+     * A call the pool had no worker for; the message gets the stats appended.
+     *
+     * @param message what happened, for humans
+     * @param stats   the pool's counters when it happened
+     */
     protected PoolCapacityException(String message, PoolStats stats) {
         super(message + " [" + stats + "]");
         this.stats = stats;
     }
 
+    /** {@return the pool's counters when it happened} */
     public PoolStats stats() {
         return stats;
     }

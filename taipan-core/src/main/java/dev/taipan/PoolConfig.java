@@ -117,6 +117,10 @@ public final class PoolConfig {
         this.streamWindowBytes = b.streamWindowBytes;
     }
 
+    /**
+     * {@return a builder holding the defaults} Each setting's default is named on its builder
+     * method; {@link Builder#build()} checks them all.
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -129,6 +133,8 @@ public final class PoolConfig {
      * {@code taipan.pool.} are ignored, so one file can hold the application's other settings.
      * Set the listener or executor on {@link #toBuilder()} of the result.
      *
+     * @param properties the properties to read; only the {@code taipan.pool.*} keys count
+     * @return the validated configuration
      * @throws PoolConfigException naming the property: an unknown key (with the valid ones), a
      *                             value that does not parse, or one the builder rejects
      */
@@ -145,17 +151,27 @@ public final class PoolConfig {
      * Every property {@link #from(Map)} reads, in the order of the docs' table; the two
      * families of variables end in {@code NAME} ({@code taipan.pool.env.NAME},
      * {@code taipan.pool.secret-from-env.NAME}).
+     *
+     * @return the property names, an unmodifiable list
      */
     public static List<String> propertyNames() {
         return List.copyOf(PoolProperties.names());
     }
 
-    /** {@link #from(java.util.Properties)} of a map (values are strings, or already of the option's type). */
+    /**
+     * {@link #from(java.util.Properties)} of a map (values are strings, or already of the option's type).
+     *
+     * @param properties the properties to read; only the {@code taipan.pool.*} keys count
+     * @return the validated configuration
+     * @throws PoolConfigException naming the property: an unknown key (with the valid ones), a
+     *                             value that does not parse or is of the wrong type, or one the
+     *                             builder rejects
+     */
     public static PoolConfig from(Map<String, ?> properties) {
         return PoolProperties.parse(properties, System::getenv);
     }
 
-    /** A builder holding this configuration's values, to derive a variant. */
+    /** {@return a new builder holding this configuration's values, to derive a variant} */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.name = name;
@@ -197,90 +213,128 @@ public final class PoolConfig {
         return b;
     }
 
-    /** Pool name used in thread names, log lines and worker command lines. */
+    /** {@return the pool name, used in thread names, log lines, the MBean's name and worker command lines} */
     public String name() { return name; }
     /**
      * The Python that runs {@code -m taipan_worker}: resolved (found, checked, provisioned if
      * need be) when the pool starts. Default {@link PythonEnvironment#detect()}.
+     *
+     * @return the workers' Python environment
      */
     public PythonEnvironment python() { return python; }
-    /** Modules whose {@code @function}s are callable; nothing else is (besides the built-ins). */
+    /** {@return the modules whose {@code @function}s are callable; nothing else is (besides the built-ins)} */
     public List<String> modules() { return modules; }
-    /** Directories prepended to the workers' PYTHONPATH. */
+    /** {@return the directories prepended to the workers' PYTHONPATH, in order} */
     public List<Path> pythonPath() { return pythonPath; }
-    /** Extra environment variables for the workers. Values are never logged. */
+    /** {@return the extra environment variables for the workers, secrets included; values are never logged} */
     public Map<String, String> environment() { return environment; }
-    /** Working directory of the workers, or null for the JVM's. */
+    /** {@return the working directory of the workers, or null for the JVM's} */
     public Path workingDirectory() { return workingDirectory; }
-    /** Directory in which the pool creates its private (0700) socket directory. */
+    /** {@return the directory in which the pool creates its private (0700) socket directory; default {@code java.io.tmpdir}} */
     public Path socketParent() { return socketParent; }
+    /** {@return how many workers the pool starts and keeps (1 to {@link #MAX_WORKERS}; default 2)} */
     public int workers() { return workers; }
-    /** Calls one worker runs at once (async tasks or threads). */
+    /** {@return how many calls one worker runs at once, as async tasks or threads (default 4)} */
     public int slots() { return slots; }
-    /** Calls that may wait for a free slot before new calls are refused. */
+    /**
+     * {@return how many calls may wait for a free slot (default 1024)} A call beyond that fails at
+     * once with {@link WaitQueueFullException}; zero means no call waits.
+     */
     public int maxWaiting() { return maxWaiting; }
+    /**
+     * {@return the largest frame, in bytes, either side sends (default 64 MiB)} A call whose
+     * encoded arguments are larger fails with {@link FrameTooLargeException} before it is sent.
+     */
     public int maxFrameBytes() { return maxFrameBytes; }
+    /**
+     * {@return whether {@link TaipanPool#start} returns without waiting for the workers to be
+     * ready} Calls made before then wait for a worker like any other (default false).
+     */
     public boolean lazyStart() { return lazyStart; }
-    /** How workers are started: forked from a warm zygote, or spawned. See {@link StartMode}. */
+    /** {@return how workers are started: forked from a warm zygote, or spawned} See {@link StartMode}. */
     public StartMode startMode() { return startMode; }
-    /** From which level the workers' Python logging records reach SLF4J; default {@link WorkerLogLevel#INFO}. */
+    /** {@return from which level the workers' Python logging records reach SLF4J; default {@link WorkerLogLevel#INFO}} */
     public WorkerLogLevel workerLogLevel() { return workerLogLevel; }
+    /**
+     * {@return how long a worker may take from launch to ready (its {@code hello}; default 60 s)}
+     * A worker slower than that counts as a failed start.
+     */
     public Duration startTimeout() { return startTimeout; }
-    /** Default per-call timeout, from submission to result, queueing included. */
+    /** {@return the default per-call timeout, from submission to result, queueing included (default 60 s)} */
     public Duration callTimeout() { return callTimeout; }
-    /** Longest a call waits for a free slot. */
+    /** {@return the longest a call waits for a free slot before it fails with {@link AcquireTimeoutException} (default 30 s)} */
     public Duration acquireTimeout() { return acquireTimeout; }
-    /** On close, how long in-flight calls may take to finish before workers are stopped. */
+    /** {@return on close, how long in-flight calls may take to finish before workers are stopped (default 10 s)} */
     public Duration drainTimeout() { return drainTimeout; }
-    /** After SIGTERM, how long a worker may take to exit before SIGKILL. */
+    /** {@return after SIGTERM, how long a worker may take to exit before SIGKILL (default 5 s)} */
     public Duration killTimeout() { return killTimeout; }
+    /**
+     * {@return how long a session with no call in flight may stay unused before the pool closes
+     * it (default 30 min)} Its next call then fails with {@link SessionClosedException}.
+     */
     public Duration sessionIdleTimeout() { return sessionIdleTimeout; }
+    /**
+     * {@return the wait before restarting a worker after one failed start (default 100 ms)} It
+     * doubles with each further consecutive failure, up to {@link #maxRestartBackoff()}.
+     */
     public Duration restartBackoff() { return restartBackoff; }
+    /** {@return the longest wait between restarts after consecutive failed starts (default 10 s)} */
     public Duration maxRestartBackoff() { return maxRestartBackoff; }
-    /** Consecutive failed worker starts after which the pool opens its circuit. */
+    /** {@return how many consecutive failed worker starts open the pool's circuit (default 5)} */
     public int maxConsecutiveStartFailures() { return maxConsecutiveStartFailures; }
-    /** While the circuit is open, how often one probe worker is started. */
+    /** {@return while the circuit is open, how often each missing worker is tried again (default 30 s)} */
     public Duration circuitRetryInterval() { return circuitRetryInterval; }
-    /** The pool's listeners as one ({@link PoolListener#all}); {@link PoolListener#NONE} if none was added. */
+    /** {@return the pool's listeners as one ({@link PoolListener#all}); {@link PoolListener#NONE} if none was added} */
     public PoolListener listener() { return listener; }
-    /** The tracer asked about every call, or null (no tracing: the default). */
+    /** {@return the tracer asked about every call, or null (no tracing: the default)} */
     public CallTracer callTracer() { return callTracer; }
     /**
      * Executor for the pool's callbacks into your code: completing {@code callAsync} futures,
      * delivering streamed chunks, and running Java functions Python calls back. Null (the
      * default) means a cached pool of daemon threads owned by the pool, so blocking
      * callbacks never starve each other or the common ForkJoinPool.
+     *
+     * @return the executor, or null for the pool's own threads
      */
     public Executor callbackExecutor() { return callbackExecutor; }
+    /** {@return whether a JVM shutdown hook stops the workers of a pool left open (default true)} */
     public boolean shutdownHook() { return shutdownHook; }
-    /** Whether the pool registers a {@link TaipanPoolMXBean} on the platform MBean server while it runs. */
+    /** {@return whether the pool registers a {@link TaipanPoolMXBean} on the platform MBean server while it runs} */
     public boolean registerMBean() { return registerMBean; }
     /**
      * How often the pool sends each worker a heartbeat. A worker whose event loop answers
      * nothing (no frame at all) for three intervals is unresponsive: it is killed, its calls
      * fail with {@link WorkerUnresponsiveException}, and it is replaced. Zero disables.
+     *
+     * @return the heartbeat period (default 5 s), or zero for none
      */
     public Duration heartbeatInterval() { return heartbeatInterval; }
     /**
      * The values of these environment variables are secrets: wherever they would appear in
      * a log line, an error message, a traceback or a stderr tail, Taipan writes {@code ***}.
+     *
+     * @return the names of the secret variables (their values are in {@link #environment()})
      */
     public Set<String> secretNames() { return secretNames; }
-    /** Recycle a worker after this many calls (0: never). */
+    /** {@return after how many calls a worker is recycled (0, the default: never)} */
     public long maxCallsPerWorker() { return maxCallsPerWorker; }
-    /** Recycle a worker after about this long, minus up to 20% jitter (zero: never). */
+    /** {@return after about how long a worker is recycled, minus up to 20% jitter (zero, the default: never)} */
     public Duration maxWorkerLifetime() { return maxWorkerLifetime; }
-    /** Recycle a worker whose resident memory (read from the OS) exceeds this (0: never). */
+    /** {@return the resident memory, in bytes (read from the OS), above which a worker is recycled (0, the default: never)} */
     public long maxWorkerRssBytes() { return maxWorkerRssBytes; }
     /**
      * Back-pressure of a streaming call with a chunk consumer: how many chunks the worker may
      * send ahead of the consumer. The generator pauses (in Python) until the consumer has
      * taken some, so a slow consumer holds at most this many chunks in the JVM.
+     *
+     * @return the window in chunks (default 32)
      */
     public int streamWindow() { return streamWindow; }
     /**
      * The same window in bytes of chunk frames: the worker also pauses once this many bytes
      * are unconsumed (a single chunk larger than the window still goes, alone).
+     *
+     * @return the window in bytes (default 8 MiB)
      */
     public int streamWindowBytes() { return streamWindowBytes; }
 
@@ -295,6 +349,10 @@ public final class PoolConfig {
                 + ", environment=" + environment.keySet() + "}";
     }
 
+    /**
+     * Collects the settings of a {@link PoolConfig}; nothing is checked until {@link #build()}.
+     * Not thread-safe: build on one thread, then share the (immutable) configuration.
+     */
     public static final class Builder {
         private String name;
         private PythonEnvironment python = PythonEnvironment.detect();
@@ -337,8 +395,21 @@ public final class PoolConfig {
         private Builder() {
         }
 
+        /**
+         * The pool's name, in thread names, log lines, the MBean and worker command lines
+         * (default {@code taipan}).
+         *
+         * @param name 1 to 40 characters of {@code [A-Za-z0-9_.-]}
+     * @return this builder
+         */
         public Builder name(String name) { this.name = name; return this; }
-        /** The interpreter: {@link PythonEnvironment#interpreter(Path)} of this path or {@code PATH} name. */
+        /**
+         * The interpreter: {@link PythonEnvironment#interpreter(Path)} of this path or {@code PATH} name.
+         * A string that is not a path fails in {@link #build()}.
+         *
+         * @param python the executable's path or name, or null/blank for none (then {@link #build()} fails)
+     * @return this builder
+         */
         public Builder python(String python) {
             try {
                 return python(python == null || python.isBlank() ? null : Path.of(python));
@@ -348,19 +419,57 @@ public final class PoolConfig {
                 return this;
             }
         }
-        /** The interpreter: {@link PythonEnvironment#interpreter(Path)}. */
+        /**
+         * The interpreter: {@link PythonEnvironment#interpreter(Path)}.
+         *
+         * @param python the executable, or null/blank for none (then {@link #build()} fails)
+     * @return this builder
+         */
         public Builder python(Path python) {
             return python(python == null || python.toString().isBlank() ? null : PythonEnvironment.interpreter(python));
         }
-        /** Where the workers' Python comes from: an interpreter, a command, detection, or a provisioned venv. */
+        /**
+         * Where the workers' Python comes from: an interpreter, a command, detection, or a
+         * provisioned venv (default {@link PythonEnvironment#detect()}).
+         *
+         * @param python the environment, not null
+     * @return this builder
+         */
         public Builder python(PythonEnvironment python) {
             this.python = python;
             this.invalidPython = null;
             return this;
         }
+        /**
+         * Adds modules whose {@code @function}s the workers import and make callable: nothing
+         * else is callable (besides the built-ins).
+         *
+         * @param modules dotted Python module names, e.g. {@code myapp.functions}
+     * @return this builder
+         */
         public Builder modules(String... modules) { this.modules.addAll(List.of(modules)); return this; }
+        /**
+         * Adds modules whose {@code @function}s the workers import, as {@link #modules(String...)}.
+         *
+         * @param modules dotted Python module names
+     * @return this builder
+         */
         public Builder modules(List<String> modules) { this.modules.addAll(modules); return this; }
+        /**
+         * Adds directories to prepend to the workers' PYTHONPATH, in order.
+         *
+         * @param dirs the directories
+     * @return this builder
+         */
         public Builder pythonPath(Path... dirs) { this.pythonPath.addAll(List.of(dirs)); return this; }
+        /**
+         * Sets an environment variable for the workers. Its value is never logged, but it is
+         * in the worker's environment: use {@link #secret} for an API key.
+         *
+         * @param name the variable's name: not empty, no {@code =}, not {@code TAIPAN_*}
+         * @param value its value: not null, no NUL character
+     * @return this builder
+         */
         public Builder env(String name, String value) { this.environment.put(name, value); return this; }
         /**
          * A variable for the workers whose value is a secret (an API key): never shown, and
@@ -369,47 +478,172 @@ public final class PoolConfig {
          * imported. Every secret is redacted, whatever its length; one shorter than 6
          * characters also hides that text where it is ordinary, and the pool warns about it
          * at start.
+         *
+         * @param name the variable's name, as for {@link #env}
+         * @param value the secret; its names and values together take at most
+         *              {@link PoolConfig#MAX_SECRET_BYTES} UTF-8 bytes
+     * @return this builder
          */
         public Builder secret(String name, String value) {
             this.environment.put(name, value);
             this.secretNames.add(name);
             return this;
         }
+        /**
+         * The workers' working directory (default null: the JVM's).
+         *
+         * @param dir the directory, or null
+     * @return this builder
+         */
         public Builder workingDirectory(Path dir) { this.workingDirectory = dir; return this; }
+        /**
+         * Where the pool creates its private (0700) socket directory (default
+         * {@code java.io.tmpdir}).
+         *
+         * @param dir the parent directory, not null
+     * @return this builder
+         */
         public Builder socketParent(Path dir) { this.socketParent = dir; return this; }
+        /**
+         * How many workers the pool starts and keeps (default 2); {@link TaipanPool#resize}
+         * changes it later.
+         *
+         * @param workers 1 to {@link PoolConfig#MAX_WORKERS}
+     * @return this builder
+         */
         public Builder workers(int workers) { this.workers = workers; return this; }
+        /**
+         * How many calls one worker runs at once, as async tasks or on threads (default 4).
+         *
+         * @param slots 1 to 10,000
+     * @return this builder
+         */
         public Builder slots(int slots) { this.slots = slots; return this; }
+        /**
+         * How many calls may wait for a free slot (default 1024); one more fails at once with
+         * {@link WaitQueueFullException}.
+         *
+         * @param maxWaiting 0 (no call waits) to 1,000,000
+     * @return this builder
+         */
         public Builder maxWaiting(int maxWaiting) { this.maxWaiting = maxWaiting; return this; }
+        /**
+         * The largest frame, in bytes, either side may send (default 64 MiB): bounds a call's
+         * arguments and its result.
+         *
+         * @param maxFrameBytes 1024 to {@link PoolConfig#MAX_FRAME_BYTES}
+     * @return this builder
+         */
         public Builder maxFrameBytes(int maxFrameBytes) { this.maxFrameBytes = maxFrameBytes; return this; }
+        /**
+         * Whether {@link TaipanPool#start} returns without waiting for the workers to be ready
+         * (default false: it waits, and fails on the first worker that cannot start).
+         *
+         * @param lazyStart true to start the workers in the background
+     * @return this builder
+         */
         public Builder lazyStart(boolean lazyStart) { this.lazyStart = lazyStart; return this; }
-        /** Zygote (fork from a warm parent) or spawn; default {@link StartMode#defaultMode()}. */
+        /**
+         * Zygote (fork from a warm parent) or spawn; default {@link StartMode#defaultMode()}.
+         *
+         * @param mode the start mode, or null for the default
+     * @return this builder
+         */
         public Builder startMode(StartMode mode) { this.startMode = mode; return this; }
         /**
          * From which level the workers' Python {@code logging} records and warnings are sent to
          * the JVM and logged through SLF4J (docs/OBSERVABILITY.md, "Logs"); default
          * {@link WorkerLogLevel#INFO}; {@link WorkerLogLevel#OFF} sends none.
+         *
+         * @param level the lowest level sent, not null
+     * @return this builder
+         * @throws NullPointerException if {@code level} is null
          */
         public Builder workerLogLevel(WorkerLogLevel level) {
             this.workerLogLevel = java.util.Objects.requireNonNull(level,
                     "workerLogLevel must not be null: use WorkerLogLevel.OFF to send no worker log records");
             return this;
         }
+        /**
+         * How long a worker may take from launch to ready (default 60 s).
+         *
+         * @param d 1 ms to {@link PoolConfig#MAX_DURATION}
+     * @return this builder
+         */
         public Builder startTimeout(Duration d) { this.startTimeout = d; return this; }
+        /**
+         * The default timeout of a call, from submission to result, queueing included (default
+         * 60 s); {@link CallOptions} overrides it per call.
+         *
+         * @param d 1 ms to {@link PoolConfig#MAX_DURATION}
+     * @return this builder
+         */
         public Builder callTimeout(Duration d) { this.callTimeout = d; return this; }
+        /**
+         * The longest a call waits for a free slot (default 30 s).
+         *
+         * @param d 1 ms to {@link PoolConfig#MAX_DURATION}
+     * @return this builder
+         */
         public Builder acquireTimeout(Duration d) { this.acquireTimeout = d; return this; }
+        /**
+         * On close, how long in-flight calls may take to finish before the workers are stopped
+         * (default 10 s).
+         *
+         * @param d 0 to {@link PoolConfig#MAX_DURATION}
+     * @return this builder
+         */
         public Builder drainTimeout(Duration d) { this.drainTimeout = d; return this; }
+        /**
+         * After SIGTERM, how long a worker may take to exit before it is killed (default 5 s).
+         *
+         * @param d 0 to {@link PoolConfig#MAX_DURATION}
+     * @return this builder
+         */
         public Builder killTimeout(Duration d) { this.killTimeout = d; return this; }
+        /**
+         * How long a session with no call in flight may stay unused before the pool closes it
+         * (default 30 min).
+         *
+         * @param d 1 ms to {@link PoolConfig#MAX_DURATION}
+     * @return this builder
+         */
         public Builder sessionIdleTimeout(Duration d) { this.sessionIdleTimeout = d; return this; }
+        /**
+         * The wait before restarting a worker after a failed start: {@code initial}, doubled
+         * with each further consecutive failure up to {@code max} (defaults 100 ms and 10 s).
+         *
+         * @param initial 0 to {@link PoolConfig#MAX_DURATION}
+         * @param max at least {@code initial}, 1 ms to {@link PoolConfig#MAX_DURATION}
+     * @return this builder
+         */
         public Builder restartBackoff(Duration initial, Duration max) {
             this.restartBackoff = initial;
             this.maxRestartBackoff = max;
             return this;
         }
+        /**
+         * How many consecutive failed worker starts open the circuit (default 5): calls then
+         * fail fast with {@link PoolUnavailableException} while no worker is ready.
+         *
+         * @param n 1 to 10,000
+     * @return this builder
+         */
         public Builder maxConsecutiveStartFailures(int n) { this.maxConsecutiveStartFailures = n; return this; }
+        /**
+         * While the circuit is open, how often each missing worker is tried again (default 30 s).
+         *
+         * @param d 1 ms to {@link PoolConfig#MAX_DURATION}
+     * @return this builder
+         */
         public Builder circuitRetryInterval(Duration d) { this.circuitRetryInterval = d; return this; }
         /**
          * Adds a listener: called more than once, every listener added is told, in the order
          * added (see {@link PoolListener#all}). {@link PoolListener#NONE} removes them all.
+         *
+         * @param listener the listener to add, not null
+     * @return this builder
+         * @throws NullPointerException if {@code listener} is null
          */
         public Builder listener(PoolListener listener) {
             Objects.requireNonNull(listener, "listener");
@@ -421,10 +655,24 @@ public final class PoolConfig {
          * carries to its worker, and told how the call ended and what spans the worker handed
          * back (see {@link CallTracer}; {@code taipan-opentelemetry} makes one). Null, the
          * default: no tracing, and no cost.
+         *
+         * @param tracer the tracer, or null for none
+     * @return this builder
          */
         public Builder callTracer(CallTracer tracer) { this.callTracer = tracer; return this; }
+        /**
+         * Runs the pool's callbacks into your code; see {@link PoolConfig#callbackExecutor()}.
+         *
+         * @param executor the executor, or null (the default) for the pool's own daemon threads
+     * @return this builder
+         */
         public Builder callbackExecutor(Executor executor) { this.callbackExecutor = executor; return this; }
-        /** Whether a JVM shutdown hook stops the workers if the pool is not closed (default on). */
+        /**
+         * Whether a JVM shutdown hook stops the workers if the pool is not closed (default on).
+         *
+         * @param enabled false to leave the workers to the parent-death signal alone
+     * @return this builder
+         */
         public Builder shutdownHook(boolean enabled) { this.shutdownHook = enabled; return this; }
 
         /**
@@ -432,21 +680,58 @@ public final class PoolConfig {
          * as {@code dev.taipan:type=Pool,name=<name>}, and
          * unregisters it on close (default off). A second running pool of the same name fails
          * to start: give each pool its own {@link #name}.
+         *
+         * @param enabled true to register the MXBean
+     * @return this builder
          */
         public Builder registerMBean(boolean enabled) { this.registerMBean = enabled; return this; }
-        /** Heartbeat period (default 5 s); {@code Duration.ZERO} turns liveness checks off. */
+        /**
+         * Heartbeat period (default 5 s); {@code Duration.ZERO} turns liveness checks off.
+         * See {@link PoolConfig#heartbeatInterval()}.
+         *
+         * @param d zero, or 10 ms to {@link PoolConfig#MAX_DURATION}
+     * @return this builder
+         */
         public Builder heartbeatInterval(Duration d) { this.heartbeatInterval = d; return this; }
         /**
          * Recycling: a worker past any limit stops taking calls once a replacement is ready,
          * finishes its calls, and exits; one worker at a time, so capacity never drops.
          * Workers holding open sessions are recycled only after their sessions close.
+         * This limit: after this many calls (default 0: never).
+         *
+         * @param calls the number of calls, not negative
+     * @return this builder
          */
         public Builder recycleAfterCalls(long calls) { this.maxCallsPerWorker = calls; return this; }
+        /**
+         * Recycles a worker after about this long, minus up to 20% jitter so workers do not
+         * all go at once (default zero: never). See {@link #recycleAfterCalls}.
+         *
+         * @param lifetime 0 to {@link PoolConfig#MAX_DURATION}
+     * @return this builder
+         */
         public Builder recycleAfter(Duration lifetime) { this.maxWorkerLifetime = lifetime; return this; }
+        /**
+         * Recycles a worker whose resident memory, read from the OS, exceeds this many bytes
+         * (default 0: never). See {@link #recycleAfterCalls}.
+         *
+         * @param bytes the limit in bytes, not negative
+     * @return this builder
+         */
         public Builder recycleAboveRss(long bytes) { this.maxWorkerRssBytes = bytes; return this; }
-        /** Chunks a stream may run ahead of its consumer (default 32); see {@link PoolConfig#streamWindow()}. */
+        /**
+         * Chunks a stream may run ahead of its consumer (default 32); see {@link PoolConfig#streamWindow()}.
+         *
+         * @param chunks 1 to 65,536
+     * @return this builder
+         */
         public Builder streamWindow(int chunks) { this.streamWindow = chunks; return this; }
-        /** Bytes a stream may run ahead of its consumer (default 8 MiB); see {@link PoolConfig#streamWindowBytes()}. */
+        /**
+         * Bytes a stream may run ahead of its consumer (default 8 MiB); see {@link PoolConfig#streamWindowBytes()}.
+         *
+         * @param bytes 1024 to {@link PoolConfig#MAX_FRAME_BYTES}
+     * @return this builder
+         */
         public Builder streamWindowBytes(int bytes) { this.streamWindowBytes = bytes; return this; }
 
         // Package-private: PoolProperties sets the two back-offs one at a time.
@@ -456,6 +741,7 @@ public final class PoolConfig {
         /**
          * Validates and freezes the configuration.
          *
+         * @return the configuration
          * @throws PoolConfigException naming the first bad setting
          */
         public PoolConfig build() {

@@ -8,7 +8,9 @@ package dev.taipan;
  * the value of a secret.
  */
 public final class PoolConfigException extends IllegalArgumentException {
+    /** The builder option or property that was wrong. */
     private final String setting;
+    /** What was wrong with it, without the setting's name. */
     private final String detail;
 
     PoolConfigException(String setting, String message, String detail) {
@@ -17,12 +19,12 @@ public final class PoolConfigException extends IllegalArgumentException {
         this.detail = detail;
     }
 
-    /** The builder option or the property that was wrong. */
+    /** {@return the builder option or the property that was wrong} */
     public String setting() {
         return setting;
     }
 
-    /** What was wrong with it, without the setting's name. */
+    /** {@return what was wrong with it, without the setting's name} */
     public String detail() {
         return detail;
     }

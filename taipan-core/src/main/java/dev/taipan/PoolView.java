@@ -6,13 +6,15 @@ package dev.taipan;
  * lock briefly, as {@link TaipanPool#stats()} does.
  */
 public interface PoolView {
-    /** The pool's name ({@link PoolConfig#name()}). */
+    /** {@return the pool's name ({@link PoolConfig#name()})} */
     String name();
 
+    /** {@return a fresh snapshot of the pool's counters, as {@link TaipanPool#stats()}} */
     PoolStats stats();
 
+    /** {@return the pool's health now, as {@link TaipanPool#health()}} */
     PoolHealth health();
 
-    /** The slots of the ready workers: how many calls the pool runs at once right now. */
+    /** {@return the slots of the ready workers: how many calls the pool runs at once right now} */
     int slots();
 }

@@ -68,7 +68,15 @@ public final class PythonEnvironment {
         this.spec = spec;
     }
 
-    /** This interpreter: a path, or a bare name ({@code python3}) looked up on {@code PATH}. */
+    /**
+     * This interpreter: a path, or a bare name ({@code python3}) looked up on {@code PATH}.
+     * Nothing is checked until it is resolved.
+     *
+     * @param python the executable
+     * @return the environment
+     * @throws NullPointerException     if {@code python} is null
+     * @throws IllegalArgumentException if {@code python} is blank
+     */
     public static PythonEnvironment interpreter(Path python) {
         Objects.requireNonNull(python, "python");
         check(!python.toString().isBlank(), "interpreter must name a Python executable");
@@ -78,13 +86,25 @@ public final class PythonEnvironment {
     /**
      * A command that runs Python, such as {@code command("uv", "run", "python")} or
      * {@code command("conda", "run", "-n", "env", "python")}: the worker's arguments follow it.
+     *
+     * @param command the program and its words
+     * @return the environment
+     * @throws IllegalArgumentException if there is no word, the program is blank, or a word is
+     *                                  null or holds a NUL character
      */
     public static PythonEnvironment command(String... command) {
         Objects.requireNonNull(command, "command");
         return command(List.of(command));
     }
 
-    /** {@link #command(String...)} from a list. */
+    /**
+     * {@link #command(String...)} from a list.
+     *
+     * @param command the program and its words
+     * @return the environment
+     * @throws IllegalArgumentException if there is no word, the program is blank, or a word is
+     *                                  null or holds a NUL character
+     */
     public static PythonEnvironment command(List<String> command) {
         Objects.requireNonNull(command, "command");
         check(!command.isEmpty(), "command must have at least the program to run");
@@ -95,12 +115,12 @@ public final class PythonEnvironment {
         return new PythonEnvironment(Kind.FIXED, Source.COMMAND, List.copyOf(command), null);
     }
 
-    /** Finds the conventional Python when resolved; {@link Resolved#description()} says which and why. */
+    /** {@return an environment that finds the conventional Python when resolved} {@link Resolved#description()} says which and why. */
     public static PythonEnvironment detect() {
         return new PythonEnvironment(Kind.DETECT, null, List.of(), null);
     }
 
-    /** A builder of a managed environment in the cache (see {@link Builder}). */
+    /** {@return a builder of a managed environment in the cache (see {@link Builder})} */
     public static Builder provisioned() {
         return new Builder();
     }
@@ -109,7 +129,11 @@ public final class PythonEnvironment {
      * Finds, checks or makes the interpreter. Quick for an interpreter or a command (one short
      * probe of its version); provisioning the first time takes seconds to minutes (it installs
      * packages), and then one quick check. Throws {@link PythonEnvironmentException} with what
-     * to do when there is no usable Python.
+     * to do when there is no usable Python. Safe to call from several threads (and JVMs) at
+     * once: a provisioned environment is built once.
+     *
+     * @return the command that runs Python, checked
+     * @throws PythonEnvironmentException if there is no usable Python, or provisioning failed
      */
     public Resolved resolve() {
         switch (kind) {
@@ -134,7 +158,7 @@ public final class PythonEnvironment {
         }
     }
 
-    /** What this environment is, before it is resolved (no secrets: credentials in URLs are masked). */
+    /** {@return what this environment is, before it is resolved (no secrets: credentials in URLs are masked)} */
     public String description() {
         switch (kind) {
             case FIXED:
@@ -183,13 +207,13 @@ public final class PythonEnvironment {
             this.description = description;
         }
 
-        /** The interpreter (and any launcher words before it); the worker's arguments follow. */
+        /** {@return the interpreter (and any launcher words before it); the worker's arguments follow} */
         public List<String> command() { return command; }
-        /** How the interpreter was chosen: given, detected (and which way), or provisioned. */
+        /** {@return how the interpreter was chosen: given, detected (and which way), or provisioned} */
         public Source source() { return source; }
-        /** The interpreter's version, such as {@code 3.11.7}. */
+        /** {@return the interpreter's version, such as {@code 3.11.7}} */
         public String pythonVersion() { return pythonVersion; }
-        /** Which interpreter, and why this one. */
+        /** {@return which interpreter, and why this one} */
         public String description() { return description; }
 
         @Override
@@ -219,25 +243,49 @@ public final class PythonEnvironment {
         /**
          * Where environments are kept. Default: {@code $TAIPAN_CACHE_DIR} if set, else
          * {@code ~/.cache/taipan/envs}.
+         *
+         * @param dir the cache directory, or null for the default
+         * @return this builder
          */
         public Builder cacheDirectory(Path dir) { this.cacheDirectory = dir; return this; }
-        /** The interpreter the venv is made from; default: the one {@link #detect()} finds. */
+        /**
+         * The interpreter the venv is made from; default: the one {@link #detect()} finds.
+         *
+         * @param python the base interpreter, or null for the default
+         * @return this builder
+         */
         public Builder baseInterpreter(Path python) { this.base = python; return this; }
-        /** Requirements in pip's form ({@code "numpy>=1.26"}), added to the runtime's own. */
+        /**
+         * Requirements in pip's form ({@code "numpy>=1.26"}), added to the runtime's own.
+         *
+         * @param requirements one requirement each, checked in {@link #build()}
+         * @return this builder
+         */
         public Builder requirements(String... requirements) { return requirements(List.of(requirements)); }
         /**
          * {@link #requirements(String...)} from a list; each call adds to the earlier ones. A
          * requirement is one line and not an option ({@code -e}, {@code --index-url}): options
          * belong in a {@link #requirementsFile(Path) requirements file}.
+         *
+         * @param requirements one requirement each, checked in {@link #build()}
+         * @return this builder
          */
         public Builder requirements(List<String> requirements) { this.requirements.addAll(requirements); return this; }
-        /** A pip requirements file (its contents are part of the environment's key). */
+        /**
+         * A pip requirements file (its contents are part of the environment's key).
+         *
+         * @param file the file, which must exist when {@link #build()} runs; null for none
+         * @return this builder
+         */
         public Builder requirementsFile(Path file) { this.requirementsFile = file; return this; }
         /**
          * Makes the environment exactly this directory (a project's {@code .venv}) instead of one
          * named by its key in the cache. It is built in place, its marker written last; when what
          * it was made from changes, it is deleted and built again, but only if it is empty, a
          * Taipan environment or a venv: any other non-empty directory is refused, never deleted.
+         *
+         * @param dir the environment's directory (not the file system root); null for the cache
+         * @return this builder
          */
         public Builder directory(Path dir) { this.directory = dir; return this; }
         /**
@@ -246,6 +294,11 @@ public final class PythonEnvironment {
          * {@code pyproject.toml}, {@code setup.py} or {@code setup.cfg} makes a new environment.
          * A project holding {@code taipan_worker} (a Taipan checkout's {@code python/}) replaces
          * the worker runtime this jar carries. Each call adds a project.
+         *
+         * @param project the project's directory, with a {@code pyproject.toml} or {@code setup.py}
+         *                (checked in {@link #build()})
+         * @param extras  the project's extras to install with it, by name
+         * @return this builder
          */
         public Builder editable(Path project, String... extras) {
             Objects.requireNonNull(project, "project");
@@ -259,10 +312,23 @@ public final class PythonEnvironment {
             editables.add(new Provisioner.Editable(project, List.of(extras)));
             return this;
         }
-        /** The longest one install step may take (default 10 minutes). */
+        /**
+         * The longest one install step may take (default 10 minutes).
+         *
+         * @param timeout 1 s to {@link PoolConfig#MAX_DURATION}
+         * @return this builder
+         */
         public Builder timeout(Duration timeout) { this.timeout = timeout; return this; }
 
-        /** Validates and freezes; nothing is installed until the environment is resolved. */
+        /**
+         * Validates and freezes; nothing is installed until the environment is resolved.
+         *
+         * @return the environment
+         * @throws IllegalArgumentException naming what is wrong: a blank or multi-line requirement,
+         *                                  an option given as a requirement, a missing requirements
+         *                                  file, a timeout out of range, an editable project without
+         *                                  a {@code pyproject.toml} or {@code setup.py}, a bad extra
+         */
         public PythonEnvironment build() {
             for (String r : requirements) {
                 check(r != null && !r.isBlank(), "requirements must be non-blank, got " + requirements);

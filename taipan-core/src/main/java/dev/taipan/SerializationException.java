@@ -6,10 +6,21 @@ package dev.taipan;
  * requested Java type. Nothing was lost: an argument failure happens before sending.
  */
 public class SerializationException extends TaipanException {
+    /**
+     * Thrown before sending for an argument that cannot be encoded, or after for a result that cannot be decoded or converted.
+     *
+     * @param message what happened, for humans
+     */
     public SerializationException(String message) {
         super(message);
     }
 
+    /**
+     * Thrown before sending for an argument that cannot be encoded, or after for a result that cannot be decoded or converted.
+     *
+     * @param message what happened, for humans
+     * @param cause   what caused it
+     */
     public SerializationException(String message, Throwable cause) {
         super(message, cause);
     }

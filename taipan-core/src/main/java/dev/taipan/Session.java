@@ -15,33 +15,36 @@ import java.util.Optional;
  * calls run normally, and {@link #restores()} / {@link #lastRestored()} say it happened.
  */
 public interface Session extends PythonCaller, AutoCloseable {
+    /** {@return the session's id, unique within its pool} */
     String id();
 
-    /** The worker holding this session's state (while the session moves: the one it left). */
+    /** {@return the worker holding this session's state (while the session moves: the one it left)} */
     String workerId();
 
-    /** False once closed, evicted or lost. */
+    /** {@return whether the session takes calls: false once closed, evicted or lost} */
     boolean isOpen();
 
-    /** How the session was opened. */
+    /** {@return how the session was opened} */
     SessionOptions options();
 
     /**
      * Takes a snapshot of the session's state now and returns it (the pool keeps it as the
      * last one).
      *
+     * @return the snapshot taken
+     *
      * @throws SnapshotFailedException if the state holds a value a snapshot cannot carry
      * @throws IllegalStateException   if the session was opened without snapshots
      */
     SessionSnapshot snapshot();
 
-    /** The last snapshot the pool keeps, if any was taken. */
+    /** {@return the last snapshot the pool keeps, if any was taken} */
     Optional<SessionSnapshot> lastSnapshot();
 
-    /** How many times the session moved to another worker with its last snapshot. */
+    /** {@return how many times the session moved to another worker with its last snapshot} */
     int restores();
 
-    /** The snapshot the session's state was last restored to, if it ever moved. */
+    /** {@return the snapshot the session's state was last restored to, if it ever moved} */
     Optional<SessionSnapshot> lastRestored();
 
     /** Frees the session's Python-side state. Idempotent. */

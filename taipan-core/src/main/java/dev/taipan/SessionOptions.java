@@ -11,6 +11,7 @@ import java.util.Objects;
  * }</pre>
  */
 public final class SessionOptions {
+    /** No snapshots: the session is lost with its worker. */
     public static final SessionOptions DEFAULT = builder().build();
 
     private final SnapshotPolicy snapshots;
@@ -19,11 +20,12 @@ public final class SessionOptions {
         this.snapshots = b.snapshots;
     }
 
+    /** {@return a builder, by default without snapshots} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** When the session's state is snapshotted; see {@link SnapshotPolicy}. */
+    /** {@return when the session's state is snapshotted; see {@link SnapshotPolicy}} */
     public SnapshotPolicy snapshots() {
         return snapshots;
     }
@@ -33,17 +35,26 @@ public final class SessionOptions {
         return "SessionOptions{snapshots=" + snapshots + "}";
     }
 
+    /** Collects a session's options; not thread-safe. */
     public static final class Builder {
         private SnapshotPolicy snapshots = SnapshotPolicy.NONE;
 
         private Builder() {
         }
 
+        /**
+         * When the session's state is snapshotted (default {@link SnapshotPolicy#NONE}).
+         *
+         * @param policy the policy, not null
+         * @return this builder
+         * @throws NullPointerException if {@code policy} is null
+         */
         public Builder snapshots(SnapshotPolicy policy) {
             this.snapshots = Objects.requireNonNull(policy, "snapshots");
             return this;
         }
 
+        /** {@return the options} */
         public SessionOptions build() {
             return new SessionOptions(this);
         }

@@ -10,11 +10,24 @@ package dev.taipan;
  * value is {@link #result()}.
  */
 public class SnapshotFailedException extends TaipanException {
+    /** The session whose snapshot failed. */
     private final String sessionId;
+    /** Where the offending value is, or null. */
     private final String path;
+    /** The snapshot the pool still keeps, or 0. */
     private final long keptSeq;
+    /** The call's return value, not serialized (it need not be serializable). */
     private final transient Object result;
 
+    /**
+     * A snapshot that failed.
+     *
+     * @param message   what happened, for humans
+     * @param sessionId the session
+     * @param path      where the offending value is, or null when the state is too large
+     * @param keptSeq   the snapshot the pool still keeps, or 0
+     * @param result    the call's return value, or null for {@link Session#snapshot()}
+     */
     public SnapshotFailedException(String message, String sessionId, String path, long keptSeq, Object result) {
         super(message);
         this.sessionId = sessionId;
@@ -23,21 +36,22 @@ public class SnapshotFailedException extends TaipanException {
         this.result = result;
     }
 
+    /** {@return the session whose snapshot failed} */
     public String sessionId() {
         return sessionId;
     }
 
-    /** Where the offending value is ({@code session['a'][0]}), or null when the state is simply too large. */
+    /** {@return where the offending value is ({@code session['a'][0]}), or null when the state is simply too large} */
     public String path() {
         return path;
     }
 
-    /** The snapshot the pool still keeps, or 0 if none was ever taken. */
+    /** {@return the snapshot the pool still keeps, or 0 if none was ever taken} */
     public long keptSeq() {
         return keptSeq;
     }
 
-    /** The call's return value (the call succeeded; only its snapshot failed); null for {@link Session#snapshot()}. */
+    /** {@return the call's return value (the call succeeded; only its snapshot failed); null for {@link Session#snapshot()}} */
     public Object result() {
         return result;
     }

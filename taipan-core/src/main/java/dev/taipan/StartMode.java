@@ -16,7 +16,9 @@ import java.util.Locale;
  * <p>{@link #SPAWN}: every worker is a fresh {@code python -m taipan_worker} process.
  */
 public enum StartMode {
+    /** Fork each worker from the pool's warm zygote. */
     ZYGOTE,
+    /** Start each worker as a fresh process. */
     SPAWN;
 
     /** Environment variable that sets the default start mode: {@code zygote} or {@code spawn}. */
@@ -25,6 +27,9 @@ public enum StartMode {
     /**
      * The default: {@code TAIPAN_START_MODE} if set, else {@link #ZYGOTE} where the OS can fork
      * (not Windows), else {@link #SPAWN}.
+     *
+     * @return the default mode
+     * @throws IllegalArgumentException if {@code TAIPAN_START_MODE} holds neither name
      */
     public static StartMode defaultMode() {
         String v = System.getenv(ENV);
@@ -34,7 +39,13 @@ public enum StartMode {
         return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows") ? SPAWN : ZYGOTE;
     }
 
-    /** Parses {@code zygote} or {@code spawn} (any case); fails with a message naming both. */
+    /**
+     * Parses {@code zygote} or {@code spawn} (any case, surrounding blanks ignored).
+     *
+     * @param text the mode's name
+     * @return the mode
+     * @throws IllegalArgumentException with a message naming both, if {@code text} is neither
+     */
     public static StartMode parse(String text) {
         try {
             return valueOf(text.trim().toUpperCase(Locale.ROOT));

@@ -6,10 +6,21 @@ package dev.taipan;
  * (pool stats, Python traceback, worker exit status) needed to act on it.
  */
 public class TaipanException extends RuntimeException {
+    /**
+     * A failure that no subclass describes better; the subclasses pass their message (and cause) through.
+     *
+     * @param message what happened, for humans
+     */
     public TaipanException(String message) {
         super(message);
     }
 
+    /**
+     * A failure that no subclass describes better; the subclasses pass their message (and cause) through.
+     *
+     * @param message what happened, for humans
+     * @param cause   what caused it
+     */
     public TaipanException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -32,6 +32,9 @@ public final class TaipanPool implements PythonCaller, AutoCloseable {
      * Starts the workers concurrently and returns when all are ready (or at once with
      * {@link PoolConfig.Builder#lazyStart}).
      *
+     * @param config the pool's configuration
+     * @return the started pool; close it when done
+     * @throws PythonEnvironmentException if the configured Python cannot be found or made
      * @throws PoolStartException with the failing worker's exit status and stderr
      */
     public static TaipanPool start(PoolConfig config) {
@@ -48,7 +51,12 @@ public final class TaipanPool implements PythonCaller, AutoCloseable {
         return engine.callAsync(function, args, options);
     }
 
-    /** A session pinned to the least-loaded ready worker. */
+    /**
+     * A session pinned to the least-loaded ready worker.
+     *
+     * @return the open session; close it to free its state
+     * @throws PoolClosedException if the pool is closed
+     */
     public Session openSession() {
         return engine.openSession(SessionOptions.DEFAULT);
     }
@@ -56,24 +64,31 @@ public final class TaipanPool implements PythonCaller, AutoCloseable {
     /**
      * A session pinned to the least-loaded ready worker, opened with {@code options}: with
      * {@link SnapshotPolicy snapshots} it survives the loss of its worker.
+     *
+     * @param options how to open it, not null
+     * @return the open session; close it to free its state
+     * @throws PoolClosedException if the pool is closed
      */
     public Session openSession(SessionOptions options) {
         return engine.openSession(java.util.Objects.requireNonNull(options, "options"));
     }
 
+    /** {@return a consistent snapshot of the pool's counters, taken under its lock briefly} */
     public PoolStats stats() {
         return engine.stats();
     }
 
+    /** {@return what the pool can do now and why, with its counters and workers} */
     public PoolHealth health() {
         return engine.health();
     }
 
+    /** {@return the live workers now, an unmodifiable snapshot} */
     public List<WorkerInfo> workers() {
         return engine.workers();
     }
 
-    /** The configuration the pool started with ({@link PoolStats#targetWorkers} is its size now). */
+    /** {@return the configuration the pool started with ({@link PoolStats#targetWorkers} is its size now)} */
     public PoolConfig config() {
         return engine.config();
     }
@@ -95,6 +110,7 @@ public final class TaipanPool implements PythonCaller, AutoCloseable {
      * neither start a worker too many nor leave one missing; a retired worker that crashes is
      * not replaced.
      *
+     * @param workers the number of workers to keep
      * @throws IllegalArgumentException if {@code workers} is not between 1 and {@link PoolConfig#MAX_WORKERS}
      * @throws PoolClosedException      if the pool is closed
      */
@@ -110,6 +126,8 @@ public final class TaipanPool implements PythonCaller, AutoCloseable {
      * memory. The future completes once every one has been replaced; exceptionally with a
      * {@link TaipanException} naming the workers whose successor could not start (they keep
      * serving), or a {@link PoolClosedException} if the pool closes first.
+     *
+     * @return a future completed once every worker serving now has been replaced
      *
      * @throws PoolClosedException if the pool is closed
      */

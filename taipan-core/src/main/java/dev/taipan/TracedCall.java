@@ -8,10 +8,10 @@ import java.util.Map;
  * worker, and how it ended.
  */
 public interface TracedCall {
-    /** The W3C {@code traceparent} header the worker continues, e.g. {@code 00-<trace>-<span>-01}; never null. */
+    /** {@return the W3C {@code traceparent} header the worker continues, e.g. {@code 00-<trace>-<span>-01}; never null} */
     String traceparent();
 
-    /** The W3C {@code tracestate} header, or null for none. */
+    /** {@return the W3C {@code tracestate} header, or null for none} */
     default String tracestate() {
         return null;
     }

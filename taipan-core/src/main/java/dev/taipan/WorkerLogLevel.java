@@ -12,11 +12,17 @@ package dev.taipan;
  * process (warnings and errors to stderr, which reaches the log as output lines).
  */
 public enum WorkerLogLevel {
+    /** Everything, below DEBUG too. */
     TRACE(1),
+    /** DEBUG and above. */
     DEBUG(10),
+    /** INFO and above: the default. */
     INFO(20),
+    /** WARNING and above (Python warnings included). */
     WARN(30),
+    /** ERROR and CRITICAL only. */
     ERROR(40),
+    /** No record is sent. */
     OFF(-1);
 
     private final int pythonLevel;
@@ -25,7 +31,7 @@ public enum WorkerLogLevel {
         this.pythonLevel = pythonLevel;
     }
 
-    /** The Python logging level number this threshold is ({@code logging.INFO} is 20); -1 for {@link #OFF}. */
+    /** {@return the Python logging level number this threshold is ({@code logging.INFO} is 20); -1 for {@link #OFF}} */
     public int pythonLevel() {
         return pythonLevel;
     }

@@ -74,7 +74,9 @@ class ResizeTest {
             assertEquals(3, pool.stats().targetWorkers());
             assertTrue(TestPools.eventually(WAIT, () -> pool.health().status() == PoolHealth.Status.HEALTHY
                     && pool.stats().ready() == 3), () -> pool.health().reason());
-            assertTrue(pool.workers().stream().allMatch(WorkerInfo::forked), pool.workers().toString());
+            // Grown workers start as the pool's start mode says: forked from its zygote, or spawned.
+            boolean zygote = pool.config().startMode() == StartMode.ZYGOTE;
+            assertTrue(pool.workers().stream().allMatch(w -> w.forked() == zygote), pool.workers().toString());
 
             pool.resize(1);
             assertTrue(TestPools.eventually(WAIT, () -> pool.stats().workers() == 1), () -> pool.stats().toString());

@@ -56,6 +56,10 @@ import java.util.stream.Stream;
  * floor, py4j, process, pool; ...) so that noise on the machine hits every side alike; each
  * figure is the median across rounds of that round's p50, p99 and calls/s.
  * {@code TAIPAN_BENCH_QUICK=1} runs a shorter version.
+ *
+ * <p><b>Observability</b> ({@code --observe}, {@link ObservabilityOverhead}): pools like the
+ * pool with metrics and with metrics + tracing join the same rounds; the report
+ * ({@link OverheadReport}) compares them with the plain pool ("off").
  */
 public final class OverheadBenchmark {
     static final String FUNCTION = "echo";
@@ -133,12 +137,23 @@ public final class OverheadBenchmark {
      * {@code overhead-throughput.png}).
      */
     public static int run(String python, boolean json, Path plotDir, Set<Peer> peers, PrintStream out) {
+        return run(python, json, plotDir, peers, EnumSet.noneOf(ObservabilityOverhead.Level.class), out);
+    }
+
+    /**
+     * As {@link #run(String, boolean, Path, Set, PrintStream)}, with a pool per observability
+     * level in the same rounds ({@link ObservabilityOverhead}; none: as before).
+     */
+    public static int run(String python, boolean json, Path plotDir, Set<Peer> peers,
+                          Set<ObservabilityOverhead.Level> observe, PrintStream out) {
         if (!BenchReports.canRun("overhead", python, out)) {
             return 1;
         }
         Set<Peer> chosen = peers == null || peers.isEmpty() ? EnumSet.noneOf(Peer.class) : EnumSet.copyOf(peers);
+        Set<ObservabilityOverhead.Level> levels = observe == null || observe.isEmpty()
+                ? EnumSet.noneOf(ObservabilityOverhead.Level.class) : EnumSet.copyOf(observe);
         return BenchReports.runAndPrint("overhead",
-                () -> new Runner(python, Settings.fromEnvironment(), chosen, System.err).run(), json, plotDir, out);
+                () -> new Runner(python, Settings.fromEnvironment(), chosen, levels, System.err).run(), json, plotDir, out);
     }
 
     // ------------------------------------------------------------------ targets
@@ -240,14 +255,16 @@ public final class OverheadBenchmark {
     record Contender(String key, String shortName, Map<Integer, Target> byCallers, long minWarmupCallsPerCaller) {
     }
 
-    record Runner(String python, Settings settings, Set<Peer> peers, PrintStream progress) {
+    record Runner(String python, Settings settings, Set<Peer> peers, Set<ObservabilityOverhead.Level> observe,
+                  PrintStream progress) {
 
-        Report run() throws Exception {
+        OverheadReport run() throws Exception {
             long t0 = System.nanoTime();
             Path dir = createPrivateTempDir();
             List<Process> children = new CopyOnWriteArrayList<>();
             TaipanPool pool = null;
             Py4jPeer py4j = null;
+            ObservabilityOverhead observed = null;
             Thread hook = new Thread(() -> children.forEach(PeerProcesses::kill), "bench-peer-cleanup");
             Runtime.getRuntime().addShutdownHook(hook);
             List<FloorPeer> floors = new ArrayList<>();
@@ -296,6 +313,13 @@ public final class OverheadBenchmark {
                             MIN_WARMUP_CALLS_PROCESS));
                 }
 
+                if (!observe.isEmpty()) {
+                    progress.printf(Locale.ROOT, "starting the observed pools (%s)...%n", observe.stream()
+                            .map(l -> l.shortName).reduce((a, b) -> a + ", " + b).orElse(""));
+                    observed = ObservabilityOverhead.start(python, observe);
+                    contenders.addAll(observed.contenders());
+                }
+
                 for (int callers : CALLERS) {
                     for (Contender c : contenders) {
                         warmUp(c, callers);
@@ -326,6 +350,7 @@ public final class OverheadBenchmark {
                     }
                 }
                 List<Scenario> scenarios = new ArrayList<>();
+                Map<Integer, Summary> off = new LinkedHashMap<>();
                 for (int callers : CALLERS) {
                     Map<Peer, Summary> peerSummaries = new LinkedHashMap<>();
                     for (Peer peer : Peer.values()) {
@@ -335,15 +360,20 @@ public final class OverheadBenchmark {
                     }
                     scenarios.add(new Scenario(callers, Summary.of(rounds.get("pool").get(callers)),
                             Summary.of(rounds.get("floor").get(callers)), peerSummaries));
+                    off.put(callers, scenarios.get(scenarios.size() - 1).pool());
                 }
+                ObservabilityOverhead.Section observability = observed == null ? null : observed.summarize(off, rounds);
                 String pythonVersion = pool.workers().stream().map(WorkerInfo::python).filter(Objects::nonNull)
                         .findFirst().orElse("unknown");
                 floorN.close();
-                return new Report(Machine.describe(pythonVersion), settings, scenarios,
+                return new OverheadReport(Machine.describe(pythonVersion), settings, scenarios, observability,
                         (System.nanoTime() - t0) / 1e9);
             } finally {
                 if (pool != null) {
                     pool.close();
+                }
+                if (observed != null) {
+                    observed.close();
                 }
                 if (py4j != null) {
                     py4j.close();
@@ -414,150 +444,6 @@ public final class OverheadBenchmark {
             });
         } catch (IOException ignored) {
             // Best effort.
-        }
-    }
-
-    // ------------------------------------------------------------------ the report
-
-    record Report(Machine machine, Settings settings, List<Scenario> scenarios, double totalSeconds) implements BenchReports.Report {
-        boolean targetMet() {
-            return scenarios.stream().allMatch(Scenario::targetMet);
-        }
-
-        /** The peers that ran, in {@link Peer} order. */
-        List<Peer> peers() {
-            return scenarios.isEmpty() ? List.of() : List.copyOf(scenarios.get(0).peers().keySet());
-        }
-
-        public Map<String, Object> toJson() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("benchmark", "overhead");
-            m.put("machine", machine.toJson());
-            Map<String, Object> setup = new LinkedHashMap<>();
-            setup.put("function", FUNCTION);
-            setup.put("args", ARGS);
-            setup.put("pool_workers", WORKERS);
-            setup.put("pool_slots", SLOTS);
-            setup.put("floor", "python -m taipan_testing.floor (one process per scenario)");
-            for (Peer peer : peers()) {
-                setup.put(peer.key, describe(peer));
-            }
-            setup.put("order", "rotating from round to round: pool, floor" + peers().stream()
-                    .map(p -> ", " + p.shortName).reduce("", String::concat));
-            setup.put("rounds", settings.rounds);
-            setup.put("round_seconds", settings.roundMillis / 1000.0);
-            setup.put("warmup_seconds_min", settings.warmupMillis / 1000.0);
-            setup.put("warmup_calls_min_per_caller", MIN_WARMUP_CALLS);
-            if (peers().contains(Peer.PROCESS)) {
-                setup.put("warmup_calls_min_per_caller_process_per_call", MIN_WARMUP_CALLS_PROCESS);
-            }
-            setup.put("quick", settings.quick);
-            m.put("setup", setup);
-            List<Map<String, Object>> sc = new ArrayList<>();
-            for (Scenario s : scenarios) {
-                Map<String, Object> e = new LinkedHashMap<>();
-                e.put("callers", s.callers);
-                e.put("pool", s.pool.toJson());
-                e.put("floor", s.floor.toJson());
-                e.put("pool_over_floor", Ratio.of(s.pool, s.floor).toJson());
-                e.put("p50_target_met", s.targetMet());
-                for (Map.Entry<Peer, Summary> p : s.peers.entrySet()) {
-                    e.put(p.getKey().key, p.getValue().toJson());
-                    e.put(p.getKey().key + "_over_pool", s.overPool(p.getKey()).toJson());
-                }
-                sc.add(e);
-            }
-            m.put("scenarios", sc);
-            Map<String, Object> target = new LinkedHashMap<>();
-            target.put("max_p50_ratio", TARGET_P50_RATIO);
-            target.put("met", targetMet());
-            m.put("target", target);
-            m.put("total_seconds", round1(totalSeconds));
-            return m;
-        }
-
-        static String describe(Peer peer) {
-            return switch (peer) {
-                case PY4J -> "Py4J " + Py4jPeer.VERSION + " ClientServer (pinned threads, TCP loopback with TCP_NODELAY, auth token):"
-                        + " Java calls echo(1) on the proxy of a Python object implementing dev.taipan.bench.Py4jEcho,"
-                        + " the Python server entry point of python -m " + Py4jPeer.MODULE + " (one process)";
-                case PROCESS -> "new ProcessBuilder(python, \"-c\", \"" + ProcessPerCallPeer.CODE
-                        + "\", \"1\") per call: start, read stdout to EOF, wait for exit";
-            };
-        }
-
-        public void printTable(PrintStream out) {
-            out.println("taipan bench overhead: no-op call through the pool vs. the floor" + peers().stream()
-                    .map(p -> " vs. " + p.label).reduce("", String::concat));
-            machine.printHeader(out);
-            out.printf(Locale.ROOT, "pool    : %d worker, %d slots, sync pool.call(\"%s\", %s)%n", WORKERS, SLOTS,
-                    FUNCTION, ARGS);
-            out.println("floor   : python -m taipan_testing.floor, same frames and codec over a Unix socket;"
-                    + " 1 caller: write-then-read, 16 callers: one reader thread + per-id futures");
-            if (peers().contains(Peer.PY4J)) {
-                out.println("py4j    : " + describe(Peer.PY4J));
-            }
-            if (peers().contains(Peer.PROCESS)) {
-                out.println("process : " + describe(Peer.PROCESS));
-            }
-            out.printf(Locale.ROOT, "method  : warm-up, then %d rounds of %.1f s per side and scenario, the order"
-                    + " rotating from round to round; figures are medians across rounds%s%n", settings.rounds,
-                    settings.roundMillis / 1000.0, settings.quick ? " (QUICK run)" : "");
-            out.println();
-            out.printf(Locale.ROOT, "%-8s %-14s %11s %11s %12s%n", "callers", "", "p50 (us)", "p99 (us)", "calls/s");
-            for (Scenario s : scenarios) {
-                row(out, String.valueOf(s.callers), "pool", s.pool);
-                row(out, "", "floor", s.floor);
-                s.peers.forEach((peer, summary) -> row(out, "", peer.shortName, summary));
-                ratio(out, "pool/floor", Ratio.of(s.pool, s.floor));
-                s.peers.keySet().forEach(peer -> ratio(out, (peer == Peer.PROCESS ? "process" : peer.shortName) + "/pool",
-                        s.overPool(peer)));
-            }
-            out.println();
-            for (Scenario s : scenarios) {
-                out.printf(Locale.ROOT, "target (pool p50 <= %.1fx floor), %2d caller%s: %s (%.2fx)%n", TARGET_P50_RATIO,
-                        s.callers, s.callers == 1 ? " " : "s", s.targetMet() ? "met" : "NOT met", s.p50Ratio());
-            }
-            for (Scenario s : scenarios) {
-                for (Peer peer : s.peers.keySet()) {
-                    Ratio r = s.overPool(peer);
-                    out.printf(Locale.ROOT, "%2d caller%s: %s / Taipan p50 = %s, Taipan calls/s = %s %s's%n", s.callers,
-                            s.callers == 1 ? " " : "s", peer.label, times(r.p50()), times(1 / r.callsPerSecond()),
-                            peer.label);
-                }
-            }
-            out.printf(Locale.ROOT, "total time: %.1f s%n", totalSeconds);
-        }
-
-        private static void row(PrintStream out, String callers, String name, Summary s) {
-            out.printf(Locale.ROOT, "%-8s %-14s %11.1f %11.1f %12.0f%n", callers, name, s.p50Us, s.p99Us,
-                    s.callsPerSecond);
-        }
-
-        private static void ratio(PrintStream out, String name, Ratio r) {
-            out.printf(Locale.ROOT, "%-8s %-14s %11s %11s %12s%n", "", name, ratioCell(r.p50()), ratioCell(r.p99()),
-                    ratioCell(r.callsPerSecond()));
-        }
-
-        /** {@code overhead-p50.png} and {@code overhead-throughput.png}: every side, log scale. */
-        @Override
-        public List<Path> writeCharts(Path dir) throws IOException {
-            List<String> categories = scenarios.stream()
-                    .map(s -> s.callers + (s.callers == 1 ? " caller" : " callers")).toList();
-            String subtitle = settings.quick ? " (QUICK run)" : "";
-            Charts.Bar p50 = Charts.bar("No-op call, p50 latency (median of " + settings.rounds + " rounds)" + subtitle,
-                    "caller threads", "p50 (µs, log scale)").logY().categories(categories);
-            Charts.Bar tput = Charts.bar("No-op call, throughput (median of " + settings.rounds + " rounds)" + subtitle,
-                    "caller threads", "calls/s (log scale)").logY().categories(categories);
-            p50.series("Taipan pool", scenarios.stream().map(s -> s.pool.p50Us).toList());
-            tput.series("Taipan pool", scenarios.stream().map(s -> s.pool.callsPerSecond).toList());
-            p50.series("floor (raw socket)", scenarios.stream().map(s -> s.floor.p50Us).toList());
-            tput.series("floor (raw socket)", scenarios.stream().map(s -> s.floor.callsPerSecond).toList());
-            for (Peer peer : peers()) {
-                p50.series(peer.label, scenarios.stream().map(s -> s.peers.get(peer).p50Us).toList());
-                tput.series(peer.label, scenarios.stream().map(s -> s.peers.get(peer).callsPerSecond).toList());
-            }
-            return List.of(p50.save(dir.resolve("overhead-p50.png")), tput.save(dir.resolve("overhead-throughput.png")));
         }
     }
 

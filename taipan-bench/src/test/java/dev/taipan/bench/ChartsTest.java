@@ -55,7 +55,7 @@ class ChartsTest {
         OverheadBenchmark.Settings settings = new OverheadBenchmark.Settings(1, 100, 100, true);
         List<OverheadBenchmark.Scenario> scenarios = List.of(scenario(1, 50, 25, 120, 30_000),
                 scenario(16, 380, 300, 900, 60_000));
-        OverheadBenchmark.Report report = new OverheadBenchmark.Report(machine(), settings, scenarios, 1.0);
+        OverheadReport report = new OverheadReport(machine(), settings, scenarios, 1.0);
         List<Path> charts = report.writeCharts(dir);
         assertEquals(List.of(dir.resolve("overhead-p50.png"), dir.resolve("overhead-throughput.png")), charts);
         for (Path c : charts) {

@@ -8,6 +8,11 @@ package dev.taipan.dspy;
  */
 @FunctionalInterface
 public interface DspyListener {
-    /** {@code kind} is the program's module kind ({@code predict}, {@code chain_of_thought}, ...). */
+    /**
+     * A run returned a prediction.
+     *
+     * @param kind  the program's module kind ({@code predict}, {@code chain_of_thought}, ...)
+     * @param usage what the run asked of its LMs
+     */
     void runCompleted(String kind, RunUsage usage);
 }

@@ -12,9 +12,13 @@ import java.util.stream.Collectors;
  * sent to the worker (see docs/DSPY-BRIDGE.md).
  */
 public final class FieldType {
+    /** Text: a {@code String} in Java. */
     public static final FieldType STR = new FieldType("str");
+    /** An integer: a {@code Long} in Java. */
     public static final FieldType INT = new FieldType("int");
+    /** A floating-point number: a {@code Double} in Java. */
     public static final FieldType FLOAT = new FieldType("float");
+    /** True or false: a {@code Boolean} in Java. */
     public static final FieldType BOOL = new FieldType("bool");
     /** A JSON object with any keys, e.g. nested structured output. */
     public static final FieldType DICT = new FieldType("dict");
@@ -27,19 +31,47 @@ public final class FieldType {
         this.python = python;
     }
 
+    /**
+     * DSPy's {@code list[T]}: a {@code List} in Java.
+     *
+     * @param element the elements' type
+     * @return the type
+     * @throws NullPointerException if {@code element} is null
+     */
     public static FieldType listOf(FieldType element) {
         return new FieldType("list[" + Objects.requireNonNull(element, "element") + "]");
     }
 
+    /**
+     * DSPy's {@code dict[str, T]}: a {@code Map} with string keys in Java.
+     *
+     * @param value the values' type
+     * @return the type
+     * @throws NullPointerException if {@code value} is null
+     */
     public static FieldType dictOf(FieldType value) {
         return new FieldType("dict[str, " + Objects.requireNonNull(value, "value") + "]");
     }
 
+    /**
+     * DSPy's {@code Optional[T]}: the value may be null.
+     *
+     * @param type the type when present
+     * @return the type
+     * @throws NullPointerException if {@code type} is null
+     */
     public static FieldType optional(FieldType type) {
         return new FieldType("Optional[" + Objects.requireNonNull(type, "type") + "]");
     }
 
-    /** One of a fixed set of strings: DSPy's {@code Literal[...]}, e.g. a class label. */
+    /**
+     * One of a fixed set of strings: DSPy's {@code Literal[...]}, e.g. a class label.
+     *
+     * @param values the allowed strings: at least one, each 1-200 characters without quotes,
+     *               backslashes or newlines
+     * @return the type
+     * @throws IllegalArgumentException if there is no value or a value breaks those rules
+     */
     public static FieldType oneOf(String... values) {
         if (values.length == 0) {
             throw new IllegalArgumentException("oneOf needs at least one value");
@@ -54,7 +86,13 @@ public final class FieldType {
                 .collect(Collectors.joining(", ")) + "]");
     }
 
-    /** The values of an enum, by name. */
+    /**
+     * The values of an enum, by name ({@link Prediction#get(String, Class)} converts back).
+     *
+     * @param type the enum class
+     * @return the type, as {@link #oneOf(String...)} of the constants' names
+     * @throws IllegalArgumentException if the enum has no constant
+     */
     public static FieldType oneOf(Class<? extends Enum<?>> type) {
         Enum<?>[] constants = type.getEnumConstants();
         String[] names = new String[constants.length];
@@ -67,6 +105,10 @@ public final class FieldType {
     /**
      * Parses the type part of DSPy's string form ({@code "context: list[str]"}); throws
      * {@link SignatureException} for anything outside the supported set.
+     *
+     * @param text the type expression, e.g. {@code list[str]}
+     * @return the type
+     * @throws SignatureException naming what does not parse
      */
     public static FieldType parse(String text) {
         return new TypeParser(text).parseAll();

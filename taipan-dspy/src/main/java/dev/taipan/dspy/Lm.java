@@ -71,6 +71,10 @@ public final class Lm {
     /**
      * DSPy's {@code DummyLM} for tests: each LM call answers with the next map of output
      * field values, in order. Real DSPy runs in real workers; only the model is fake.
+     *
+     * @param answers the output field values of each LM call, in order; at least one
+     * @return the dummy LM
+     * @throws IllegalArgumentException if {@code answers} is null or empty
      */
     public static Lm dummy(List<Map<String, Object>> answers) {
         if (answers == null || answers.isEmpty()) {
@@ -79,46 +83,103 @@ public final class Lm {
         return new Lm("dspy/dummy", null, null, null, null, null, false, 0, null, null, List.copyOf(answers));
     }
 
-    /** A model by its LiteLLM name, e.g. {@code "openai/gpt-4o-mini"} or {@code "ollama_chat/llama3"}. */
+    /**
+     * A model by its LiteLLM name, e.g. {@code "openai/gpt-4o-mini"} or {@code "ollama_chat/llama3"};
+     * with DSPy's cache on and 3 retries.
+     *
+     * @param model the LiteLLM model string
+     * @return the configuration
+     * @throws IllegalArgumentException if {@code model} is null or blank
+     */
     public static Lm of(String model) {
         return new Lm(model, null, null, null, null, null, true, 3, null, null);
     }
 
+    /**
+     * The endpoint's base URL, for a self-hosted or proxied model (default: LiteLLM's for the provider).
+     *
+     * @param url the base URL, e.g. {@code http://localhost:11434}, or null for the default
+     * @return the new configuration; this one is unchanged
+     */
     public Lm apiBase(String url) {
         return new Lm(model, url, apiKey, apiKeySource, temperature, maxTokens, cache, numRetries, timeout, engine);
     }
 
-    /** Reads the key from this environment variable at call time. */
+    /**
+     * Reads the key from this environment variable (of the JVM) at call time.
+     *
+     * @param variable the variable's name, not null
+     * @return the new configuration; this one is unchanged
+     */
     public Lm apiKeyFromEnv(String variable) {
         Objects.requireNonNull(variable, "variable");
         return new Lm(model, apiBase, () -> System.getenv(variable), "env " + variable, temperature, maxTokens,
                 cache, numRetries, timeout, engine);
     }
 
-    /** Asks the supplier for the key at call time (e.g. from a secret store). */
+    /**
+     * Asks the supplier for the key at call time (e.g. from a secret store); it may be called
+     * from any thread.
+     *
+     * @param supplier the key's supplier, not null
+     * @return the new configuration; this one is unchanged
+     */
     public Lm apiKey(Supplier<String> supplier) {
         Objects.requireNonNull(supplier, "supplier");
         return new Lm(model, apiBase, supplier, "supplier", temperature, maxTokens, cache, numRetries, timeout, engine);
     }
 
+    /**
+     * The sampling temperature (default: the provider's).
+     *
+     * @param t 0 to 2
+     * @return the new configuration; this one is unchanged
+     * @throws IllegalArgumentException if {@code t} is out of range
+     */
     public Lm temperature(double t) {
         return new Lm(model, apiBase, apiKey, apiKeySource, t, maxTokens, cache, numRetries, timeout, engine);
     }
 
+    /**
+     * The most tokens one completion may have (default: the provider's).
+     *
+     * @param n at least 1
+     * @return the new configuration; this one is unchanged
+     * @throws IllegalArgumentException if {@code n} is below 1
+     */
     public Lm maxTokens(int n) {
         return new Lm(model, apiBase, apiKey, apiKeySource, temperature, n, cache, numRetries, timeout, engine);
     }
 
-    /** DSPy's response cache on or off (default on). */
+    /**
+     * DSPy's response cache on or off (default on).
+     *
+     * @param enabled false to send every request to the model
+     * @return the new configuration; this one is unchanged
+     */
     public Lm cache(boolean enabled) {
         return new Lm(model, apiBase, apiKey, apiKeySource, temperature, maxTokens, enabled, numRetries, timeout, engine);
     }
 
+    /**
+     * How many times LiteLLM retries a failed request, with back-off (default 3).
+     *
+     * @param n 0 or more
+     * @return the new configuration; this one is unchanged
+     * @throws IllegalArgumentException if {@code n} is negative
+     */
     public Lm numRetries(int n) {
         return new Lm(model, apiBase, apiKey, apiKeySource, temperature, maxTokens, cache, n, timeout, engine);
     }
 
-    /** How long one LM request may take before it fails with {@link LmTimeoutException}. */
+    /**
+     * How long one LM request may take before it fails with {@link LmTimeoutException}
+     * (default: LiteLLM's).
+     *
+     * @param t a positive duration (sent in milliseconds), or null for the default
+     * @return the new configuration; this one is unchanged
+     * @throws IllegalArgumentException if {@code t} is zero or negative
+     */
     public Lm timeout(Duration t) {
         return new Lm(model, apiBase, apiKey, apiKeySource, temperature, maxTokens, cache, numRetries, t, engine);
     }
@@ -126,15 +187,21 @@ public final class Lm {
     /**
      * DSPy's HTTP engine: {@code "litellm"}, {@code "lm15"} (DSPy's native one) or
      * {@code "auto"} (DSPy's choice, the default).
+     *
+     * @param name {@code auto}, {@code litellm} or {@code lm15}; null for the default
+     * @return the new configuration; this one is unchanged
+     * @throws IllegalArgumentException if {@code name} is another word
      */
     public Lm engine(String name) {
         return new Lm(model, apiBase, apiKey, apiKeySource, temperature, maxTokens, cache, numRetries, timeout, name);
     }
 
+    /** {@return the LiteLLM model string} */
     public String model() {
         return model;
     }
 
+    /** {@return the endpoint's base URL, or null for the provider's default} */
     public String apiBase() {
         return apiBase;
     }

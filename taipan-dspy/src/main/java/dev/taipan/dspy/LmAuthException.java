@@ -4,6 +4,13 @@ import dev.taipan.PythonException;
 
 /** The provider rejected the credentials (HTTP 401/403). Not retryable: fix the key. */
 public class LmAuthException extends LmException {
+    /**
+     * Made by the bridge from the worker's error.
+     *
+     * @param message   what happened, for humans
+     * @param retryable whether trying again later may succeed
+     * @param cause     the Python exception, with DSPy's or LiteLLM's type and traceback
+     */
     public LmAuthException(String message, boolean retryable, PythonException cause) {
         super(message, retryable, cause);
     }

@@ -27,11 +27,25 @@ public final class LocalLmServer implements AutoCloseable {
         this.url = url;
     }
 
-    /** Starts the server with {@code python} (the venv's), with no simulated latency. */
+    /**
+     * Starts the server with {@code python} (the venv's), with no simulated latency.
+     *
+     * @param python the Python that has {@code taipan_worker} installed
+     * @return the running server; close it when done
+     * @throws dev.taipan.TaipanException if it cannot start, or did not listen in time
+     */
     public static LocalLmServer start(String python) {
         return start(python, 0);
     }
 
+    /**
+     * Starts the server, each answer delayed by {@code latencyMillis} (for benchmarks). Waits up to 30 s for it to listen.
+     *
+     * @param python        the Python that has {@code taipan_worker} installed
+     * @param latencyMillis the delay of each answer in milliseconds; 0 or less for none
+     * @return the running server; close it when done
+     * @throws dev.taipan.TaipanException if it cannot start, or did not listen in time
+     */
     public static LocalLmServer start(String python, int latencyMillis) {
         List<String> cmd = new ArrayList<>(List.of(python, "-m", "taipan_worker.lm_server", "--port", "0"));
         if (latencyMillis > 0) {
@@ -72,23 +86,29 @@ public final class LocalLmServer implements AutoCloseable {
         return new LocalLmServer(p, url);
     }
 
-    /** The base URL, e.g. {@code http://127.0.0.1:40123/v1}. */
+    /** {@return the base URL, e.g. {@code http://127.0.0.1:40123/v1}} */
     public String url() {
         return url;
     }
 
-    /** An LM pointing at this server. */
+    /** {@return an LM pointing at this server} */
     public Lm lm() {
         return lm("taipan-local");
     }
 
-    /** An LM with a special model name, e.g. {@code "taipan-local-fail-429"} for injected failures. */
+    /**
+     * An LM with a special model name, e.g. {@code "taipan-local-fail-429"} for injected failures.
+     *
+     * @param model the model name the server sees
+     * @return an LM pointing at this server, uncached and without retries
+     */
     public Lm lm(String model) {
         // LiteLLM engine: the server is exercised through DSPy's real LM -> LiteLLM -> HTTP path.
         return Lm.of("openai/" + model).apiBase(url).apiKey(() -> "local-placeholder-key").cache(false).numRetries(0)
                 .engine("litellm");
     }
 
+    /** Stops the server: SIGTERM, then SIGKILL after 5 s. */
     @Override
     public void close() {
         process.destroy();

@@ -12,6 +12,13 @@ public final class Metric {
     /** A metric written in Java: a score between 0 and 1 for one prediction. */
     @FunctionalInterface
     public interface Scorer {
+        /**
+         * Scores one prediction. May be called from several threads at once (an optimizer's or an evaluation's parallel runs).
+         *
+         * @param example    the example, with its labels
+         * @param prediction what the program answered
+         * @return the score, 0 (wrong) to 1 (right)
+         */
         double score(Example example, Prediction prediction);
     }
 
@@ -25,21 +32,39 @@ public final class Metric {
         this.scorer = scorer;
     }
 
-    /** DSPy's normalised exact match of the prediction's {@code field} with the label. */
+    /**
+     * DSPy's normalised exact match of the prediction's {@code field} with the label.
+     *
+     * @param field the output field compared with the label of the same name
+     * @return the metric
+     */
     public static Metric exactMatch(String field) {
         return new Metric("exact_match", field, null);
     }
 
-    /** Whether the label appears in the prediction's {@code field} (DSPy's passage match). */
+    /**
+     * Whether the label appears in the prediction's {@code field} (DSPy's passage match).
+     *
+     * @param field the output field searched for the label of the same name
+     * @return the metric
+     */
     public static Metric passageMatch(String field) {
         return new Metric("passage_match", field, null);
     }
 
-    /** A metric computed in Java. */
+    /**
+     * A metric computed in Java.
+     *
+     * @param name   the metric's name, unique among the Java metrics of one optimizer run
+     * @param scorer the scorer, not null
+     * @return the metric
+     * @throws NullPointerException if {@code scorer} is null
+     */
     public static Metric java(String name, Scorer scorer) {
         return new Metric(name, null, java.util.Objects.requireNonNull(scorer, "scorer"));
     }
 
+    /** {@return the metric's name: {@code exact_match}, {@code passage_match}, or a Java metric's own} */
     public String name() {
         return name;
     }
@@ -52,7 +77,7 @@ public final class Metric {
         return scorer;
     }
 
-    /** The callback name a Java metric is called back under during an optimizer run. */
+    /** {@return the callback name a Java metric is called back under during an optimizer run} */
     String callbackName() {
         return "metric:" + name;
     }

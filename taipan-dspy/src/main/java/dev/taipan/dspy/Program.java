@@ -111,7 +111,7 @@ public final class Program {
         return m;
     }
 
-    /** Call options that let the worker call this program's Java tools back. */
+    /** {@return call options that let the worker call this program's Java tools back} */
     CallOptions toolCallbacks() {
         CallOptions o = CallOptions.DEFAULT;
         for (Tool t : tools) {
@@ -125,6 +125,7 @@ public final class Program {
         return o;
     }
 
+    /** {@return the DSPy module this program is: {@code predict}, {@code chain_of_thought}, {@code react}, {@code multi_chain_comparison} or {@code composite}} */
     public String kind() {
         return kind;
     }
@@ -132,6 +133,10 @@ public final class Program {
     /**
      * A copy with module configuration for DSPy, e.g. {@code Map.of("n", 3, "temperature",
      * 0.7)} for three completions per run (LM call keyword arguments). Keeps this program's state.
+     *
+     * @param moreConfig settings added to (and overriding) this program's
+     * @return the new program
+     * @throws IllegalStateException if this is a composite (configure its steps)
      */
     public Program withConfig(Map<String, Object> moreConfig) {
         if (signature == null) {
@@ -142,29 +147,68 @@ public final class Program {
         return new Program(dspy, kind, signature, merged, steps, outputs, tools, current.get().state);
     }
 
-    /** The signature, or null for a composite program. */
+    /** {@return the signature, or null for a composite program} */
     public Signature signature() {
         return signature;
     }
 
+    /** {@return the version of the program's state: 1 as built, one more with each load} */
     public int version() {
         return current.get().number;
     }
 
     // ------------------------------------------------------------------ running
 
+    /**
+     * Runs the program once with the {@link Dspy}'s LM and adapter, and waits for its prediction.
+     *
+     * @param inputs  a value for each of {@link #inputNames()}
+     * @return the prediction
+     * @throws IllegalArgumentException if an input is missing
+     * @throws IllegalStateException    if neither the run nor the {@link Dspy} names an LM
+     * @throws LmException              if the LM failed (the subclass says how)
+     * @throws dev.taipan.TaipanException if the call failed otherwise (the parse of the answer, the pool)
+     */
     public Prediction run(Map<String, ?> inputs) {
         return run(inputs, RunOptions.DEFAULT);
     }
 
+    /**
+     * Runs the program once and waits for its prediction.
+     *
+     * @param inputs  a value for each of {@link #inputNames()}
+     * @param options the run's LM, adapter and timeout, or null for the defaults
+     * @return the prediction
+     * @throws IllegalArgumentException if an input is missing
+     * @throws IllegalStateException    if neither the run nor the {@link Dspy} names an LM
+     * @throws LmException              if the LM failed (the subclass says how)
+     * @throws dev.taipan.TaipanException if the call failed otherwise (the parse of the answer, the pool)
+     */
     public Prediction run(Map<String, ?> inputs, RunOptions options) {
         return dspy.report(kind, Prediction.fromWire(Bridge.await(runRaw(inputs, options))));
     }
 
+    /**
+     * Starts a run with the {@link Dspy}'s LM and adapter.
+     *
+     * @param inputs  a value for each of {@link #inputNames()}
+     * @return the future prediction, completed exceptionally as {@link #run} would throw
+     * @throws IllegalArgumentException if an input is missing
+     * @throws IllegalStateException    if no LM is set
+     */
     public CompletableFuture<Prediction> runAsync(Map<String, ?> inputs) {
         return runAsync(inputs, RunOptions.DEFAULT);
     }
 
+    /**
+     * Starts a run.
+     *
+     * @param inputs  a value for each of {@link #inputNames()}
+     * @param options the run's LM, adapter and timeout, or null for the defaults
+     * @return the future prediction, completed exceptionally as {@link #run} would throw
+     * @throws IllegalArgumentException if an input is missing
+     * @throws IllegalStateException    if no LM is set
+     */
     public CompletableFuture<Prediction> runAsync(Map<String, ?> inputs, RunOptions options) {
         return runRaw(inputs, options).thenApply(v -> dspy.report(kind, Prediction.fromWire(v)));
     }
@@ -181,11 +225,31 @@ public final class Program {
     /**
      * Runs the program and hands each piece of its output fields to {@code onChunk} as the
      * LM writes it (in order, on the pool's callback executor), then returns the prediction.
+     *
+     * @param inputs  a value for each of {@link #inputNames()}
+     * @param onChunk each piece of an output field, in order; not null
+     * @return the final prediction
+     @throws IllegalArgumentException if an input is missing
+     * @throws IllegalStateException    if neither the run nor the {@link Dspy} names an LM
+     * @throws LmException              if the LM failed (the subclass says how)
+     * @throws dev.taipan.TaipanException if the call failed otherwise (the parse of the answer, the pool)
      */
     public Prediction stream(Map<String, ?> inputs, Consumer<StreamChunk> onChunk) {
         return stream(inputs, onChunk, RunOptions.DEFAULT);
     }
 
+    /**
+     * {@link #stream(Map, Consumer)} with options.
+     *
+     * @param inputs  a value for each of {@link #inputNames()}
+     * @param onChunk each piece of an output field, in order
+     * @param options the run's LM, adapter and timeout, or null for the defaults
+     * @return the final prediction
+     * @throws IllegalArgumentException if an input is missing
+     * @throws IllegalStateException    if neither the run nor the {@link Dspy} names an LM
+     * @throws LmException              if the LM failed (the subclass says how)
+     * @throws dev.taipan.TaipanException if the call failed otherwise (the parse of the answer, the pool)
+     */
     @SuppressWarnings("unchecked")
     public Prediction stream(Map<String, ?> inputs, Consumer<StreamChunk> onChunk, RunOptions options) {
         Objects.requireNonNull(onChunk, "onChunk");
@@ -228,7 +292,7 @@ public final class Program {
         }
     }
 
-    /** The inputs the program needs: its signature's, or for a composite the {@code input.*} its steps read. */
+    /** {@return the inputs the program needs: its signature's, or for a composite the {@code input.*} its steps read} */
     public List<String> inputNames() {
         if (signature != null) {
             return signature.inputs().stream().map(Field::name).toList();
@@ -246,12 +310,27 @@ public final class Program {
 
     /**
      * Runs many inputs with at most {@code parallelism} in flight. Never throws for one
-     * item: each result carries its prediction or its error, in input order.
+     * item: each result carries its prediction or its error, in input order. Blocks until
+     * every run has ended.
+     *
+     * @param inputs      the inputs of each run
+     * @param parallelism the most runs in flight, at least 1
+     * @return one result per input, in input order
+     * @throws IllegalArgumentException if {@code parallelism} is below 1
      */
     public List<BatchResult> batch(List<? extends Map<String, ?>> inputs, int parallelism) {
         return batch(inputs, parallelism, RunOptions.DEFAULT);
     }
 
+    /**
+     * {@link #batch(List, int)} with options for every run.
+     *
+     * @param inputs      the inputs of each run
+     * @param parallelism the most runs in flight, at least 1
+     * @param options the run's LM, adapter and timeout, or null for the defaults
+     * @return one result per input, in input order
+     * @throws IllegalArgumentException if {@code parallelism} is below 1
+     */
     public List<BatchResult> batch(List<? extends Map<String, ?>> inputs, int parallelism, RunOptions options) {
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be positive, got " + parallelism);
@@ -284,7 +363,10 @@ public final class Program {
 
     // ------------------------------------------------------------------ state
 
-    /** The current state as DSPy's JSON (what {@code program.save("x.json")} writes in Python). */
+    /**
+     * {@return the current state as DSPy's JSON (what {@code program.save("x.json")} writes in Python)}
+     * A program never loaded nor optimized asks a worker for it.
+     */
     public String state() {
         try {
             return JSON.writeValueAsString(stateMap());
@@ -304,7 +386,14 @@ public final class Program {
         return (Map<String, Object>) s;
     }
 
-    /** Loads DSPy state JSON (from {@link #state()}, or saved by Python DSPy) as a new version. */
+    /**
+     * Loads DSPy state JSON (from {@link #state()}, or saved by Python DSPy) as this program's
+     * new version; workers fetch it on their next run.
+     *
+     * @param json the state
+     * @return this program, at its new version
+     * @throws IllegalArgumentException if {@code json} is not DSPy state JSON
+     */
     @SuppressWarnings("unchecked")
     public Program loadState(String json) {
         try {
@@ -316,6 +405,12 @@ public final class Program {
         }
     }
 
+    /**
+     * Writes {@link #state()} to a file (replacing it).
+     *
+     * @param path the file
+     * @throws java.io.UncheckedIOException if it cannot be written
+     */
     public void save(Path path) {
         try {
             Files.writeString(path, state());
@@ -324,6 +419,14 @@ public final class Program {
         }
     }
 
+    /**
+     * {@link #loadState(String)} from a file.
+     *
+     * @param path the file, as {@link #save} or Python DSPy wrote it
+     * @return this program, at its new version
+     * @throws java.io.UncheckedIOException if it cannot be read
+     * @throws IllegalArgumentException     if it is not DSPy state JSON
+     */
     public Program load(Path path) {
         try {
             return loadState(Files.readString(path));
@@ -334,7 +437,14 @@ public final class Program {
 
     // ------------------------------------------------------------------ evaluation and optimization
 
-    /** Scores the program on {@code devset}; built-in metrics run in the workers, Java metrics here. */
+    /**
+     * Scores the program on {@code devset}; built-in metrics run in the workers, Java metrics here.
+     *
+     * @param devset the examples to score on
+     * @param metric the metric
+     * @return the average score and each example's
+     * @throws dev.taipan.TaipanException if the evaluation failed as a whole
+     */
     @SuppressWarnings("unchecked")
     public Evaluation evaluate(List<Example> devset, Metric metric) {
         if (metric.isJava()) {
@@ -350,11 +460,29 @@ public final class Program {
         return Evaluations.fromWire(r, devset);
     }
 
-    /** Runs an optimizer and returns the optimized program (a new program; this one is unchanged). */
+    /**
+     * Runs an optimizer and returns the optimized program (a new program; this one is unchanged).
+     *
+     * @param optimizer the optimizer
+     * @param trainset  the examples it learns from
+     * @param metric    the score it maximises
+     * @return the optimized program
+     * @throws dev.taipan.TaipanException if the optimizer failed
+     */
     public Program optimize(Optimizer optimizer, List<Example> trainset, Metric metric) {
         return optimize(optimizer, trainset, null, metric);
     }
 
+    /**
+     * Runs an optimizer with a validation set and returns the optimized program (a new program; this one is unchanged).
+     *
+     * @param optimizer the optimizer
+     * @param trainset  the examples it learns from
+     * @param valset    the examples it validates on, or null to let it choose
+     * @param metric    the score it maximises
+     * @return the optimized program
+     * @throws dev.taipan.TaipanException if the optimizer failed
+     */
     @SuppressWarnings("unchecked")
     public Program optimize(Optimizer optimizer, List<Example> trainset, List<Example> valset, Metric metric) {
         Map<String, Object> args = new LinkedHashMap<>();

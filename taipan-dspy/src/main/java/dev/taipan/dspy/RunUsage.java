@@ -11,14 +11,33 @@ import java.util.Objects;
  * bills none); and how often the adapter could not parse an LM's answer (a ChatAdapter that
  * fell back to JSON counts one even when the run then succeeded). Empty for a worker that does
  * not report it (an older runtime): its models map is empty.
+ *
+ * @param models        per model name (LiteLLM's string), that model's share of the run
+ * @param parseFailures how often the adapter could not parse an LM's answer during the run
  */
 public record RunUsage(Map<String, Model> models, long parseFailures) {
+    /** No usage: what a prediction from a worker that does not report it carries. */
     public static final RunUsage NONE = new RunUsage(Map.of(), 0);
 
-    /** One model's share of a run. */
+    /**
+     * One model's share of a run.
+     *
+     * @param calls            the LM calls made
+     * @param cacheHits        of those, how many DSPy answered from its cache
+     * @param errors           of those, how many failed
+     * @param promptTokens     the prompt tokens billed
+     * @param completionTokens the completion tokens billed
+     */
     public record Model(long calls, long cacheHits, long errors, long promptTokens, long completionTokens) {
     }
 
+    /**
+     * Copies {@code models}, unmodifiable, in its order.
+     *
+     * @param models        per model name, its share
+     * @param parseFailures how often the adapter could not parse an answer
+     * @throws NullPointerException if {@code models} is null
+     */
     public RunUsage {
         models = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(models, "models")));
     }

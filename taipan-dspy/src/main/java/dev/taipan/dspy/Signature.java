@@ -27,7 +27,14 @@ public final class Signature {
         this.outputs = List.copyOf(outputs);
     }
 
-    /** Parses DSPy's string form: {@code "a, b: int -> c: list[str]"}; untyped fields are str. */
+    /**
+     * Parses DSPy's string form: {@code "a, b: int -> c: list[str]"}; untyped fields are str.
+     *
+     * @param text the signature
+     * @return the signature, without instructions
+     * @throws SignatureException naming what is wrong: no or several {@code ->}, an empty field
+     *                            name, an unknown type, a field as {@link Builder#build()} rejects it
+     */
     public static Signature parse(String text) {
         if (text == null || text.isBlank()) {
             throw new SignatureException("signature is empty; expected 'inputs -> outputs', e.g. 'question -> answer'");
@@ -88,23 +95,32 @@ public final class Signature {
         return parts;
     }
 
+    /** {@return a builder of a signature field by field} */
     public static Builder builder() {
         return new Builder();
     }
 
+    /** {@return the instructions the LM is given, or null for DSPy's default} */
     public String instructions() {
         return instructions;
     }
 
+    /** {@return the input fields, in order; unmodifiable} */
     public List<Field> inputs() {
         return inputs;
     }
 
+    /** {@return the output fields, in order; unmodifiable} */
     public List<Field> outputs() {
         return outputs;
     }
 
-    /** A copy with other instructions. */
+    /**
+     * A copy with other instructions.
+     *
+     * @param text the instructions, or null for DSPy's default
+     * @return the new signature; this one is unchanged
+     */
     public Signature withInstructions(String text) {
         return new Signature(text, inputs, outputs);
     }
@@ -117,7 +133,7 @@ public final class Signature {
         return m;
     }
 
-    /** The string form, e.g. {@code question: str -> answer: int}. */
+    /** {@return the string form, e.g. {@code question: str -> answer: int}} */
     @Override
     public String toString() {
         return side(inputs) + " -> " + side(outputs);
@@ -127,6 +143,7 @@ public final class Signature {
         return String.join(", ", fields.stream().map(f -> f.name() + ": " + f.type()).toList());
     }
 
+    /** Collects the fields of a signature; checked in {@link #build()}. Not thread-safe. */
     public static final class Builder {
         private String instructions;
         private final List<Field> inputs = new ArrayList<>();
@@ -135,29 +152,68 @@ public final class Signature {
         private Builder() {
         }
 
+        /**
+         * The instructions the LM is given (DSPy's signature docstring).
+         *
+         * @param text the instructions, or null for DSPy's default
+         * @return this builder
+         */
         public Builder instructions(String text) {
             this.instructions = text;
             return this;
         }
 
+        /**
+         * Adds a {@code str} input field.
+         *
+         * @param name the field's name
+         * @return this builder
+         */
         public Builder input(String name) {
             return input(name, FieldType.STR, null);
         }
 
+        /**
+         * Adds an input field.
+         *
+         * @param name        the field's name: an identifier, not reserved by DSPy, unique in the signature
+         * @param type        its type
+         * @param description what it means, for the LM; null for none
+         * @return this builder
+         */
         public Builder input(String name, FieldType type, String description) {
             inputs.add(new Field(name, type, description));
             return this;
         }
 
+        /**
+         * Adds a {@code str} output field.
+         *
+         * @param name the field's name
+         * @return this builder
+         */
         public Builder output(String name) {
             return output(name, FieldType.STR, null);
         }
 
+        /**
+         * Adds an output field.
+         *
+         * @param name        the field's name: an identifier, not reserved by DSPy, unique in the signature
+         * @param type        its type
+         * @param description what it means, for the LM; null for none
+         * @return this builder
+         */
         public Builder output(String name, FieldType type, String description) {
             outputs.add(new Field(name, type, description));
             return this;
         }
 
+        /**
+         * {@return the signature}
+         *
+         * @throws SignatureException naming the field that is wrong: no input or output, a name that is not an identifier, reserved or repeated, a missing type
+         */
         public Signature build() {
             if (inputs.isEmpty()) {
                 throw new SignatureException("a signature needs at least one input field");

@@ -37,12 +37,21 @@ public final class Tool {
     /**
      * A tool: its name and description as the agent sees them, its arguments and their
      * types, and the Java code that runs it (it gets the arguments by name).
+     *
+     * @param name        an identifier of at most 64 characters, not {@code finish} (ReAct's own)
+     * @param description what it does, for the agent
+     * @param args        its arguments' names and types: str, int, float, bool, a Literal, a list or a dict
+     * @param body        the code; it returns a wire value, and may throw (the agent sees the error)
+     * @return the tool
+     * @throws IllegalArgumentException if the name is not allowed or an argument's type cannot be described to the agent
+     * @throws NullPointerException     if {@code description} or {@code body} is null
      */
     public static Tool of(String name, String description, Map<String, FieldType> args,
                           Function<Map<String, Object>, Object> body) {
         return new Tool(name, description, args, body);
     }
 
+    /** {@return the tool's name, as the agent sees it} */
     public String name() {
         return name;
     }

@@ -33,11 +33,25 @@ public final class TaipanDspyMetrics implements DspyListener {
         this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
     }
 
+    /**
+     * Meters of DSPy runs in {@code registry}; give the result to {@code Dspy.listener}. One instance may serve several {@code Dspy}s: their runs add up.
+     *
+     * @param registry the registry, not null
+     * @return the listener
+     * @throws NullPointerException if {@code registry} is null
+     */
     public static TaipanDspyMetrics of(MeterRegistry registry) {
         return new TaipanDspyMetrics(registry, Tags.empty());
     }
 
-    /** As {@link #of(MeterRegistry)}, with more tags on every meter. */
+    /**
+     * As {@link #of(MeterRegistry)}, with more tags on every meter.
+     *
+     * @param registry the registry, not null
+     * @param tags     tags added to every meter, not null
+     * @return the listener
+     * @throws NullPointerException if {@code registry} or {@code tags} is null
+     */
     public static TaipanDspyMetrics of(MeterRegistry registry, Iterable<Tag> tags) {
         return new TaipanDspyMetrics(registry, tags);
     }

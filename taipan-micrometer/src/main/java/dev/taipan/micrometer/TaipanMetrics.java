@@ -55,12 +55,26 @@ public final class TaipanMetrics implements PoolListener {
         this.tags = this.commonTags;
     }
 
-    /** Meters of one pool in {@code registry}, tagged {@code pool}. */
+    /**
+     * Meters of one pool in {@code registry}, tagged {@code pool}; give the result to one
+     * pool's {@link dev.taipan.PoolConfig.Builder#listener}.
+     *
+     * @param registry the registry, not null
+     * @return the listener
+     * @throws NullPointerException if {@code registry} is null
+     */
     public static TaipanMetrics of(MeterRegistry registry) {
         return new TaipanMetrics(registry, Tags.empty());
     }
 
-    /** As {@link #of(MeterRegistry)}, with more tags on every meter (an application's name, ...). */
+    /**
+     * As {@link #of(MeterRegistry)}, with more tags on every meter (an application's name, ...).
+     *
+     * @param registry   the registry, not null
+     * @param commonTags tags added to every meter, not null
+     * @return the listener
+     * @throws NullPointerException if {@code registry} or {@code commonTags} is null
+     */
     public static TaipanMetrics of(MeterRegistry registry, Iterable<Tag> commonTags) {
         return new TaipanMetrics(registry, commonTags);
     }

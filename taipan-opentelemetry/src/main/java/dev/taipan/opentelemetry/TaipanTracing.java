@@ -44,7 +44,14 @@ public final class TaipanTracing implements CallTracer {
         this.tracer = openTelemetry.getTracer(SCOPE);
     }
 
-    /** Traces calls with {@code openTelemetry}'s tracer provider. */
+    /**
+     * Traces calls with {@code openTelemetry}'s tracer provider; give the result to
+     * {@link dev.taipan.PoolConfig.Builder#callTracer}. One instance may serve several pools.
+     *
+     * @param openTelemetry the OpenTelemetry whose tracer provider makes the spans, not null
+     * @return the tracer
+     * @throws NullPointerException if {@code openTelemetry} is null
+     */
     public static TaipanTracing create(OpenTelemetry openTelemetry) {
         return new TaipanTracing(Objects.requireNonNull(openTelemetry, "openTelemetry"));
     }

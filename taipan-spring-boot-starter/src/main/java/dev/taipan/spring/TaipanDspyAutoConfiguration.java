@@ -3,6 +3,7 @@ package dev.taipan.spring;
 import dev.taipan.TaipanPool;
 import dev.taipan.dspy.Dspy;
 import dev.taipan.dspy.Lm;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -18,11 +19,25 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnProperty(prefix = "taipan.dspy", name = "model")
 @EnableConfigurationProperties(TaipanDspyProperties.class)
 public class TaipanDspyAutoConfiguration {
-    /** {@code Dspy.on(pool)} with the LM of {@code taipan.dspy.*}. */
+    /**
+     * {@code Dspy.on(pool)} with the LM of {@code taipan.dspy.*}, then every
+     * {@link TaipanDspyCustomizer} in order.
+     *
+     * @param pool        the pool, whose modules include the DSPy bridge
+     * @param properties  the LM's settings
+     * @param customizers what changes the Dspy before it is a bean (the metrics listener, the user's)
+     * @return the Dspy
+     */
     @Bean
     @ConditionalOnMissingBean
-    public Dspy taipanDspy(TaipanPool pool, TaipanDspyProperties properties) {
-        return Dspy.on(pool).lm(lm(properties, System::getenv));
+    public Dspy taipanDspy(TaipanPool pool, TaipanDspyProperties properties,
+                           ObjectProvider<TaipanDspyCustomizer> customizers) {
+        Dspy dspy = Dspy.on(pool).lm(lm(properties, System::getenv));
+        for (TaipanDspyCustomizer c : customizers.orderedStream().toList()) {
+            dspy = java.util.Objects.requireNonNull(c.customize(dspy), () -> "TaipanDspyCustomizer " + c
+                    + " returned null; return the Dspy to use (e.g. dspy.listener(...))");
+        }
+        return dspy;
     }
 
     static Lm lm(TaipanDspyProperties p, java.util.function.Function<String, String> environment) {

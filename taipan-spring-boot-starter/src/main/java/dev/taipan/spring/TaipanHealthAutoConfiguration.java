@@ -15,7 +15,12 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnBean(TaipanPool.class)
 @ConditionalOnEnabledHealthIndicator("taipan")
 public class TaipanHealthAutoConfiguration {
-    /** Named {@code taipan} under {@code /actuator/health}. */
+    /**
+     * Named {@code taipan} under {@code /actuator/health}.
+     *
+     * @param pool the pool whose health it reports
+     * @return the indicator
+     */
     @Bean(name = "taipanHealthIndicator")
     @ConditionalOnMissingBean(name = "taipanHealthIndicator")
     public TaipanHealthIndicator taipanHealthIndicator(TaipanPool pool) {

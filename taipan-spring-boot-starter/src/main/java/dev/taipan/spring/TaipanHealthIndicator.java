@@ -22,12 +22,22 @@ public final class TaipanHealthIndicator extends AbstractHealthIndicator {
 
     private final TaipanPool pool;
 
+    /**
+     * An indicator of this pool's health; each check reads {@link TaipanPool#health()}.
+     *
+     * @param pool the pool
+     */
     public TaipanHealthIndicator(TaipanPool pool) {
         super("Taipan pool health check failed");
         this.pool = pool;
     }
 
-    /** The Spring status of a pool status. */
+    /**
+     * The Spring status of a pool status, as the class comment maps them.
+     *
+     * @param status the pool's status
+     * @return UP, {@link #DEGRADED}, OUT_OF_SERVICE or DOWN
+     */
     public static Status status(PoolHealth.Status status) {
         switch (status) {
             case HEALTHY:

@@ -9,5 +9,10 @@ import dev.taipan.PoolConfig;
  */
 @FunctionalInterface
 public interface TaipanPoolCustomizer {
+    /**
+     * Changes the configuration before the pool is built.
+     *
+     * @param builder the builder holding the properties' values (and earlier customizers' changes)
+     */
     void customize(PoolConfig.Builder builder);
 }

@@ -43,25 +43,27 @@ public @interface TaipanPoolTest {
     /** The environment variable naming the interpreter when neither the annotation nor the property does. */
     String PYTHON_ENV = "TAIPAN_TEST_PYTHON";
 
-    /** The Python modules whose {@code @function}s the workers expose. */
+    /** {@return the Python modules whose {@code @function}s the workers expose (default none: the built-ins only)} */
     String[] modules() default {};
 
-    /** Workers of the pool (default 1: a test pool starts quickly). */
+    /** {@return the workers of the pool (default 1: a test pool starts quickly)} */
     int workers() default 1;
 
-    /** Concurrent calls per worker. */
+    /** {@return the concurrent calls per worker (default 4)} */
     int slots() default 4;
 
-    /** The interpreter (a path or a name on {@code PATH}); empty: see the class comment. */
+    /** {@return the interpreter (a path or a name on {@code PATH}); empty: see the class comment} */
     String python() default "";
 
-    /** Directories put on the workers' {@code PYTHONPATH}, relative to the working directory. */
+    /** {@return the directories put on the workers' {@code PYTHONPATH}, relative to the working directory} */
     String[] pythonPath() default {};
 
     /**
      * A static method of the test class (or a superclass) for what the annotation cannot say:
      * it takes no parameter or the {@code PoolConfig.Builder} made from this annotation, and
      * returns a {@code PoolConfig} or a {@code PoolConfig.Builder}. Empty: none.
+     *
+     * @return the method's name, or empty
      */
     String config() default "";
 }

@@ -50,6 +50,9 @@ class BenchCliTest {
     void badArgumentsExit2AndTheVersionIsTheBuilds() {
         assertEquals(2, run("chaos", "--scenario", "9").code());
         assertEquals(2, run("bench", "overhead", "--peers", "nonsense").code());
+        Run observe = run("bench", "overhead", "--observe", "metrics,logs");
+        assertEquals(2, observe.code());
+        assertTrue(observe.err().contains("--observe: unknown level 'logs'"), observe.err());
         Run bad = run("bench", "overhead", "--rounds", "x");
         assertEquals(2, bad.code());
         assertEquals(List.of("taipan bench overhead: Unknown options: '--rounds', 'x'",
@@ -66,5 +69,7 @@ class BenchCliTest {
         // --python is inherited, as it was in the CLI: both spellings parse (help then exits 0).
         assertEquals(0, run("--python", "/nonexistent/python", "bench", "overhead", "--help").code());
         assertEquals(0, run("bench", "--python", "/nonexistent/python", "overhead", "--help").code());
+        Run help = run("bench", "overhead", "--help");
+        assertTrue(help.out().contains("--observe"), help.out());
     }
 }

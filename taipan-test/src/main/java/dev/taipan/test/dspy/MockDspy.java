@@ -38,12 +38,19 @@ public final class MockDspy implements PythonCaller {
         this.answer = answer;
     }
 
-    /** Answers each run with {@code answer.apply(inputs)} as the output fields. */
+    /**
+     * Answers each run with {@code answer.apply(inputs)} as the output fields.
+     *
+     * @param answer the output fields for a run's inputs; called on the caller's thread, possibly
+     *               from several threads at once
+     * @return the stand-in, to give to {@code Dspy.on}
+     * @throws NullPointerException if {@code answer} is null
+     */
     public static MockDspy answering(Function<Map<String, Object>, Map<String, Object>> answer) {
         return new MockDspy(java.util.Objects.requireNonNull(answer, "answer"));
     }
 
-    /** The inputs of every run so far, in order. */
+    /** {@return the inputs of every run so far, in order; a snapshot} */
     public List<Map<String, Object>> runs() {
         synchronized (runs) {
             return List.copyOf(runs);
