@@ -166,9 +166,12 @@ public final class PythonEnvironment {
             case DETECT:
                 return "detect (VIRTUAL_ENV, CONDA_PREFIX, ./.venv, python3 on PATH)";
             default:
-                return "provisioned in " + spec.cacheDir() + " from "
+                return "provisioned in " + (spec.directory() != null ? spec.directory() : spec.cacheDir()) + " from "
                         + (spec.base() == null ? "the detected Python" : spec.base().toString())
                         + (spec.requirements().isEmpty() ? "" : " with " + Tool.mask(spec.requirements().toString()))
+                        + (spec.editables().isEmpty() ? "" : " and -e " + spec.editables().stream()
+                        .map(e -> e.project() + (e.extras().isEmpty() ? "" : e.extras().toString()))
+                        .collect(java.util.stream.Collectors.joining(" -e ")))
                         + (spec.requirementsFile() == null ? "" : " and -r " + spec.requirementsFile());
         }
     }
@@ -230,6 +233,9 @@ public final class PythonEnvironment {
         private final List<String> requirements = new ArrayList<>();
         private Path requirementsFile;
         private Duration timeout = DEFAULT_TIMEOUT;
+        private Path directory;
+        private final List<Provisioner.Editable> editables = new ArrayList<>();
+        private final List<String> badEditables = new ArrayList<>();
 
         private Builder() {
         }
@@ -273,6 +279,40 @@ public final class PythonEnvironment {
          */
         public Builder requirementsFile(Path file) { this.requirementsFile = file; return this; }
         /**
+         * Makes the environment exactly this directory (a project's {@code .venv}) instead of one
+         * named by its key in the cache. It is built in place, its marker written last; when what
+         * it was made from changes, it is deleted and built again, but only if it is empty, a
+         * Taipan environment or a venv: any other non-empty directory is refused, never deleted.
+         *
+         * @param dir the environment's directory (not the file system root); null for the cache
+         * @return this builder
+         */
+        public Builder directory(Path dir) { this.directory = dir; return this; }
+        /**
+         * A local project installed in editable mode, as {@code pip install -e project[extras...]}:
+         * its sources stay where they are, so edits need no rebuild; a change to its
+         * {@code pyproject.toml}, {@code setup.py} or {@code setup.cfg} makes a new environment.
+         * A project holding {@code taipan_worker} (a Taipan checkout's {@code python/}) replaces
+         * the worker runtime this jar carries. Each call adds a project.
+         *
+         * @param project the project's directory, with a {@code pyproject.toml} or {@code setup.py}
+         *                (checked in {@link #build()})
+         * @param extras  the project's extras to install with it, by name
+         * @return this builder
+         */
+        public Builder editable(Path project, String... extras) {
+            Objects.requireNonNull(project, "project");
+            Objects.requireNonNull(extras, "extras");
+            for (String extra : extras) {
+                if (extra == null || !extra.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+                    badEditables.add("extra '" + extra + "' of " + project + " is not an extra's name (letters, "
+                            + "digits, '.', '_', '-')");
+                }
+            }
+            editables.add(new Provisioner.Editable(project, List.of(extras)));
+            return this;
+        }
+        /**
          * The longest one install step may take (default 10 minutes).
          *
          * @param timeout 1 s to {@link PoolConfig#MAX_DURATION}
@@ -286,7 +326,8 @@ public final class PythonEnvironment {
          * @return the environment
          * @throws IllegalArgumentException naming what is wrong: a blank or multi-line requirement,
          *                                  an option given as a requirement, a missing requirements
-         *                                  file, a timeout out of range
+         *                                  file, a timeout out of range, an editable project without
+         *                                  a {@code pyproject.toml} or {@code setup.py}, a bad extra
          */
         public PythonEnvironment build() {
             for (String r : requirements) {
@@ -300,6 +341,17 @@ public final class PythonEnvironment {
                 check(Files.isRegularFile(requirementsFile), "requirements file " + requirementsFile
                         + " does not exist (or is not a file)");
             }
+            check(badEditables.isEmpty(), String.join("; ", badEditables));
+            for (Provisioner.Editable e : editables) {
+                check(Files.isRegularFile(e.project().resolve("pyproject.toml"))
+                        || Files.isRegularFile(e.project().resolve("setup.py")), "editable project " + e.project()
+                        + " has no pyproject.toml or setup.py: give the directory of a Python project");
+            }
+            if (directory != null) {
+                check(!directory.toString().isBlank(), "directory must name a directory");
+                check(directory.toAbsolutePath().normalize().getParent() != null,
+                        "directory must not be the file system root, got " + directory);
+            }
             check(timeout != null && timeout.compareTo(Duration.ofSeconds(1)) >= 0
                     && timeout.compareTo(PoolConfig.MAX_DURATION) <= 0, "timeout must be between 1 s and "
                     + PoolConfig.MAX_DURATION + ", got " + timeout);
@@ -309,7 +361,8 @@ public final class PythonEnvironment {
             requirements.forEach(r -> stripped.add(r.strip()));
             return new PythonEnvironment(Kind.PROVISIONED, Source.PROVISIONED, List.of(),
                     new Provisioner.Spec(cache.toAbsolutePath(), base, stripped, requirementsFile, timeout,
-                            Provisioner.RUNTIME_REQUIREMENTS, Provisioner.OPTIONAL_REQUIREMENTS));
+                            Provisioner.RUNTIME_REQUIREMENTS, Provisioner.OPTIONAL_REQUIREMENTS,
+                            directory == null ? null : directory.toAbsolutePath().normalize(), editables));
         }
     }
 

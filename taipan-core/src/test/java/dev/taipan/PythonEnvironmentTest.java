@@ -39,6 +39,24 @@ class PythonEnvironmentTest {
     }
 
     @Test
+    void badDirectoryOrEditableSettingsFailAtBuildNamingThem() throws IOException {
+        assertTrue(rejection(() -> PythonEnvironment.provisioned().editable(dir.resolve("no-project")).build())
+                .contains("has no pyproject.toml or setup.py"));
+        Path project = Files.createDirectories(dir.resolve("project"));
+        Files.writeString(project.resolve("pyproject.toml"), "[project]\nname = \"p\"\n");
+        assertTrue(rejection(() -> PythonEnvironment.provisioned().editable(project, "test", "a]b").build())
+                .contains("extra 'a]b' of " + project + " is not an extra's name"));
+        assertTrue(rejection(() -> PythonEnvironment.provisioned().directory(Path.of("/")).build())
+                .contains("file system root"));
+        PythonEnvironment env = PythonEnvironment.provisioned().directory(dir.resolve(".venv"))
+                .editable(project, "test", "dspy").build();
+        assertTrue(env.description().startsWith("provisioned in " + dir.resolve(".venv") + " from"), env.description());
+        assertTrue(env.description().contains("-e " + project + "[test, dspy]"), env.description());
+        assertEquals(env, PythonEnvironment.provisioned().directory(dir.resolve(".venv")).editable(project, "test", "dspy")
+                .build());
+    }
+
+    @Test
     void theCacheIsUnderTheHomeUnlessTaipanCacheDirSaysOtherwise() {
         assertEquals(Path.of("/home/u/.cache/taipan/envs"), PythonEnvironment.defaultCacheDirectory(Map.of(), "/home/u"));
         assertEquals(Path.of("/srv/envs"),

@@ -17,12 +17,13 @@ import java.util.concurrent.Callable;
  * judge (exit 0 whenever the interpreter answers); {@code taipan doctor} judges, and warns about
  * the same differing versions.
  */
-@Command(name = "env", mixinStandardHelpOptions = true,
+@Command(name = "env", mixinStandardHelpOptions = true, subcommands = EnvProvisionCommand.class,
         description = {"Show the Python interpreter the CLI uses (and what chose it: --python, $TAIPAN_PYTHON_EXEC,"
                 + " the project .venv, or python3 from PATH), its version, and the installed versions of"
                 + " taipan_worker, msgpack, uvloop and dspy next to the versions this Taipan was tested with"
                 + " (the pins of python/pyproject.toml).",
-                "Exit 0 if the interpreter answered, 1 if it could not be run. `taipan doctor` checks more."})
+                "Exit 0 if the interpreter answered, 1 if it could not be run. `taipan doctor` checks more.",
+                "`taipan env provision --dir DIR ...` makes an environment (bin/taipan setup makes .venv with it)."})
 final class EnvCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -14,6 +14,8 @@ final class Logging {
     static final String DEFAULT_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
     /** The logger of the supervisor, which warns when a worker fails to start or dies. */
     static final String SUPERVISOR = "org.slf4j.simpleLogger.log.dev.taipan.pool.WorkerSupervisor";
+    /** The provisioner's loggers: their INFO lines are {@code env provision}'s progress. */
+    static final String PROVISIONER = "org.slf4j.simpleLogger.log.dev.taipan.python";
 
     private Logging() {
     }
@@ -30,7 +32,17 @@ final class Logging {
      * out of the default output, so the traceback is shown once; with {@code -v} it is logged.
      */
     static void configure(int verbosity, boolean reportsWorkerFailures) {
+        configure(verbosity, reportsWorkerFailures, false);
+    }
+
+    /** {@code showsProgress}: the provisioner's INFO lines are shown without {@code -v}. */
+    static void configure(int verbosity, boolean reportsWorkerFailures, boolean showsProgress) {
         System.setProperty(DEFAULT_LEVEL, level(verbosity));
+        if (showsProgress) {
+            System.setProperty(PROVISIONER, verbosity >= 2 ? "debug" : "info");
+        } else {
+            System.clearProperty(PROVISIONER);
+        }
         if (reportsWorkerFailures && verbosity == 0) {
             System.setProperty(SUPERVISOR, "error");
         } else {

@@ -26,6 +26,7 @@ import java.nio.file.Path;
         footer = {"", "Examples:",
                 "  taipan doctor",
                 "  taipan env                       # the Python the CLI uses, and its packages' versions",
+                "  taipan env provision --dir .venv -e 'python[test]'  # make an environment there",
                 "  taipan call ping",
                 "  taipan call taipan_testing.functions:add '[2, 3]'",
                 "  taipan call mymodule:score '{\"text\": \"hello\"}' --pythonpath src",
@@ -69,7 +70,9 @@ public final class TaipanCli implements Runnable {
             while (last.hasSubcommand()) {
                 last = last.subcommand();
             }
-            Logging.configure(cli.verbosity(), last.commandSpec().userObject() instanceof ReportsWorkerFailures);
+            Object command = last.commandSpec().userObject();
+            Logging.configure(cli.verbosity(), command instanceof ReportsWorkerFailures,
+                    command instanceof EnvProvisionCommand);
             return new CommandLine.RunLast().execute(parsed);
         });
         return cmd.execute(args);

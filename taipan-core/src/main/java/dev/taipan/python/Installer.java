@@ -70,19 +70,38 @@ final class Installer {
         return uv.isEmpty() ? "venv and pip" : Tool.describe(uv);
     }
 
-    List<String> createVenv(Path basePython, Path dir) {
+    /** {@code withPip}: uv too puts pip in it ({@code --seed}); venv always does. */
+    List<String> createVenv(Path basePython, Path dir, boolean withPip) {
         if (uv.isEmpty()) {
             // With pip in it (from the interpreter's bundled wheel: no network).
             return List.of(basePython.toString(), "-m", "venv", dir.toString());
         }
-        return concat(uv, List.of("venv", "--quiet", "--python", basePython.toString(), dir.toString()));
+        List<String> words = new ArrayList<>(List.of("venv", "--quiet"));
+        if (withPip) {
+            words.add("--seed");
+        }
+        words.addAll(List.of("--python", basePython.toString(), dir.toString()));
+        return concat(uv, words);
+    }
+
+    List<String> createVenv(Path basePython, Path dir) {
+        return createVenv(basePython, dir, false);
     }
 
     List<String> install(Path envPython, List<String> requirements, Path requirementsFile) {
+        return install(envPython, requirements, requirementsFile, List.of());
+    }
+
+    /** {@code editables}: local projects ({@code path[extras]}), each given with {@code -e}. */
+    List<String> install(Path envPython, List<String> requirements, Path requirementsFile, List<String> editables) {
         List<String> cmd = new ArrayList<>(uv.isEmpty()
                 ? List.of(envPython.toString(), "-m", "pip", "install", "--no-input", "--disable-pip-version-check")
                 : concat(uv, List.of("pip", "install", "--python", envPython.toString())));
         cmd.addAll(requirements);
+        for (String editable : editables) {
+            cmd.add("-e");
+            cmd.add(editable);
+        }
         if (requirementsFile != null) {
             cmd.add("-r");
             cmd.add(requirementsFile.toAbsolutePath().toString());

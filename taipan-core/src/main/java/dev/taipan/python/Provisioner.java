@@ -11,6 +11,7 @@ import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -27,6 +28,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -74,13 +76,47 @@ public final class Provisioner {
     /**
      * What to provision. {@code base} null: the interpreter {@link Detection} finds.
      * {@code optionalRequirements}: installed after the rest, and skipped with a warning if they fail.
+     * {@code directory} null: an environment in {@code cacheDir}, named by its key; otherwise the
+     * environment is exactly that directory (see {@link #provision()}). {@code editables}: local
+     * projects installed with {@code -e}.
      */
     public record Spec(Path cacheDir, Path base, List<String> requirements, Path requirementsFile, Duration timeout,
-                       List<String> runtimeRequirements, List<String> optionalRequirements) {
+                       List<String> runtimeRequirements, List<String> optionalRequirements, Path directory,
+                       List<Editable> editables) {
         public Spec {
             requirements = List.copyOf(requirements);
             runtimeRequirements = List.copyOf(runtimeRequirements);
             optionalRequirements = List.copyOf(optionalRequirements);
+            editables = List.copyOf(editables);
+        }
+
+        /** An environment in the cache, without editable projects. */
+        public Spec(Path cacheDir, Path base, List<String> requirements, Path requirementsFile, Duration timeout,
+                    List<String> runtimeRequirements, List<String> optionalRequirements) {
+            this(cacheDir, base, requirements, requirementsFile, timeout, runtimeRequirements, optionalRequirements,
+                    null, List.of());
+        }
+    }
+
+    /**
+     * A local project installed in editable mode ({@code pip install -e project[extras]}): its
+     * sources stay where they are, so the environment's key hashes only what declares it
+     * ({@code pyproject.toml}, {@code setup.py}, {@code setup.cfg}).
+     */
+    public record Editable(Path project, List<String> extras) {
+        public Editable {
+            project = project.toAbsolutePath().normalize();
+            extras = List.copyOf(extras);
+        }
+
+        /** What pip is given: the project's path and its extras in brackets. */
+        String argument() {
+            return project + (extras.isEmpty() ? "" : "[" + String.join(",", extras) + "]");
+        }
+
+        /** Whether the project holds the worker runtime itself (Taipan's own checkout). */
+        boolean holdsRuntime() {
+            return Files.isRegularFile(project.resolve("taipan_worker").resolve("__init__.py"));
         }
     }
 
@@ -109,10 +145,13 @@ public final class Provisioner {
         Path base = spec.base() != null ? spec.base()
                 : Detection.detect(env, Path.of("").toAbsolutePath()).python();
         Interpreter.Probe probe = Interpreter.probe(List.of(base.toString()));
+        if (spec.directory() != null) {
+            return provisionInPlace(probe);
+        }
         String name = "py" + probe.minor() + "-" + key(probe).substring(0, 16);
         Path cache = spec.cacheDir().toAbsolutePath();
         Path dir = cache.resolve(name);
-        if (isReady(dir) == null) {
+        if (isReady(dir, null) == null) {
             return new Provisioned(dir, Detection.venvPython(dir), probe, false, marker(dir).getProperty("installer"));
         }
         try {
@@ -128,7 +167,7 @@ public final class Provisioner {
         try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = ch.lock()) {
             // Another JVM (or thread) may have built it while this one waited.
-            String broken = isReady(dir);
+            String broken = isReady(dir, null);
             if (broken == null) {
                 LOG.info("environment {} was made by another process meanwhile; using it", dir);
                 return new Provisioned(dir, Detection.venvPython(dir), probe, false, marker(dir).getProperty("installer"));
@@ -138,7 +177,8 @@ public final class Provisioner {
                 deleteTree(dir);
             }
             removeLeftBuilds(cache, name);
-            return build(probe, cache, name, dir);
+            Path tmp = cache.resolve(name + ".building-" + UUID.randomUUID().toString().substring(0, 8));
+            return build(probe, key(probe), tmp, dir, cache);
         } catch (IOException e) {
             throw new PythonEnvironmentException("cannot lock or clear the environment " + dir + ": " + e
                     + (Disk.saysFull(e) ? diskFull(cache) : ""), null, "", e);
@@ -147,13 +187,83 @@ public final class Provisioner {
         }
     }
 
-    /** Null if {@code dir} is a complete, working environment; otherwise what is wrong with it. */
-    private String isReady(Path dir) {
+    /**
+     * The environment is exactly {@code spec.directory()}, built where it stands: a venv bakes its
+     * absolute path into its scripts, so it cannot be built aside and renamed. The marker, written
+     * last, holds the key; no marker or another key means a rebuild, which deletes the directory
+     * only if it is empty, ours (a marker) or a venv (a {@code pyvenv.cfg}): never a user's files.
+     */
+    private Provisioned provisionInPlace(Interpreter.Probe probe) {
+        Path dir = spec.directory().toAbsolutePath().normalize();
+        String key = key(probe);
+        if (isReady(dir, key) == null) {
+            return new Provisioned(dir, Detection.venvPython(dir), probe, false, marker(dir).getProperty("installer"));
+        }
+        Path parent = dir.getParent();
+        try {
+            Files.createDirectories(parent);
+        } catch (IOException e) {
+            throw new PythonEnvironmentException("cannot create " + parent + " for the environment " + dir + ": " + e
+                    + (Disk.saysFull(e) ? diskFull(parent) : ". Make it writable, or choose another directory"),
+                    null, "", e);
+        }
+        // Beside the environment, not in it: the directory itself may be deleted while the lock is held.
+        Path lockFile = parent.resolve(dir.getFileName() + ".taipan-lock");
+        ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
+        jvmLock.lock();
+        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = ch.lock()) {
+            String broken = isReady(dir, key);
+            if (broken == null) {
+                LOG.info("environment {} was made by another process meanwhile; using it", dir);
+                return new Provisioned(dir, Detection.venvPython(dir), probe, false, marker(dir).getProperty("installer"));
+            }
+            if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                refuseForeign(dir);
+                LOG.info("environment {}: {}; rebuilding it", dir, broken);
+                deleteTree(dir);
+            }
+            return build(probe, key, dir, dir, parent);
+        } catch (IOException e) {
+            throw new PythonEnvironmentException("cannot lock or clear the environment " + dir + ": " + e
+                    + (Disk.saysFull(e) ? diskFull(parent) : ""), null, "", e);
+        } finally {
+            jvmLock.unlock();
+        }
+    }
+
+    /** Throws unless {@code dir} is something a rebuild may delete: empty, ours, or a venv. */
+    private static void refuseForeign(Path dir) throws IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new PythonEnvironmentException("cannot make the environment " + dir + ": it exists and is not a "
+                    + "directory. Move it away, or choose another directory", null, "", null);
+        }
+        if (Files.exists(dir.resolve(MARKER)) || Files.exists(dir.resolve("pyvenv.cfg"))) {
+            return;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            if (entries.iterator().hasNext()) {
+                throw new PythonEnvironmentException("refusing to delete " + dir + " to make an environment there: it "
+                        + "is not empty, and it is neither a Taipan environment (no " + MARKER + ") nor a venv (no "
+                        + "pyvenv.cfg). Move it away, or choose another directory", null, "", null);
+            }
+        }
+    }
+
+    /**
+     * Null if {@code dir} is a complete, working environment (made for {@code key}, when one is
+     * given); otherwise what is wrong with it.
+     */
+    private String isReady(Path dir, String key) {
         if (!Files.isDirectory(dir)) {
             return "absent";
         }
         if (!Files.isRegularFile(dir.resolve(MARKER))) {
             return "no " + MARKER + ": its build never finished";
+        }
+        if (key != null && !key.equals(marker(dir).getProperty("key"))) {
+            return "made for other inputs (its key differs: requirements, lock file, project metadata, Python or "
+                    + "Taipan changed)";
         }
         Tool.Result r = check(Detection.venvPython(dir), dir);
         return r.ok() ? null : "its python fails 'import taipan_worker, msgpack': " + r.tail();
@@ -168,23 +278,37 @@ public final class Provisioner {
         }
     }
 
-    private Provisioned build(Interpreter.Probe probe, Path cache, String name, Path dir) {
+    /**
+     * Builds the environment in {@code tmp} and renames it to {@code dir}; in place when they are
+     * the same. {@code cache}: where the disk is judged when something fails.
+     */
+    private Provisioned build(Interpreter.Probe probe, String key, Path tmp, Path dir, Path cache) {
         long t0 = System.nanoTime();
-        Path tmp = cache.resolve(name + ".building-" + UUID.randomUUID().toString().substring(0, 8));
+        boolean inPlace = tmp.equals(dir);
         Path basePython = Path.of(probe.baseExecutable());
         Installer installer = Installer.choose(basePython, spec.base(), env);
         List<String> required = new ArrayList<>(spec.runtimeRequirements());
         required.addAll(spec.requirements());
         int count = required.size() + spec.optionalRequirements().size();
-        LOG.info("creating environment {} from {} (Python {}): {} install {} {}{}", dir, basePython,
+        boolean ownRuntime = spec.editables().stream().anyMatch(Editable::holdsRuntime);
+        LOG.info("creating environment {} from {} (Python {}): {} install {} {}{}{}", dir, basePython,
                 probe.version(), installer.name(), count, count == 1 ? "package" : "packages",
+                spec.editables().isEmpty() ? "" : ", " + spec.editables().size() + " editable",
                 spec.requirementsFile() == null ? "" : " and " + spec.requirementsFile());
         try {
-            run(installer.createVenv(basePython, tmp), "create the venv", installer, cache);
+            // In place, the environment is a developer's venv: with pip in it, as venv would make it.
+            run(installer.createVenv(basePython, tmp, inPlace), "create the venv", installer, cache);
             Path python = Detection.venvPython(tmp);
-            runtime.extractTo(tmp.resolve(RUNTIME_DIR), disk);
-            linkRuntime(python, tmp);
-            run(installer.install(python, required, spec.requirementsFile()), "install " + describe(required),
+            if (!ownRuntime) {
+                runtime.extractTo(tmp.resolve(RUNTIME_DIR), disk);
+                linkRuntime(python, tmp);
+            }
+            List<String> editables = spec.editables().stream().map(Editable::argument).collect(Collectors.toList());
+            LOG.info("installing {}{}{}", describe(required), editables.isEmpty() ? "" : ", -e "
+                    + String.join(" -e ", editables), spec.requirementsFile() == null ? ""
+                    : " with -r " + spec.requirementsFile());
+            run(installer.install(python, required, spec.requirementsFile(), editables), "install "
+                    + describe(required) + (editables.isEmpty() ? "" : " and -e " + String.join(" -e ", editables)),
                     installer, cache);
             if (!spec.optionalRequirements().isEmpty()) {
                 Tool.Result r = Tool.run(installer.install(python, spec.optionalRequirements(), null), Map.of(), null,
@@ -200,8 +324,10 @@ public final class Provisioner {
                         + "msgpack: " + check.tail(), check.exitCode(), check.tail(), null);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            writeMarker(tmp, probe, installer, seconds);
-            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            writeMarker(tmp, key, probe, installer, seconds, ownRuntime);
+            if (!inPlace) {
+                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            }
             LOG.info("environment {} ready in {} s", dir, String.format(Locale.ROOT, "%.1f", seconds));
             return new Provisioned(dir, Detection.venvPython(dir), probe, true, installer.name());
         } catch (IOException e) {
@@ -331,10 +457,20 @@ public final class Provisioner {
                 (relative.toString().replace('\\', '/') + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    private void writeMarker(Path dir, Interpreter.Probe probe, Installer installer, double seconds) throws IOException {
+    private void writeMarker(Path dir, String key, Interpreter.Probe probe, Installer installer, double seconds,
+                             boolean ownRuntime) throws IOException {
         Properties p = new Properties();
+        p.setProperty("key", key);
         p.setProperty("taipan.version", runtime.version());
-        p.setProperty("runtime.sha256", runtime.sha256());
+        if (ownRuntime) {
+            p.setProperty("runtime", "editable");
+        } else {
+            p.setProperty("runtime.sha256", runtime.sha256());
+        }
+        if (!spec.editables().isEmpty()) {
+            p.setProperty("editables", spec.editables().stream().map(Editable::argument)
+                    .collect(Collectors.joining("\n")));
+        }
         p.setProperty("base", probe.baseExecutable());
         p.setProperty("python.version", probe.version());
         p.setProperty("requirements", Tool.mask(String.join("\n", spec.requirements())));
@@ -371,13 +507,37 @@ public final class Provisioner {
             throw new IllegalStateException(e);
         }
         List<String> parts = new ArrayList<>(List.of("layout " + LAYOUT, "base " + probe.baseExecutable(),
-                "python " + probe.version(), "taipan " + runtime.version(), "runtime " + runtime.sha256()));
+                "python " + probe.version(), "taipan " + runtime.version()));
+        // An editable project that holds the runtime replaces the jar's copy, whose hash then
+        // decides nothing (and would rebuild the environment at every edit of its sources).
+        if (spec.editables().stream().noneMatch(Editable::holdsRuntime)) {
+            parts.add("runtime " + runtime.sha256());
+        }
+        if (spec.directory() != null) {
+            parts.add("directory " + spec.directory().toAbsolutePath().normalize());
+        }
         spec.runtimeRequirements().forEach(r -> parts.add("needs " + r));
         spec.optionalRequirements().forEach(r -> parts.add("optional " + r));
         spec.requirements().forEach(r -> parts.add("requirement " + r));
         for (String part : parts) {
             d.update(part.getBytes(StandardCharsets.UTF_8));
             d.update((byte) 0);
+        }
+        for (Editable e : spec.editables()) {
+            d.update(("editable " + e.argument()).getBytes(StandardCharsets.UTF_8));
+            d.update((byte) 0);
+            for (String metadata : List.of("pyproject.toml", "setup.py", "setup.cfg")) {
+                Path file = e.project().resolve(metadata);
+                if (Files.isRegularFile(file)) {
+                    try {
+                        d.update(metadata.getBytes(StandardCharsets.UTF_8));
+                        d.update(Files.readAllBytes(file));
+                    } catch (IOException ex) {
+                        throw new PythonEnvironmentException("cannot read " + file + " of the editable project "
+                                + e.project() + ": " + ex, null, "", ex);
+                    }
+                }
+            }
         }
         if (spec.requirementsFile() != null) {
             try {
