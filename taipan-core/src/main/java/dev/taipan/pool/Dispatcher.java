@@ -15,6 +15,7 @@ import dev.taipan.SessionLostException;
 import dev.taipan.TaipanException;
 import dev.taipan.TracedCall;
 import dev.taipan.WaitQueueFullException;
+import dev.taipan.WorkerLostException;
 import dev.taipan.protocol.CallFrame;
 import dev.taipan.protocol.Messages;
 
@@ -208,6 +209,22 @@ final class Dispatcher {
         }
     }
 
+    /**
+     * What a call learns of its worker's death: a session's call hears what became of its
+     * session (restored or lost, as the calls in flight do), any other the loss itself.
+     */
+    private TaipanException lostFor(PendingCall call, WorkerLostException lost) {
+        if (call.session == null) {
+            return lost;
+        }
+        state.lock();
+        try {
+            return call.session.callLost(call.function, lost);
+        } finally {
+            state.unlock();
+        }
+    }
+
     /** Writes the call to its worker (outside the lock). */
     void send(Worker w, PendingCall call) {
         if (call.isEnded()) {
@@ -222,8 +239,9 @@ final class Dispatcher {
         if (w.dead) {
             // The worker died between routing and now; its post-mortem may already have run.
             if (w.pending.remove(call.id) != null) {
-                completions.finish(call, null, RemoteErrors.workerLost(w.id, "it died before the call was sent", null,
-                        null, w.stderrTail(), null, false), Outcome.WORKER_LOST);
+                WorkerLostException lost = RemoteErrors.workerLost(w.id, "it died before the call was sent", null,
+                        null, w.stderrTail(), null, false);
+                completions.finish(call, null, lostFor(call, lost), Outcome.WORKER_LOST);
             }
             return;
         }

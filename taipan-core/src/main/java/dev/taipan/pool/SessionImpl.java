@@ -2,11 +2,14 @@ package dev.taipan.pool;
 
 import dev.taipan.CallOptions;
 import dev.taipan.Session;
+import dev.taipan.SessionLostException;
 import dev.taipan.SessionOptions;
+import dev.taipan.SessionRestoredException;
 import dev.taipan.SessionSnapshot;
 import dev.taipan.SnapshotFailedException;
 import dev.taipan.SnapshotPolicy;
 import dev.taipan.TaipanException;
+import dev.taipan.WorkerLostException;
 import dev.taipan.protocol.ProtocolException;
 
 import java.time.Instant;
@@ -121,6 +124,23 @@ final class SessionImpl implements Session {
     }
 
     /** The typed failure for a call whose snapshot failed, or null; forgets it either way. */
+    /**
+     * Call with the pool's lock held: what a call of this session ({@code function}) learns when
+     * its worker died under it — restored (the session moves with its snapshot, the call was not
+     * retried) or lost. Here, not in {@link Sessions}, so the dispatcher can ask too.
+     */
+    TaipanException callLost(String function, WorkerLostException lost) {
+        if (state != State.LOST && moveSnapshot != null && movedFrom != null
+                && movedFrom.id.equals(lost.workerId())) {
+            return new SessionRestoredException("the worker " + lost.workerId() + " of session " + id
+                    + " died during " + function + "; the session moves to another worker with its snapshot "
+                    + moveSnapshot.seq() + ", so its state is back to that snapshot; the call was not retried",
+                    id, moveSnapshot.seq(), lost);
+        }
+        return new SessionLostException(lostMessage != null ? lostMessage : "session " + id
+                + " was lost: its worker " + lost.workerId() + " died", lost);
+    }
+
     TaipanException snapshotFailure(PendingCall call, Object result) {
         Failure f = failures.remove(call.id);
         if (f == null) {

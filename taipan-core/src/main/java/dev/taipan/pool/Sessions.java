@@ -6,7 +6,6 @@ import dev.taipan.PoolUnavailableException;
 import dev.taipan.Session;
 import dev.taipan.SessionLostException;
 import dev.taipan.SessionOptions;
-import dev.taipan.SessionRestoredException;
 import dev.taipan.SessionSnapshot;
 import dev.taipan.SnapshotPolicy;
 import dev.taipan.TaipanException;
@@ -175,15 +174,7 @@ final class Sessions {
         }
         state.lock();
         try {
-            if (s.state != SessionImpl.State.LOST && s.moveSnapshot != null && s.movedFrom != null
-                    && s.movedFrom.id.equals(lost.workerId())) {
-                return new SessionRestoredException("the worker " + lost.workerId() + " of session " + s.id
-                        + " died during " + c.function + "; the session moves to another worker with its snapshot "
-                        + s.moveSnapshot.seq() + ", so its state is back to that snapshot; the call was not retried",
-                        s.id, s.moveSnapshot.seq(), lost);
-            }
-            return new SessionLostException(s.lostMessage != null ? s.lostMessage : "session " + s.id
-                    + " was lost: its worker " + lost.workerId() + " died", lost);
+            return s.callLost(c.function, lost);
         } finally {
             state.unlock();
         }
