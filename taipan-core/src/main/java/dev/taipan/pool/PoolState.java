@@ -226,22 +226,13 @@ final class PoolState {
      * Counted: the replacements owed for dead workers.
      */
     int keptCount() {
-        java.util.Set<String> succeeded = new java.util.HashSet<>();
-        for (Worker w : workers) {
-            if (w.forRecycling && w.replacing != null) {
-                succeeded.add(w.replacing);
-            }
-        }
-        int n = 0;
-        for (Worker w : workers) {
-            if (isKept(w, succeeded)) {
-                n++;
-            }
-        }
-        return n + replacementsOwed;
+        return keptWorkers().size() + replacementsOwed;
     }
 
-    /** Call with the lock held: the kept workers ({@link #keptCount}), in the pool's order. */
+    /**
+     * Call with the lock held: the kept workers ({@link #keptCount} without the replacements
+     * owed), in the pool's order.
+     */
     List<Worker> keptWorkers() {
         java.util.Set<String> succeeded = new java.util.HashSet<>();
         for (Worker w : workers) {
