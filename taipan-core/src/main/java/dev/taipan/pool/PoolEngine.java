@@ -228,7 +228,9 @@ public final class PoolEngine implements AutoCloseable {
         }
         long every = config.heartbeatInterval().toMillis();
         if (every > 0) {
-            scheduler.scheduleAtFixedRate(liveness::check, every, every, TimeUnit.MILLISECONDS);
+            // A fixed delay, not rate: after a pause the missed checks must not run back to back
+            // (each would count an unanswered ping the readers had no time to read; see Liveness).
+            scheduler.scheduleWithFixedDelay(liveness::check, every, every, TimeUnit.MILLISECONDS);
         }
         if (recycler.hasLimits()) {
             long period = recycler.checkPeriodMillis();

@@ -32,6 +32,12 @@ final class Worker {
     volatile boolean dead;
     /** When the last frame of any kind arrived from this worker; heartbeats keep it fresh. */
     volatile long lastHeardNanos = System.nanoTime();
+    /** When the last heartbeat was written to it (by the heartbeat thread; see {@link Liveness}). */
+    volatile long pingWrittenNanos = startNanos;
+    /** Touched only by {@link Liveness#check} on the engine's timer thread: what it saw last time. */
+    long heardAtLastCheck = startNanos;
+    /** Touched only by {@link Liveness#check}: checks in a row that found its last ping unanswered. */
+    int pingsMissed;
     /** Started to take over from a recycled worker (not to replace a dead one). */
     volatile boolean forRecycling;
     /** Fails the start if the worker is not ready in time; cancelled once it is. */
