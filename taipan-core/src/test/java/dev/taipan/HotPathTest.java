@@ -43,13 +43,17 @@ class HotPathTest {
         };
         try (TaipanPool pool = TaipanPool.start(oneWorker().listener(listener).build())) {
             String me = Thread.currentThread().getName();
-            for (int i = 0; i < 200; i++) {
+            int calls = 200;
+            for (int i = 0; i < calls; i++) {
                 assertEquals((long) i, pool.call("echo", List.of(i)));
             }
-            // The reader thread may hold the socket for a moment while it looks at it when
-            // idle; nearly every call is completed by its own caller.
+            // Without the hot path the reader thread completes every call. With it, the reader
+            // takes the odd call: one that overlaps its look at the idle socket (every 100 ms),
+            // and then, on a loaded machine, possibly a few after it (a reply it read just as
+            // the next call came in keeps it reading). How many depends on the scheduler, so
+            // the test asks for what no scheduling explains away: most calls are the caller's.
             int mine = completedOn.getOrDefault(me, new AtomicInteger()).get();
-            assertTrue(mine >= 180, "completed on: " + completedOn);
+            assertTrue(mine > calls / 2, "completed on: " + completedOn);
         }
     }
 
@@ -60,7 +64,8 @@ class HotPathTest {
             assertThrows(CallTimeoutException.class,
                     () -> pool.call("sleep", List.of(30), CallOptions.timeout(Duration.ofMillis(300))));
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            assertTrue(ms < 3_000, "timed out after " + ms + " ms");
+            // Far below the 30 s the call would sleep: the timeout, not the reply, ended the wait.
+            assertTrue(ms < 15_000, "timed out after " + ms + " ms");
             assertEquals("pong", pool.call("ping"));
             assertEquals(0L, pool.stats().workersReplaced());
             assertTrue(TestPools.eventually(Duration.ofSeconds(5), () -> pool.stats().inFlight() == 0));
@@ -81,8 +86,9 @@ class HotPathTest {
                 }
             });
             caller.start();
-            assertTrue(TestPools.eventually(Duration.ofSeconds(10), () -> pool.stats().inFlight() == 1));
-            Thread.sleep(100); // let it settle into waiting on the socket
+            // It holds the read role: the interrupt must reach a caller reading the socket.
+            assertTrue(TestPools.eventually(Duration.ofSeconds(10), () -> readsTheSocket(caller)),
+                    () -> java.util.Arrays.toString(caller.getStackTrace()));
             caller.interrupt();
             assertTrue(outcome.get(10, TimeUnit.SECONDS) instanceof CallCancelledException,
                     String.valueOf(outcome.getNow(null)));
@@ -95,15 +101,37 @@ class HotPathTest {
         }
     }
 
+    /** Whether the thread is in the hot path's own read of its worker's socket. */
+    private static boolean readsTheSocket(Thread caller) {
+        for (StackTraceElement frame : caller.getStackTrace()) {
+            if (frame.getClassName().equals("dev.taipan.pool.WorkerReader") && frame.getMethodName().equals("readOwnReply")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Test
-    void heartbeatsAreAnsweredWhileIdleAndWhileACallerWaitsOnTheSocket() throws Exception {
-        try (TaipanPool pool = TaipanPool.start(oneWorker().heartbeatInterval(Duration.ofMillis(30)).build())) {
+    void heartbeatsAreAnsweredWhileIdleAndWhileACallerWaitsOnTheSocket() {
+        // Short enough that the test spans many intervals; long enough (300 ms of silence, three
+        // pings unanswered in a row) that a healthy worker on a loaded machine keeps up.
+        Duration interval = Duration.ofMillis(100);
+        try (TaipanPool pool = TaipanPool.start(oneWorker().heartbeatInterval(interval).build())) {
             long pid = pool.workers().get(0).pid();
-            Thread.sleep(600); // 20 intervals with nothing in flight: only heartbeats to read
-            assertEquals(0.5, pool.call("sleep", List.of(0.5))); // 16 intervals with a caller on the socket
+            // 15 intervals with nothing in flight: only the reader thread reads the answers.
+            assertTrue(TestPools.throughout(interval.multipliedBy(15), () -> sameReadyWorker(pool, pid)),
+                    () -> pool.workers() + " " + pool.stats());
+            // 15 intervals with a caller on the socket: it reads them.
+            assertEquals(1.5, pool.call("sleep", List.of(1.5)));
             assertEquals(pid, pool.workers().get(0).pid());
             assertEquals(0L, pool.stats().workersReplaced());
         }
+    }
+
+    private static boolean sameReadyWorker(TaipanPool pool, long pid) {
+        List<WorkerInfo> ws = pool.workers();
+        return ws.size() == 1 && ws.get(0).pid() == pid && ws.get(0).state().equals("READY")
+                && pool.stats().workersReplaced() == 0;
     }
 
     @Test

@@ -73,6 +73,26 @@ public final class TestPools {
         return condition.getAsBoolean();
     }
 
+    /**
+     * Polls a condition for a whole period, for what must stay true while time passes (a
+     * worker kept alive by its heartbeats); returns false at the first poll where it does not.
+     */
+    public static boolean throughout(Duration period, BooleanSupplier condition) {
+        long end = System.nanoTime() + period.toNanos();
+        while (System.nanoTime() < end) {
+            if (!condition.getAsBoolean()) {
+                return false;
+            }
+            try {
+                Thread.sleep(10); // polling interval of a bounded watch, not synchronisation
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return condition.getAsBoolean();
+    }
+
     /** Whether a process is gone (or a zombie no one has reaped yet, which runs no code). */
     public static boolean isGone(long pid) {
         if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
