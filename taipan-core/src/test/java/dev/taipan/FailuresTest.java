@@ -48,8 +48,10 @@ class FailuresTest {
 
     @Test
     void aWorkerWhoseEventLoopIsStuckIsKilledAndReplaced() {
+        // Short enough to notice the stuck loop in about a second; long enough (750 ms of
+        // silence) that a healthy worker on a loaded machine is never three pings late.
         try (TaipanPool pool = TaipanPool.start(TestPools.config().workers(1)
-                .heartbeatInterval(Duration.ofMillis(100)).build())) {
+                .heartbeatInterval(Duration.ofMillis(250)).build())) {
             long pid = pool.workers().get(0).pid();
             WorkerUnresponsiveException e = assertThrows(WorkerUnresponsiveException.class,
                     () -> pool.call("taipan_testing.functions:hog_loop", List.of(60)));
@@ -57,8 +59,8 @@ class FailuresTest {
             assertEquals(9, e.signal());
             assertTrue(TestPools.eventually(HEAL, () -> healthy(pool)), () -> pool.health().toString());
             assertNotEquals(pid, pool.workers().get(0).pid());
-            // A healthy worker keeps answering heartbeats while it works on threads.
-            assertEquals(0.5, pool.call("taipan_testing.functions:block", List.of(0.5)));
+            // A healthy worker keeps answering heartbeats while it works on threads (6 intervals).
+            assertEquals(1.5, pool.call("taipan_testing.functions:block", List.of(1.5)));
             assertEquals(1L, pool.stats().workersReplaced());
         }
     }

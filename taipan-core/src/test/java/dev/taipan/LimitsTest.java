@@ -60,13 +60,14 @@ class LimitsTest {
     @Test
     void cancellingAQueuedCallRemovesItFromTheQueue() throws Exception {
         try (TaipanPool pool = TaipanPool.start(oneSlot().build())) {
-            CompletableFuture<Object> first = pool.callAsync("sleep", List.of(0.5));
+            // Long enough that the ping is still queued when the test looks, on a loaded machine too.
+            CompletableFuture<Object> first = pool.callAsync("sleep", List.of(2.0));
             assertTrue(TestPools.eventually(Duration.ofSeconds(10), () -> pool.stats().inFlight() == 1));
             CompletableFuture<Object> queued = pool.callAsync("ping", null);
             assertTrue(TestPools.eventually(Duration.ofSeconds(10), () -> pool.stats().waiting() == 1));
             queued.cancel(true);
             assertEquals(0, pool.stats().waiting());
-            assertEquals(0.5, first.get(10, TimeUnit.SECONDS));
+            assertEquals(2.0, first.get(20, TimeUnit.SECONDS));
             assertEquals("pong", pool.call("ping"));
         }
     }

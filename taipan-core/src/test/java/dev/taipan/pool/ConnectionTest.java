@@ -198,8 +198,8 @@ class ConnectionTest {
         try {
             Thread.currentThread().interrupt();
             long t0 = System.nanoTime();
-            assertSame(Connection.NOTHING, conn.next(5_000)); // an interrupted wait ends at once
-            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(2));
+            assertSame(Connection.NOTHING, conn.next(30_000)); // an interrupted wait ends at once
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10));
             conn.write(FrameCodec.encode(Messages.heartbeat(5), MAX));
             assertTrue(Thread.interrupted(), "the interrupt status is kept");
             InputStream in = Channels.newInputStream(peer);

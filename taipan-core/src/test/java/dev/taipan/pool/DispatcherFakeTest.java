@@ -82,7 +82,8 @@ class DispatcherFakeTest {
         try (PoolEngine pool = fakes.start(config().workers(2))) {
             CompletableFuture<Object> f = pool.callAsync("work", null, CallOptions.timeout(Duration.ofSeconds(20)));
             FakeCall first = fakes.takeCall();
-            assertTrue(first.timeoutMs <= 20_000 && first.timeoutMs > 19_000, "first send: " + first.timeoutMs);
+            // Nearly the whole timeout (a loaded machine may take a moment to send it).
+            assertTrue(first.timeoutMs <= 20_000 && first.timeoutMs > 15_000, "first send: " + first.timeoutMs);
             // Let a known stretch of the deadline pass before the worker dies.
             long until = System.nanoTime() + Duration.ofMillis(300).toNanos();
             while (System.nanoTime() < until) {
@@ -223,7 +224,8 @@ class DispatcherFakeTest {
             assertEquals(Duration.ofMillis(50), e.timeout());
             FakeCall c = fakes.takeCall();
             await(c.cancelled()); // the cancel frame reached the worker
-            assertEquals(50L, c.timeoutMs, "the deadline travels with the call");
+            // What was left of its 50 ms when it was sent (less if the sender was slow), not the pool's 30 s.
+            assertTrue(c.timeoutMs >= 1 && c.timeoutMs <= 50, "the deadline travels with the call: " + c.timeoutMs);
 
             // The worker answered the cancel; the slot is free again, and the next call gets it.
             assertEquals("ok", pool.call("fast", null, null));

@@ -52,9 +52,10 @@ class PreAuthTest {
                 try (SocketChannel ch = connect(l)) {
                     ch.write(ByteBuffer.wrap(header(declared)));
                     long t0 = System.nanoTime();
-                    assertTrue(closedWithin(ch, 2_000), "a pre-auth header of " + declared
+                    // At once means well before the 20 s auth deadline, however loaded the machine.
+                    assertTrue(closedWithin(ch, 10_000), "a pre-auth header of " + declared
                             + " bytes must be refused from the header alone, not after the auth deadline");
-                    assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(2));
+                    assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10));
                 }
             }
             // The limit is the limit: a whole auth frame of exactly that size is still read and judged.
@@ -79,7 +80,7 @@ class PreAuthTest {
             for (byte[] bytes : hostile) {
                 try (SocketChannel ch = connect(l)) {
                     ch.write(ByteBuffer.wrap(bytes));
-                    assertTrue(closedWithin(ch, 2_000), "dropped at once");
+                    assertTrue(closedWithin(ch, 10_000), "dropped at once, not at the 20 s deadline");
                 }
             }
         }
@@ -132,7 +133,7 @@ class PreAuthTest {
                 assertTrue(serverSide <= SocketListener.MAX_UNAUTHENTICATED + 8,
                         "the listener holds " + serverSide + " descriptors for " + idle.size() + " idle clients");
                 for (SocketChannel ch : dropped) {
-                    assertTrue(closedWithin(ch, 2_000), "oversize and garbage connections are closed at once");
+                    assertTrue(closedWithin(ch, 10_000), "oversize and garbage connections are closed at once");
                 }
                 // Excess idle connections were closed at once (the oldest first), not at the deadline.
                 long closedIdle = idle.stream().filter(ch -> closedWithin(ch, 0)).count();
