@@ -140,9 +140,11 @@ class StarterTest {
         TaipanPool pool = ctx.getBean(TaipanPool.class);
         String port = ctx.getEnvironment().getProperty("local.server.port");
         CompletableFuture<Reply> inFlight = CompletableFuture.supplyAsync(() -> get("http://127.0.0.1:" + port + "/slow"));
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        // A fresh application's first request can take seconds on a loaded machine; the wait
+        // polls rather than spins, so it leaves the CPU to the request it waits for.
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!EVENTS.contains("request-started") && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // a poll's pace, not a synchronisation
         }
         assertTrue(EVENTS.contains("request-started"));
         ctx.close();   // graceful: waits for the request, then the pool
