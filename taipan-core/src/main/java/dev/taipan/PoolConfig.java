@@ -303,8 +303,9 @@ public final class PoolConfig {
     public boolean registerMBean() { return registerMBean; }
     /**
      * How often the pool sends each worker a heartbeat. A worker whose event loop answers
-     * nothing (no frame at all) for three intervals is unresponsive: it is killed, its calls
-     * fail with {@link WorkerUnresponsiveException}, and it is replaced. Zero disables.
+     * nothing (no frame at all) for three intervals, leaving three heartbeats in a row
+     * unanswered, is unresponsive: it is killed, its calls fail with
+     * {@link WorkerUnresponsiveException}, and it is replaced. Zero disables.
      *
      * @return the heartbeat period (default 5 s), or zero for none
      */
