@@ -47,7 +47,6 @@ class DemoTest {
     void theDspyDemoRunsEndToEnd(@TempDir Path out) throws Exception {
         String python = System.getProperty("taipan.python", "");
         assertTrue(!python.isEmpty() && Files.isExecutable(Path.of(python)), "no venv python (run bin/taipan setup): " + python);
-        long t0 = System.nanoTime();
         Captured r = run("demo", "--python", python, "--records", "40", "--workers", "2", "--concurrency", "8",
                 "--trainset", "20", "--devset", "20", "--latency-ms", "5", "--out", out.toString());
         assertEquals(0, r.code(), r.out());
@@ -71,6 +70,5 @@ class DemoTest {
         assertTrue(py.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
         assertEquals(0, py.exitValue(), loaded);
         assertTrue(loaded.lines().anyMatch(l -> l.startsWith("demos ") && !l.equals("demos 0")), loaded);
-        assertTrue(System.nanoTime() - t0 < 120e9, "the small demo took more than 2 minutes");
     }
 }
