@@ -320,6 +320,13 @@ def test_run_metrics_price_a_model_litellm_knows(server_url: str, engine: Option
     assert again["cache_hits"] == 1 and again["cost_usd"] == 0.0 and again["unpriced"] == 0  # cached: free
 
 
+def test_a_stream_is_metered_like_a_run(server_url: str) -> None:
+    chunks = list(bridge.stream(program=prog("predict", QA), inputs={"question": f"stream {uuid.uuid4()}"},
+                                lm=lm_ref(server_url)))
+    usage = chunks[-1]["prediction"]["metrics"]["lm"]["openai/taipan-local"]
+    assert usage["calls"] == 1 and usage["prompt_tokens"] > 0 and usage["unpriced"] == 1
+
+
 def test_run_meter_counts_lm_errors_and_parse_failures() -> None:
     meter = bridge.RunMeter()
     class Lm:

@@ -128,10 +128,11 @@ def stream(program: Any, inputs: Any, lm: Any, adapter: Any = None, fields: Any 
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise SpecError("fields must be a list of output field names")
         listeners = [dspy.streaming.StreamListener(signature_field_name=n) for n in names]
-        streamed = dspy.streamify(built.module, stream_listeners=listeners, async_streaming=False)
         final = None
         with _metered() as meter:
             with context(lm_obj, adapter_obj, track_usage=True, callbacks=callbacks_with(meter)):
+                # streamify takes the callbacks in force when it is called: the meter's, here.
+                streamed = dspy.streamify(built.module, stream_listeners=listeners, async_streaming=False)
                 for item in streamed(**inputs):
                     if isinstance(item, dspy.streaming.StreamResponse):
                         yield {"field": item.signature_field_name, "chunk": item.chunk}
