@@ -12,7 +12,7 @@ params). The cost is LiteLLM's (or DSPy's own price table's) from its bundled, o
 table (``LITELLM_LOCAL_MODEL_COST_MAP``, set by the package): a model it has no price for is
 counted in ``unpriced``, never as 0. A cached answer bills no tokens and costs nothing.
 
-It travels as the prediction's ``metrics`` field (docs/PROTOCOL.md), as the ``metrics`` of an
+It travels as the prediction's ``metrics`` field (docs/DSPY-BRIDGE.md), as the ``metrics`` of an
 evaluation's or optimization's result, and for a call that fails after LM calls through the
 Java callback ``dspy:usage`` (:func:`report_failure`); a Java side that does not know a key
 ignores it.
