@@ -42,6 +42,13 @@ public record RunUsage(Map<String, Model> models, long parseFailures) {
         /**
          * Checks the figures.
          *
+         * @param calls            the LM calls made
+         * @param cacheHits        of those, how many DSPy answered from its cache
+         * @param errors           of those, how many failed
+         * @param promptTokens     the prompt tokens billed
+         * @param completionTokens the completion tokens billed
+         * @param costUsd          the cost in US dollars of the billed calls that were priced
+         * @param unpricedCalls    the billed calls with no known price
          * @throws IllegalArgumentException if {@code costUsd} is negative or not finite
          */
         public Model {
