@@ -34,6 +34,8 @@ import pytest
 from taipan_worker.protocol import DEFAULT_MAX_FRAME_BYTES, encode_frame, read_frame
 
 TIMEOUT = 10.0
+#: How long a started worker may take to import its modules and send hello.
+START_TIMEOUT = 120.0
 TOKEN = "tok-3f9a1c0d-SECRET"
 
 
@@ -196,10 +198,14 @@ class FakeHost:
             auth = worker.recv()
             assert auth is not None and auth["type"] == "auth", auth
             worker.auth = auth
+            # The hello follows the imports: DSPy's take 10-30 s on a loaded 2-core machine.
+            assert worker.conn is not None
+            worker.conn.settimeout(START_TIMEOUT)
             hello = worker.recv()
             while hello is not None and hello["type"] == "log":  # what the imports logged
                 worker.logs.append(hello)
                 hello = worker.recv()
+            worker.conn.settimeout(TIMEOUT)
             assert hello is not None and hello["type"] == "hello", (hello, worker.stderr.text)
             worker.hello = hello
         return worker

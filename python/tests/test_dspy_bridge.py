@@ -289,11 +289,42 @@ def test_run_metrics_count_lm_calls_cache_hits_and_tokens(server_url: str) -> No
     program = prog("predict", QA)
     first = bridge.run(program=program, inputs={"question": question}, lm=cached)
     model = "openai/taipan-local"
-    assert first["metrics"] == {"lm": {model: {"calls": 1, "cache_hits": 0, "errors": 0}}, "parse_failures": 0}
-    assert first["usage"][model]["prompt_tokens"] > 0 and first["usage"][model]["completion_tokens"] > 0
+    tokens = first["usage"][model]
+    assert tokens["prompt_tokens"] > 0 and tokens["completion_tokens"] > 0
+    # The meter counts the tokens DSPy's tracker does; the local model has no price: unpriced, not 0.
+    assert first["metrics"] == {"lm": {model: {"calls": 1, "cache_hits": 0, "errors": 0,
+                                               "prompt_tokens": tokens["prompt_tokens"],
+                                               "completion_tokens": tokens["completion_tokens"],
+                                               "cost_usd": 0.0, "unpriced": 1}}, "parse_failures": 0}
     again = bridge.run(program=program, inputs={"question": question}, lm=cached)
-    assert again["metrics"]["lm"][model] == {"calls": 1, "cache_hits": 1, "errors": 0}
+    assert again["metrics"]["lm"][model] == {"calls": 1, "cache_hits": 1, "errors": 0, "prompt_tokens": 0,
+                                             "completion_tokens": 0, "cost_usd": 0.0, "unpriced": 0}
     assert not again["usage"].get(model)  # a cached answer is not billed
+
+
+@pytest.mark.parametrize("engine", [None, "litellm"])
+def test_run_metrics_price_a_model_litellm_knows(server_url: str, engine: Optional[str]) -> None:
+    import litellm
+
+    question = f"price me {uuid.uuid4()}"
+    lm = lm_ref(server_url, "gpt-4o-mini", cache=True, engine=engine)
+    program = prog("predict", QA)
+    first = bridge.run(program=program, inputs={"question": question}, lm=lm)["metrics"]["lm"]["openai/gpt-4o-mini"]
+    assert first["calls"] == 1 and first["unpriced"] == 0
+    # LiteLLM's own price for those tokens, from its bundled (offline) table.
+    prompt_usd, completion_usd = litellm.cost_per_token(model="gpt-4o-mini", prompt_tokens=first["prompt_tokens"],
+                                                        completion_tokens=first["completion_tokens"])
+    assert first["cost_usd"] > 0
+    assert first["cost_usd"] == pytest.approx(prompt_usd + completion_usd, rel=1e-6)
+    again = bridge.run(program=program, inputs={"question": question}, lm=lm)["metrics"]["lm"]["openai/gpt-4o-mini"]
+    assert again["cache_hits"] == 1 and again["cost_usd"] == 0.0 and again["unpriced"] == 0  # cached: free
+
+
+def test_a_stream_is_metered_like_a_run(server_url: str) -> None:
+    chunks = list(bridge.stream(program=prog("predict", QA), inputs={"question": f"stream {uuid.uuid4()}"},
+                                lm=lm_ref(server_url)))
+    usage = chunks[-1]["prediction"]["metrics"]["lm"]["openai/taipan-local"]
+    assert usage["calls"] == 1 and usage["prompt_tokens"] > 0 and usage["unpriced"] == 1
 
 
 def test_run_meter_counts_lm_errors_and_parse_failures() -> None:
@@ -305,7 +336,36 @@ def test_run_meter_counts_lm_errors_and_parse_failures() -> None:
     meter.on_lm_end("c1", None, RuntimeError("down"))
     meter.on_adapter_parse_end("c2", None, ValueError("bad json"))
     meter.on_adapter_parse_end("c3", {"answer": "ok"}, None)
-    assert meter.to_wire() == {"lm": {"m": {"calls": 1, "cache_hits": 0, "errors": 1}}, "parse_failures": 1}
+    assert meter.to_wire() == {"lm": {"m": {"calls": 1, "cache_hits": 0, "errors": 1, "prompt_tokens": 0,
+                                            "completion_tokens": 0, "cost_usd": 0.0, "unpriced": 0}},
+                               "parse_failures": 1}
+
+
+def test_a_failed_run_reports_what_it_spent_before_its_error(taipan: Any, server_url: str) -> None:
+    reported: List[Any] = []
+    lm = lm_ref(server_url, "taipan-local-fail-malformed")
+    with pytest.raises(Exception) as info:
+        taipan.call_with("taipan_worker.dspy:run", kwargs={"program": prog("predict", QA),
+                                                           "inputs": {"question": "q"}, "lm": lm},
+                         callbacks={"dspy:usage": reported.append})
+    assert info.value.error_type == "dspy.utils.exceptions.AdapterParseError"
+    assert len(reported) == 1, reported
+    usage = reported[0]["lm"]["openai/taipan-local-fail-malformed"]
+    # The ChatAdapter's answer, then its JSON fallback: two LM calls, both unparseable, both billed.
+    assert usage["calls"] >= 1 and usage["errors"] == 0 and usage["prompt_tokens"] > 0
+    assert reported[0]["parse_failures"] >= 1
+    # A failure before any LM call (a bad spec) costs no round trip.
+    with pytest.raises(Exception):
+        taipan.call_with("taipan_worker.dspy:run", kwargs={"program": prog("predict", QA), "inputs": "not a map",
+                                                           "lm": lm}, callbacks={"dspy:usage": reported.append})
+    assert len(reported) == 1
+
+
+def test_a_failed_run_without_the_callback_still_raises_its_own_error(taipan: Any, server_url: str) -> None:
+    lm = lm_ref(server_url, "taipan-local-fail-malformed")
+    with pytest.raises(Exception) as info:
+        taipan.call("taipan_worker.dspy:run", program=prog("predict", QA), inputs={"question": "q"}, lm=lm)
+    assert info.value.error_type == "dspy.utils.exceptions.AdapterParseError"
 
 
 # ----------------------------------------------------------------------------- state
@@ -365,6 +425,18 @@ def test_evaluate_both_metrics(server_url: str) -> None:
     assert bridge.evaluate(program=program, devset=exact, metric=EM, lm=lm, num_threads=2)["score"] == 100.0
 
 
+def test_evaluate_reports_the_lm_usage_of_all_its_runs(server_url: str) -> None:
+    lm = lm_ref(server_url)
+    res = bridge.evaluate(program=prog("predict", QA), devset=TRAIN, metric=EM, lm=lm, num_threads=3)
+    usage = res["metrics"]["lm"]["openai/taipan-local"]
+    assert usage["calls"] == len(TRAIN) and usage["cache_hits"] == 0 and usage["unpriced"] == len(TRAIN)
+    per_run = sum(r["prediction"]["usage"]["openai/taipan-local"]["prompt_tokens"] for r in res["results"])
+    assert usage["prompt_tokens"] == per_run > 0
+    failing = bridge.evaluate(program=prog("predict", QA), devset=TRAIN[:2], metric=EM,
+                              lm=lm_ref(server_url, "taipan-local-fail-500"), num_threads=2)
+    assert failing["metrics"]["lm"]["openai/taipan-local-fail-500"]["errors"] == 2
+
+
 def test_evaluate_reports_per_example_errors(server_url: str) -> None:
     res = bridge.evaluate(program=prog("predict", QA), devset=TRAIN[:2], metric=EM,
                           lm=lm_ref(server_url, "taipan-local-fail-500"), num_threads=2)
@@ -401,6 +473,9 @@ def test_few_shot_optimizers_change_demos_and_score(server_url: str, optimizer: 
     assert before == 0.0
     assert after >= 4 / 6 * 100 - 0.01
     assert result["score"] == 100.0  # on the valset, whose examples are all demos
+    # The whole optimization's LM calls (bootstrapping on its threads, the validation), in aggregate.
+    usage = result["metrics"]["lm"]["openai/taipan-local"]
+    assert usage["calls"] >= len(TRAIN[:4]) and usage["prompt_tokens"] > 0
 
 
 def test_mipro_v2_smallest_budget(server_url: str) -> None:
@@ -481,7 +556,15 @@ def test_through_the_worker_runtime(host: Any, server_url: str) -> None:
     dumped = worker.value("taipan_worker.dspy:state", {"program": ref})
     assert dumped["demos"] == [] and dumped["lm"] is None
     bad = lm_ref(server_url, "taipan-local-fail-429")
-    msg = worker.invoke("taipan_worker.dspy:run", {"program": ref, "inputs": {"question": "q"}, "lm": bad})
+    cid = worker.call("taipan_worker.dspy:run", {"program": ref, "inputs": {"question": "q"}, "lm": bad})
+    # Before its error, the failed run reports its LM call through the Java callback; a host
+    # that has no such callback answers with an error, and the run's own error still follows.
+    msg = worker.recv_for(cid)
+    assert msg["type"] == "callback" and msg["name"] == "dspy:usage", msg
+    assert msg["args"]["lm"]["openai/taipan-local-fail-429"]["errors"] == 1
+    worker.send({"v": 1, "type": "callback_result", "id": cid, "callback_id": msg["callback_id"], "value": None,
+                 "error": "UnknownCallback: no Java callback named 'dspy:usage'"})
+    msg = worker.recv_for(cid)
     assert msg["type"] == "error" and msg["error_type"] == "dspy.utils.exceptions.LMRateLimitError", msg
     assert SECRET not in msg["message"] and SECRET not in msg["traceback"]
     assert SECRET not in worker.stdout.text and SECRET not in worker.stderr.text

@@ -26,7 +26,8 @@ import os
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import sys  # noqa: E402
-from typing import Any, Dict, Tuple  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from typing import Any, Dict, Iterator, Tuple  # noqa: E402
 
 import dspy  # noqa: E402  (the library: this package's own name is taipan_worker.dspy)
 
@@ -45,7 +46,8 @@ from .caches import reset as _reset_caches  # noqa: E402
 from .caches import sizes as _cache_sizes  # noqa: E402
 from .errors import LmNotCached, ProgramNotCached, SpecError  # noqa: E402
 from .evaluation import context, evaluate as evaluate_on  # noqa: E402
-from .meter import RunMeter, callbacks_with  # noqa: E402
+from .meter import RunMeter, callbacks_with, report_failure  # noqa: E402
+from .meter import install as _install_meter  # noqa: E402
 from .metrics import build_metric  # noqa: E402
 from .optimizers import OPTIMIZERS, split_params  # noqa: E402
 from .scrubbing import Guard  # noqa: E402
@@ -60,6 +62,8 @@ __all__ = [
 # Importable from here as before: parse_type, build_signature, build_program, build_lm,
 # build_metric, to_wire, DUMMY_MODEL, the cache sizes, and for tests _programs, _lms,
 # _reset_caches and _cache_sizes.
+_install_meter()  # the LM response hook: tokens and cost per LM call (meter.py)
+
 _REEXPORTED = (parse_type, build_signature, build_program, build_lm, build_metric, to_wire, DUMMY_MODEL,
                PROGRAM_CACHE_SIZE, LM_CACHE_SIZE, MEMORY_CACHE_ENTRIES, _programs, _lms, _reset_caches, _cache_sizes)
 
@@ -91,14 +95,26 @@ def state(program: Any, lm: Any = None) -> Dict[str, Any]:
         return to_wire(as_saved(built.module.dump_state()))
 
 
+@contextmanager
+def _metered() -> Iterator[RunMeter]:
+    """A fresh meter for one bridge call; if the call fails after LM calls, what it spent goes
+    to the Java side (the ``dspy:usage`` callback) before the error does."""
+    meter = RunMeter()
+    try:
+        yield meter
+    except Exception:
+        report_failure(meter)
+        raise
+
+
 @function
 def run(program: Any, inputs: Any, lm: Any, adapter: Any = None) -> Dict[str, Any]:
     """Run a program once: returns a Prediction map."""
     with Guard():
         built, lm_obj, adapter_obj = _prepared(program, inputs, lm, adapter)
-        meter = RunMeter()
-        with context(lm_obj, adapter_obj, track_usage=True, callbacks=callbacks_with(meter)):
-            pred = built.module(**inputs)
+        with _metered() as meter:
+            with context(lm_obj, adapter_obj, track_usage=True, callbacks=callbacks_with(meter)):
+                pred = built.module(**inputs)
         return prediction(pred, built, meter.to_wire())
 
 
@@ -112,37 +128,43 @@ def stream(program: Any, inputs: Any, lm: Any, adapter: Any = None, fields: Any 
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise SpecError("fields must be a list of output field names")
         listeners = [dspy.streaming.StreamListener(signature_field_name=n) for n in names]
-        streamed = dspy.streamify(built.module, stream_listeners=listeners, async_streaming=False)
         final = None
-        meter = RunMeter()
-        with context(lm_obj, adapter_obj, track_usage=True, callbacks=callbacks_with(meter)):
-            for item in streamed(**inputs):
-                if isinstance(item, dspy.streaming.StreamResponse):
-                    yield {"field": item.signature_field_name, "chunk": item.chunk}
-                elif isinstance(item, dspy.Prediction):
-                    final = item
-        if final is None:
-            raise RuntimeError("the program ended without a prediction")
+        with _metered() as meter:
+            with context(lm_obj, adapter_obj, track_usage=True, callbacks=callbacks_with(meter)):
+                # streamify takes the callbacks in force when it is called: the meter's, here.
+                streamed = dspy.streamify(built.module, stream_listeners=listeners, async_streaming=False)
+                for item in streamed(**inputs):
+                    if isinstance(item, dspy.streaming.StreamResponse):
+                        yield {"field": item.signature_field_name, "chunk": item.chunk}
+                    elif isinstance(item, dspy.Prediction):
+                        final = item
+            if final is None:
+                raise RuntimeError("the program ended without a prediction")
         yield {"prediction": prediction(final, built, meter.to_wire())}
 
 
 @function
 def evaluate(program: Any, devset: Any, metric: Any, lm: Any, adapter: Any = None,
              num_threads: Any = None) -> Dict[str, Any]:
-    """Score a program on a devset: ``{"score": 0-100, "results": [...]}``."""
+    """Score a program on a devset: ``{"score": 0-100, "results": [...], "metrics": the LM
+    usage of all its runs}``."""
     with Guard():
         built = cached_program(program)
         lm_obj = cached_lm(lm)
         adapter_obj = make_adapter(adapter)
         examples = to_examples(devset, "devset")
         metric_fn = build_metric(metric)
-        return evaluate_on(built, examples, metric_fn, lm_obj, adapter_obj, int(num_threads or 1))
+        with _metered() as meter:
+            result = evaluate_on(built, examples, metric_fn, lm_obj, adapter_obj, int(num_threads or 1), meter)
+        result["metrics"] = meter.to_wire()
+        return result
 
 
 @function
 def optimize(optimizer: Any, program: Any, trainset: Any, metric: Any, lm: Any, valset: Any = None,
              adapter: Any = None) -> Dict[str, Any]:
-    """Compile a copy of the program: ``{"state": dump_state, "score": valset score | nil}``."""
+    """Compile a copy of the program: ``{"state": dump_state, "score": valset score | nil,
+    "metrics": the LM usage of the whole optimization, its validation included}``."""
     with Guard():
         if not isinstance(optimizer, dict) or optimizer.get("name") not in OPTIMIZERS:
             raise SpecError(f"an optimizer is {{'name': one of {sorted(OPTIMIZERS)}, 'params': {{...}}}}")
@@ -173,13 +195,14 @@ def optimize(optimizer: Any, program: Any, trainset: Any, metric: Any, lm: Any, 
         if name in ("bootstrap_few_shot_random_search", "mipro_v2", "gepa") and val is not None:
             compile_kw["valset"] = val
         student = built.module.deepcopy()
-        with context(lm_obj, adapter_obj):
-            compiled = cls(**init_kw).compile(student, trainset=train, **compile_kw)
-        state = to_wire(as_saved(compiled.dump_state()))
-        score = None
-        if val:
-            result = evaluate_on(Built(compiled, built.kind, built.outputs, built.reasoning), val, metric_fn
-                               or build_metric({"name": "exact_match", "field": built.outputs[0]}),
-                               lm_obj, adapter_obj, 1)
-            score = result["score"]
-        return {"state": state, "score": score}
+        with _metered() as meter:
+            with context(lm_obj, adapter_obj, callbacks=callbacks_with(meter)):
+                compiled = cls(**init_kw).compile(student, trainset=train, **compile_kw)
+            state = to_wire(as_saved(compiled.dump_state()))
+            score = None
+            if val:
+                result = evaluate_on(Built(compiled, built.kind, built.outputs, built.reasoning), val, metric_fn
+                                     or build_metric({"name": "exact_match", "field": built.outputs[0]}),
+                                     lm_obj, adapter_obj, 1, meter)
+                score = result["score"]
+        return {"state": state, "score": score, "metrics": meter.to_wire()}

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 import dspy
 
 from ..context import bind_thread, current_call
 from .builders import Built
+from .meter import RunMeter, callbacks_with
 from .scrubbing import scrub_exception
 from .wire import prediction
 
@@ -19,7 +20,9 @@ def context(lm: Any, adapter: Any, **extra: Any) -> Any:
 
 
 def evaluate(built: Built, devset: List[Any], metric: Callable[..., float], lm_obj: Any, adapter_obj: Any,
-              num_threads: int) -> Dict[str, Any]:
+              num_threads: int, meter: Optional[RunMeter] = None) -> Dict[str, Any]:
+    """Runs the program on each example (``num_threads`` at once) and scores it; ``meter``, if
+    given, counts the LM calls of every run."""
     try:
         call = current_call()
     except RuntimeError:  # called directly (tests), not through the worker
@@ -28,7 +31,8 @@ def evaluate(built: Built, devset: List[Any], metric: Callable[..., float], lm_o
     def one(example: Any) -> Dict[str, Any]:
         bind_thread(call)  # Java tools and metrics work from these threads too
         try:
-            with context(lm_obj, adapter_obj, track_usage=True):
+            extra = {"callbacks": callbacks_with(meter)} if meter is not None else {}
+            with context(lm_obj, adapter_obj, track_usage=True, **extra):
                 pred = built.module(**example.inputs())
             score = float(metric(example, pred))
             return {"prediction": prediction(pred, built), "score": score, "error": None}

@@ -111,15 +111,38 @@ public final class Dspy {
 
     /** Tells the listeners of a run's prediction; returns it. A listener that throws is logged. */
     Prediction report(String kind, Prediction p) {
+        tell(l -> l.runCompleted(kind, p.runUsage()));
+        return p;
+    }
+
+    /** Tells the listeners of a failed run and what it spent; returns the error, for rethrowing. */
+    <T extends Throwable> T reportFailure(String kind, RunUsage usage, T error) {
+        tell(l -> l.runFailed(kind, usage, error));
+        return error;
+    }
+
+    void reportEvaluation(String kind, RunUsage usage) {
+        tell(l -> l.evaluationEnded(kind, usage));
+    }
+
+    void reportOptimization(String kind, RunUsage usage) {
+        tell(l -> l.optimizationEnded(kind, usage));
+    }
+
+    private void tell(java.util.function.Consumer<DspyListener> event) {
         for (DspyListener l : listeners) {
             try {
-                l.runCompleted(kind, p.runUsage());
+                event.accept(l);
             } catch (RuntimeException e) {
                 System.getLogger(Dspy.class.getName()).log(System.Logger.Level.WARNING,
                         "DspyListener threw; ignored", e);
             }
         }
-        return p;
+    }
+
+    /** Whether any listener is set (else nothing needs the usage of failed calls). */
+    boolean listened() {
+        return !listeners.isEmpty();
     }
 
     /** {@return the default LM of this Dspy's programs, or null if none was set (then each run must name one)} */

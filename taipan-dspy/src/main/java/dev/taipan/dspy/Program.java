@@ -185,7 +185,13 @@ public final class Program {
      * @throws dev.taipan.TaipanException if the call failed otherwise (the parse of the answer, the pool)
      */
     public Prediction run(Map<String, ?> inputs, RunOptions options) {
-        return dspy.report(kind, Prediction.fromWire(Bridge.await(runRaw(inputs, options))));
+        FailedUsage spent = new FailedUsage();
+        CompletableFuture<Object> call = runRaw(inputs, options, spent);
+        try {
+            return dspy.report(kind, Prediction.fromWire(Bridge.await(call)));
+        } catch (RuntimeException e) {
+            throw dspy.reportFailure(kind, spent.get(), e);
+        }
     }
 
     /**
@@ -210,16 +216,25 @@ public final class Program {
      * @throws IllegalStateException    if no LM is set
      */
     public CompletableFuture<Prediction> runAsync(Map<String, ?> inputs, RunOptions options) {
-        return runRaw(inputs, options).thenApply(v -> dspy.report(kind, Prediction.fromWire(v)));
+        FailedUsage spent = new FailedUsage();
+        return runRaw(inputs, options, spent).handle((v, e) -> {
+            if (e == null) {
+                return dspy.report(kind, Prediction.fromWire(v));
+            }
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                    ? e.getCause() : e;
+            throw new java.util.concurrent.CompletionException(dspy.reportFailure(kind, spent.get(), cause));
+        });
     }
 
-    private CompletableFuture<Object> runRaw(Map<String, ?> inputs, RunOptions options) {
+    /** The bridge's {@code run} call; a failing run reports what it spent to {@code spent}. */
+    private CompletableFuture<Object> runRaw(Map<String, ?> inputs, RunOptions options, FailedUsage spent) {
         checkInputs(inputs);
         RunOptions o = options == null ? RunOptions.DEFAULT : options;
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("inputs", inputs);
         args.put("adapter", o.adapterOr(dspy.adapter()).wire);
-        return dspy.bridge().call("run", current.get(), lmFor(o), args, o.timeout(), toolCallbacks());
+        return dspy.bridge().call("run", current.get(), lmFor(o), args, o.timeout(), withUsage(toolCallbacks(), spent));
     }
 
     /**
@@ -256,7 +271,8 @@ public final class Program {
         checkInputs(inputs);
         RunOptions o = options == null ? RunOptions.DEFAULT : options;
         AtomicReference<Object> finalPrediction = new AtomicReference<>();
-        CallOptions streaming = toolCallbacks().withChunkConsumer(chunk -> {
+        FailedUsage spent = new FailedUsage();
+        CallOptions streaming = withUsage(toolCallbacks(), spent).withChunkConsumer(chunk -> {
             Map<String, Object> c = (Map<String, Object>) chunk;
             if (c.containsKey("prediction")) {
                 finalPrediction.set(c.get("prediction"));
@@ -267,12 +283,24 @@ public final class Program {
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("inputs", inputs);
         args.put("adapter", o.adapterOr(dspy.adapter()).wire);
-        Bridge.await(dspy.bridge().call("stream", current.get(), lmFor(o), args, o.timeout(), streaming));
-        Object p = finalPrediction.get();
-        if (p == null) {
-            throw new dev.taipan.TaipanException("the stream ended without a prediction");
+        CompletableFuture<Object> call = dspy.bridge().call("stream", current.get(), lmFor(o), args, o.timeout(),
+                streaming);
+        Object p;
+        try {
+            Bridge.await(call);
+            p = finalPrediction.get();
+            if (p == null) {
+                throw new dev.taipan.TaipanException("the stream ended without a prediction");
+            }
+        } catch (RuntimeException e) {
+            throw dspy.reportFailure(kind, spent.get(), e);
         }
         return dspy.report(kind, Prediction.fromWire(p));
+    }
+
+    /** {@code options} with the usage callback, when a listener wants to hear of failures. */
+    private CallOptions withUsage(CallOptions options, FailedUsage spent) {
+        return dspy.listened() ? spent.on(options) : options;
     }
 
     private Lm lmFor(RunOptions o) {
@@ -455,8 +483,17 @@ public final class Program {
         args.put("metric", metric.toWire());
         args.put("adapter", dspy.adapter().wire);
         args.put("num_threads", 4);
-        Map<String, Object> r = (Map<String, Object>) Bridge.await(dspy.bridge().call("evaluate", current.get(),
-                lmFor(RunOptions.DEFAULT), args, dspy.longTimeout(), toolCallbacks()));
+        FailedUsage spent = new FailedUsage();
+        CompletableFuture<Object> call = dspy.bridge().call("evaluate", current.get(), lmFor(RunOptions.DEFAULT), args,
+                dspy.longTimeout(), withUsage(toolCallbacks(), spent));
+        Map<String, Object> r;
+        try {
+            r = (Map<String, Object>) Bridge.await(call);
+        } catch (RuntimeException e) {
+            dspy.reportEvaluation(kind, spent.get());
+            throw e;
+        }
+        dspy.reportEvaluation(kind, RunUsage.fromWire(r.get("metrics")));
         return Evaluations.fromWire(r, devset);
     }
 
@@ -495,8 +532,17 @@ public final class Program {
         if (metric.isJava()) {
             callbacks = callbacks.withCallback(metric.callbackName(), metric::scoreFromWire);
         }
-        Map<String, Object> r = (Map<String, Object>) Bridge.await(dspy.bridge().call("optimize", current.get(),
-                lmFor(RunOptions.DEFAULT), args, dspy.longTimeout(), callbacks));
+        FailedUsage spent = new FailedUsage();
+        CompletableFuture<Object> call = dspy.bridge().call("optimize", current.get(), lmFor(RunOptions.DEFAULT), args,
+                dspy.longTimeout(), withUsage(callbacks, spent));
+        Map<String, Object> r;
+        try {
+            r = (Map<String, Object>) Bridge.await(call);
+        } catch (RuntimeException e) {
+            dspy.reportOptimization(kind, spent.get());
+            throw e;
+        }
+        dspy.reportOptimization(kind, RunUsage.fromWire(r.get("metrics")));
         return new Program(dspy, kind, signature, config, steps, outputs, tools, (Map<String, Object>) r.get("state"));
     }
 

@@ -6,11 +6,18 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What one run asked of its LMs, measured in the worker: per model, the LM calls, how many of
- * them DSPy answered from its cache, how many failed, and the tokens billed (a cached answer
- * bills none); and how often the adapter could not parse an LM's answer (a ChatAdapter that
+ * What one run (or one evaluation or optimization, all its runs together) asked of its LMs,
+ * measured in the worker: per model, the LM calls, how many of them DSPy answered from its
+ * cache, how many failed, the tokens billed and what they cost (a cached answer bills none and
+ * costs nothing); and how often the adapter could not parse an LM's answer (a ChatAdapter that
  * fell back to JSON counts one even when the run then succeeded). Empty for a worker that does
  * not report it (an older runtime): its models map is empty.
+ *
+ * <p><b>Cost.</b> The worker prices each billed LM call from LiteLLM's bundled price table
+ * (read offline), in US dollars. A model that table has no price for is not priced: its calls
+ * are counted in {@link Model#unpricedCalls()}, never as costing 0. So a model's cost is known
+ * only when {@link Model#costKnown()}; otherwise {@link Model#costUsd()} is the cost of the calls
+ * that were priced, a lower bound.
  *
  * @param models        per model name (LiteLLM's string), that model's share of the run
  * @param parseFailures how often the adapter could not parse an LM's answer during the run
@@ -27,8 +34,36 @@ public record RunUsage(Map<String, Model> models, long parseFailures) {
      * @param errors           of those, how many failed
      * @param promptTokens     the prompt tokens billed
      * @param completionTokens the completion tokens billed
+     * @param costUsd          the cost in US dollars of the billed calls that were priced (0 when none was)
+     * @param unpricedCalls    the billed calls (neither cached nor failed) with no known price
      */
-    public record Model(long calls, long cacheHits, long errors, long promptTokens, long completionTokens) {
+    public record Model(long calls, long cacheHits, long errors, long promptTokens, long completionTokens,
+                        double costUsd, long unpricedCalls) {
+        /**
+         * Checks the figures.
+         *
+         * @param calls            the LM calls made
+         * @param cacheHits        of those, how many DSPy answered from its cache
+         * @param errors           of those, how many failed
+         * @param promptTokens     the prompt tokens billed
+         * @param completionTokens the completion tokens billed
+         * @param costUsd          the cost in US dollars of the billed calls that were priced
+         * @param unpricedCalls    the billed calls with no known price
+         * @throws IllegalArgumentException if {@code costUsd} is negative or not finite
+         */
+        public Model {
+            if (!(costUsd >= 0) || Double.isInfinite(costUsd)) {
+                throw new IllegalArgumentException("costUsd must be a finite, non-negative number, got " + costUsd);
+            }
+        }
+
+        /**
+         * {@return whether every billed call was priced, so {@link #costUsd()} is the whole cost}
+         * True when nothing was billed (cached or failed calls only: a cost of 0).
+         */
+        public boolean costKnown() {
+            return unpricedCalls == 0;
+        }
     }
 
     /**
@@ -42,9 +77,16 @@ public record RunUsage(Map<String, Model> models, long parseFailures) {
         models = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(models, "models")));
     }
 
+    /** From a worker's {@code metrics} alone (an evaluation's, an optimization's, a failed run's). */
+    static RunUsage fromWire(Object metrics) {
+        return fromWire(metrics, null);
+    }
+
     /**
      * From the prediction's {@code metrics} (optional: absent from older workers) and
-     * {@code usage} (DSPy's tokens per model) fields.
+     * {@code usage} (DSPy's tokens per model) fields. The metrics' own tokens win; a worker
+     * that sends none (it could not see the LM's responses) leaves them to {@code usage}, and
+     * one that sends no cost leaves every billed call unpriced.
      */
     @SuppressWarnings("unchecked")
     static RunUsage fromWire(Object metrics, Map<String, Object> usage) {
@@ -56,16 +98,24 @@ public record RunUsage(Map<String, Model> models, long parseFailures) {
         if (m.get("lm") instanceof Map) {
             for (Map.Entry<String, Object> e : ((Map<String, Object>) m.get("lm")).entrySet()) {
                 Map<String, Object> c = e.getValue() instanceof Map ? (Map<String, Object>) e.getValue() : Map.of();
-                Map<String, Object> tokens = usage != null && usage.get(e.getKey()) instanceof Map
+                Map<String, Object> tokens = c.containsKey("prompt_tokens") ? c
+                        : usage != null && usage.get(e.getKey()) instanceof Map
                         ? (Map<String, Object>) usage.get(e.getKey()) : Map.of();
-                models.put(e.getKey(), new Model(num(c.get("calls")), num(c.get("cache_hits")), num(c.get("errors")),
-                        num(tokens.get("prompt_tokens")), num(tokens.get("completion_tokens"))));
+                long calls = num(c.get("calls"));
+                long cacheHits = num(c.get("cache_hits"));
+                long errors = num(c.get("errors"));
+                double cost = c.get("cost_usd") instanceof Number n && n.doubleValue() >= 0
+                        && Double.isFinite(n.doubleValue()) ? n.doubleValue() : 0;
+                long unpriced = c.containsKey("unpriced") ? num(c.get("unpriced"))
+                        : Math.max(0, calls - cacheHits - errors);
+                models.put(e.getKey(), new Model(calls, cacheHits, errors, num(tokens.get("prompt_tokens")),
+                        num(tokens.get("completion_tokens")), cost, unpriced));
             }
         }
         return new RunUsage(models, num(m.get("parse_failures")));
     }
 
     private static long num(Object o) {
-        return o instanceof Number ? ((Number) o).longValue() : 0;
+        return o instanceof Number ? Math.max(0, ((Number) o).longValue()) : 0;
     }
 }

@@ -13,7 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Micrometer meters of DSPy runs ({@code taipan.dspy.*}), as a {@link DspyListener}: LM calls,
- * cache hits, LM errors and tokens per model, parse failures and runs per program kind.
+ * cache hits, LM errors, tokens and cost (US dollars) per model, parse failures and runs
+ * (returned, failed) per program kind. The LM meters count every run's calls, failed runs',
+ * evaluations' and optimizations' included.
  *
  * <pre>{@code
  * Dspy dspy = Dspy.on(pool).lm(lm).listener(TaipanDspyMetrics.of(registry));
@@ -59,6 +61,27 @@ public final class TaipanDspyMetrics implements DspyListener {
     @Override
     public void runCompleted(String kind, RunUsage usage) {
         counter("taipan.dspy.runs", "program runs that returned a prediction", Tags.of("kind", kind)).increment();
+        record(kind, usage);
+    }
+
+    @Override
+    public void runFailed(String kind, RunUsage usage, Throwable error) {
+        counter("taipan.dspy.runs.failed", "program runs that failed", Tags.of("kind", kind)).increment();
+        record(kind, usage);
+    }
+
+    @Override
+    public void evaluationEnded(String kind, RunUsage usage) {
+        record(kind, usage);
+    }
+
+    @Override
+    public void optimizationEnded(String kind, RunUsage usage) {
+        record(kind, usage);
+    }
+
+    /** What the LMs were asked, into the per-model counters, whoever asked. */
+    private void record(String kind, RunUsage usage) {
         if (usage.parseFailures() > 0) {
             counter("taipan.dspy.parse.failures", "LM answers the adapter could not parse",
                     Tags.of("kind", kind)).increment(usage.parseFailures());
@@ -72,6 +95,16 @@ public final class TaipanDspyMetrics implements DspyListener {
                     m.promptTokens());
             add("taipan.dspy.lm.tokens", "tokens billed (a cached answer bills none)", t.and("type", "completion"),
                     m.completionTokens());
+            long priced = m.calls() - m.cacheHits() - m.errors() - m.unpricedCalls();
+            if (priced > 0 || m.costUsd() > 0) {
+                // Only priced calls: a model with no price gets no cost series, never a cost of 0.
+                counter("taipan.dspy.lm.cost", "cost of the billed LM calls that had a price, in US dollars", t)
+                        .increment(m.costUsd());
+            }
+            if (m.unpricedCalls() > 0) {
+                counter("taipan.dspy.lm.unpriced", "billed LM calls with no known price (not in taipan.dspy.lm.cost)",
+                        t).increment(m.unpricedCalls());
+            }
         });
     }
 
@@ -80,8 +113,12 @@ public final class TaipanDspyMetrics implements DspyListener {
         counter(name, description, t).increment(amount);
     }
 
+    private static String unit(String name) {
+        return name.endsWith("tokens") ? "tokens" : name.endsWith(".cost") ? "usd" : null;
+    }
+
     private Counter counter(String name, String description, Tags t) {
         return counters.computeIfAbsent(name + t, k -> Counter.builder(name).description(description)
-                .tags(tags).tags(t).baseUnit(name.endsWith("tokens") ? "tokens" : null).register(registry));
+                .tags(tags).tags(t).baseUnit(unit(name)).register(registry));
     }
 }

@@ -32,7 +32,8 @@ public class TaipanDspyAutoConfiguration {
     @ConditionalOnMissingBean
     public Dspy taipanDspy(TaipanPool pool, TaipanDspyProperties properties,
                            ObjectProvider<TaipanDspyCustomizer> customizers) {
-        Dspy dspy = Dspy.on(pool).lm(lm(properties, System::getenv));
+        Lm lm = lm(properties, System::getenv); // the properties' errors first, before a call to the pool
+        Dspy dspy = Dspy.on(pool).lm(lm);
         for (TaipanDspyCustomizer c : customizers.orderedStream().toList()) {
             dspy = java.util.Objects.requireNonNull(c.customize(dspy), () -> "TaipanDspyCustomizer " + c
                     + " returned null; return the Dspy to use (e.g. dspy.listener(...))");
@@ -75,10 +76,34 @@ public class TaipanDspyAutoConfiguration {
                 lm = lm.engine(p.getEngine());
             }
         } catch (IllegalArgumentException e) {
-            String m = e.getMessage();
-            // Lm's own checks say "Lm: temperature ..."; name the property instead.
-            throw new IllegalArgumentException(m.startsWith("Lm: ") ? "taipan.dspy." + m.substring(4) : m, e);
+            throw new IllegalArgumentException(property(e.getMessage()), e);
         }
         return lm;
+    }
+
+    /**
+     * Lm's own checks say {@code "Lm: maxTokens must be positive, got 0"}; the property is
+     * {@code taipan.dspy.max-tokens}, so the message names it as the pool's errors do:
+     * {@code "taipan.dspy.max-tokens: must be positive, got 0"}.
+     */
+    static String property(String message) {
+        if (message == null || !message.startsWith("Lm: ")) {
+            return message;
+        }
+        String rest = message.substring(4);
+        int space = rest.indexOf(' ');
+        if (space <= 0) {
+            return "taipan.dspy: " + rest;
+        }
+        String field = rest.substring(0, space);
+        StringBuilder kebab = new StringBuilder();
+        for (char c : field.toCharArray()) {
+            if (Character.isUpperCase(c)) {
+                kebab.append('-').append(Character.toLowerCase(c));
+            } else {
+                kebab.append(c);
+            }
+        }
+        return "taipan.dspy." + kebab + ": " + rest.substring(space + 1);
     }
 }
