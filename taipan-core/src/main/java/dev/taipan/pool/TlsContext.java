@@ -355,7 +355,7 @@ public final class TlsContext {
                         + convert + ", entering its passphrase");
             }
             if (key.label.equals("RSA PRIVATE KEY") || key.label.equals("EC PRIVATE KEY")) {
-                throw new BadFile(setting, file + " holds a " + key.label.substring(0, 2) + " key in the traditional"
+                throw new BadFile(setting, file + " holds an " + (key.label.startsWith("RSA") ? "RSA" : "EC") + " key in the traditional"
                         + " (" + (key.label.startsWith("RSA") ? "PKCS#1" : "SEC1") + ") form; Taipan reads PKCS#8 keys"
                         + " (-----BEGIN PRIVATE KEY-----): " + convert);
             }
