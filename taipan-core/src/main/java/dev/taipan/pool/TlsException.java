@@ -94,6 +94,7 @@ public final class TlsException extends SSLException {
             return new TlsException(Reason.NOT_TLS, peer, "its first bytes are not a TLS record", e);
         }
         if (m.contains("protocol_version") || m.contains("not enabled or supported")
+                || m.toLowerCase(java.util.Locale.ROOT).contains("protocol version")
                 || m.contains("No appropriate protocol")) {
             return new TlsException(Reason.PROTOCOL_VERSION, peer, "only TLS 1.3 is accepted (" + m + ")", e);
         }
