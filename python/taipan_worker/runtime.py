@@ -88,6 +88,12 @@ class Config:
     #: Forward logging records of this Python level and above to the host (``log`` frames);
     #: None: the host did not ask (an older pool), logging stays as in any Python process.
     log_level: Optional[int] = None
+    #: Listen mode (a worker host's worker): the fd of a listening TCP socket the pool connects
+    #: to, authenticating itself with the worker's token (see ``listen``); None: connect to
+    #: ``socket`` and send ``auth`` as usual.
+    listen_fd: Optional[int] = None
+    #: Listen mode: how long to wait for the pool to connect and authenticate.
+    accept_timeout_s: float = 60.0
 
 
 class _BadArguments(Exception):
@@ -272,17 +278,21 @@ class Worker:
         global _active
         self.loop = asyncio.get_running_loop()
         self.loop_thread = threading.get_ident()
-        try:
-            transport, protocol = await self.loop.create_unix_connection(
-                lambda: HostProtocol(self), self.config.socket
-            )
-        except OSError as exc:
-            self.log(f"cannot connect to {self.config.socket}: {exc}")
-            hard_exit(EXIT_CONNECT)
+        if self.config.listen_fd is not None:
+            transport, protocol = await self._accept(token)
+        else:
+            try:
+                transport, protocol = await self.loop.create_unix_connection(
+                    lambda: HostProtocol(self), self.config.socket
+                )
+            except OSError as exc:
+                self.log(f"cannot connect to {self.config.socket}: {exc}")
+                hard_exit(EXIT_CONNECT)
         self.transport, self.protocol = transport, protocol  # type: ignore[assignment]
         _active = self
-        self.trace(f"connected to {self.config.socket}")
-        self._send({"v": 1, "type": "auth", "worker_id": self.config.worker_id, "token": token})
+        if self.config.listen_fd is None:
+            self.trace(f"connected to {self.config.socket}")
+            self._send({"v": 1, "type": "auth", "worker_id": self.config.worker_id, "token": token})
         del token
         if self.config.log_level is not None:
             # After auth (the host reads nothing else first), before the imports: what modules
@@ -322,6 +332,24 @@ class Worker:
         # From here on everything happens in the protocol's callbacks; the process exits
         # from them (EOF, protocol error, drained), never by returning from here.
         await self.loop.create_future()
+
+    async def _accept(self, token: str) -> Any:
+        """Listen mode: the pool connects to us and authenticates first (``listen``). The wait
+        blocks the loop, which has nothing else to do before the pool is there."""
+        import socket as _socket
+
+        from .listen import AcceptTimeout, accept_pool
+
+        listener = _socket.socket(fileno=self.config.listen_fd)
+        try:
+            conn = accept_pool(listener, self.config.worker_id, token,
+                               time.monotonic() + self.config.accept_timeout_s, log=self.log)
+        except (AcceptTimeout, OSError) as exc:
+            self.log(f"{exc}; exiting with status {EXIT_CONNECT}")
+            hard_exit(EXIT_CONNECT)
+        conn.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+        self.trace("the pool connected and authenticated")
+        return await self.loop.connect_accepted_socket(lambda: HostProtocol(self), conn)  # type: ignore[union-attr]
 
     # ------------------------------------------------------------------ I/O
 
