@@ -94,11 +94,25 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
     p.add_argument("--max-frame-bytes", type=int, default=67108864, help="largest frame a worker may take")
     p.add_argument("--plain-tcp", action="store_true",
                    help="no TLS: allowed only when --bind is a loopback address")
+    p.add_argument("--tls-cert", default=None, help="TLS 1.3: the host's certificate chain (PEM)")
+    p.add_argument("--tls-key", default=None, help="TLS 1.3: its private key (unencrypted PKCS#8 PEM)")
+    p.add_argument("--tls-ca", default=None, help="TLS 1.3: the CA certificates that sign the pools' client certificates")
     ns = p.parse_args(argv)
-    if not ns.plain_tcp:
-        p.error("TLS is not available in this build: pass --plain-tcp (loopback only)")
-    if not _is_loopback(ns.bind):
+    tls = [ns.tls_cert, ns.tls_key, ns.tls_ca]
+    if ns.plain_tcp and any(tls):
+        p.error("--plain-tcp and --tls-* exclude each other")
+    if not ns.plain_tcp and not all(tls):
+        p.error("give --tls-cert, --tls-key and --tls-ca (mutual TLS 1.3), or --plain-tcp on a loopback address")
+    if ns.plain_tcp and not _is_loopback(ns.bind):
         p.error(f"--plain-tcp needs a loopback --bind address, not {ns.bind}")
+    ns.tls = None
+    if not ns.plain_tcp:
+        from taipan_worker.tls import TlsError, server_context
+
+        try:
+            ns.tls = server_context(ns.tls_cert, ns.tls_key, ns.tls_ca)
+        except TlsError as exc:
+            p.error(f"TLS: {exc}")
     for name in ("max_workers", "max_slots", "max_lease_ms"):
         if getattr(ns, name) <= 0:
             p.error(f"--{name.replace('_', '-')} must be positive")
@@ -124,6 +138,8 @@ class Control:
         self.peer = peer
         self.inbox = bytearray()
         self.outbox = bytearray()
+        #: TLS: the handshake is under way (non-blocking, driven by the loop).
+        self.handshaking = False
         self.opened = False
         self.pool = "?"
         self.run_id = ""
@@ -194,7 +210,8 @@ class Host:
             with open(tmp, "w") as f:
                 f.write(f"{port}\n")
             os.replace(tmp, self.ns.port_file)
-        print(f"taipan-host {self.name} listening on {self.ns.bind}:{port} (plain TCP, loopback), "
+        how = "plain TCP, loopback" if self.ns.tls is None else "TLS 1.3, client certificates required"
+        print(f"taipan-host {self.name} listening on {self.ns.bind}:{port} ({how}), "
               f"modules={','.join(self.modules)} max_workers={self.ns.max_workers}", flush=True)
         return port
 
@@ -222,7 +239,10 @@ class Host:
                     if events & selectors.EVENT_READ:
                         self._read(what)
                     if events & selectors.EVENT_WRITE and what.sock.fileno() in self.controls:
-                        self._flush(what)
+                        if what.handshaking:
+                            self._read(what)
+                        else:
+                            self._flush(what)
                 else:
                     self._read_output(key.fd)
             self._expire_leases()
@@ -254,21 +274,61 @@ class Host:
             return
         sock.setblocking(False)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.ns.tls is not None:
+            # The handshake runs in the loop (below), so a peer that stalls it stalls no one else;
+            # nothing is read from a pool before its certificate is verified.
+            sock = self.ns.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         control = Control(sock, f"{peer[0]}:{peer[1]}")
+        control.handshaking = self.ns.tls is not None
         waiting = [c for c in self.controls.values() if not c.opened]
         if len(waiting) >= MAX_WAITING:
             self._drop(min(waiting, key=lambda c: c.deadline), "too many connections waiting to open")
         self.controls[sock.fileno()] = control
         self.selector.register(sock, selectors.EVENT_READ, control)
 
-    def _read(self, control: Control) -> None:
+    def _handshake(self, control: Control) -> bool:
+        """Drives a TLS handshake one step; True once it is done."""
+        import ssl
+
+        from taipan_worker.tls import describe_failure
+
         try:
-            data = control.sock.recv(65536)
-        except (BlockingIOError, InterruptedError):
+            control.sock.do_handshake()  # type: ignore[attr-defined]
+        except ssl.SSLWantReadError:
+            self.selector.modify(control.sock, selectors.EVENT_READ, control)
+            return False
+        except ssl.SSLWantWriteError:
+            self.selector.modify(control.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, control)
+            return False
+        except (ssl.SSLError, OSError) as exc:
+            self._drop(control, f"TLS handshake refused: {describe_failure(exc)}")
+            return False
+        control.handshaking = False
+        self.selector.modify(control.sock, selectors.EVENT_READ, control)
+        return True
+
+    def _read(self, control: Control) -> None:
+        if control.handshaking and not self._handshake(control):
             return
+        import ssl
+
+        chunks = []
+        try:
+            while True:
+                data = control.sock.recv(65536)
+                if not data:
+                    break
+                chunks.append(data)
+                # A TLS socket may hold more decrypted bytes than one recv returned.
+                if not isinstance(control.sock, ssl.SSLSocket) or not control.sock.pending():
+                    break
+        except (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            if not chunks:
+                return
         except OSError as exc:
             self._drop(control, f"its connection failed ({exc})")
             return
+        data = b"".join(chunks)
         if not data:
             self._drop(control, "it closed its control connection")
             return
@@ -478,6 +538,7 @@ class Host:
             log_level=control.log_level,
             listen_fd=listen_fd,
             accept_timeout_s=accept_ms / 1000,
+            listen_tls=self.ns.tls,
         ), token)
 
     # ---------------------------------------------------------------- workers' output and exits
@@ -560,14 +621,16 @@ class Host:
         self._flush(control)
 
     def _flush(self, control: Control) -> None:
+        import ssl
+
         fd = control.sock.fileno()
-        if fd not in self.controls:
+        if fd not in self.controls or control.handshaking:
             return
         try:
             while control.outbox:
                 n = control.sock.send(control.outbox)
                 del control.outbox[:n]
-        except (BlockingIOError, InterruptedError):
+        except (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
             pass
         except OSError as exc:
             if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK):

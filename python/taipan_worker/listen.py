@@ -12,6 +12,7 @@ connection is the worker's only one: the listening socket is closed at once.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import socket
 import struct
@@ -46,8 +47,44 @@ def check_auth(conn: socket.socket, worker_id: str, token: str) -> Optional[str]
     (length,) = struct.unpack(">I", _read_exactly(conn, 4))
     if length == 0 or length > MAX_AUTH_FRAME_BYTES:
         return f"first frame of {length} bytes (at most {MAX_AUTH_FRAME_BYTES} before auth)"
+    return auth_problem(_read_exactly(conn, length), worker_id, token)
+
+
+class AuthGate(asyncio.Protocol):
+    """The first protocol of a TLS connection in listen mode (asyncio runs the handshake): it
+    reads the pool's ``auth`` frame and settles ``verdict`` (None: the right pool; else why
+    not). Bytes after the frame are kept in ``rest`` for the protocol that takes over."""
+
+    def __init__(self, worker_id: str, token: str) -> None:
+        self.worker_id = worker_id
+        self.token = token
+        self.buffer = bytearray()
+        self.rest = b""
+        self.verdict: "asyncio.Future[Optional[str]]" = asyncio.get_running_loop().create_future()
+
+    def data_received(self, data: bytes) -> None:
+        if self.verdict.done():
+            self.rest += data
+            return
+        self.buffer += data
+        if len(self.buffer) < 4:
+            return
+        (length,) = struct.unpack_from(">I", self.buffer)
+        if length == 0 or length > MAX_AUTH_FRAME_BYTES:
+            self.verdict.set_result(f"first frame of {length} bytes (at most {MAX_AUTH_FRAME_BYTES} before auth)")
+        elif len(self.buffer) >= 4 + length:
+            self.rest = bytes(self.buffer[4 + length:])
+            self.verdict.set_result(auth_problem(bytes(self.buffer[4:4 + length]), self.worker_id, self.token))
+
+    def connection_lost(self, exc: Optional[BaseException]) -> None:
+        if not self.verdict.done():
+            self.verdict.set_result("the connection ended before its auth")
+
+
+def auth_problem(body: bytes, worker_id: str, token: str) -> Optional[str]:
+    """None if ``body`` is the right ``auth`` message for this worker, else why not (never the token)."""
     try:
-        message: Any = msgpack.unpackb(_read_exactly(conn, length), raw=False)
+        message: Any = msgpack.unpackb(body, raw=False)
     except (ValueError, msgpack.UnpackException) as exc:
         return f"first frame is not MessagePack ({type(exc).__name__})"
     if not isinstance(message, dict) or message.get("type") != "auth":

@@ -94,6 +94,8 @@ class Config:
     listen_fd: Optional[int] = None
     #: Listen mode: how long to wait for the pool to connect and authenticate.
     accept_timeout_s: float = 60.0
+    #: Listen mode over TLS: the host's server ``ssl.SSLContext`` (client certificates required).
+    listen_tls: Any = None
 
 
 class _BadArguments(Exception):
@@ -290,6 +292,9 @@ class Worker:
                 hard_exit(EXIT_CONNECT)
         self.transport, self.protocol = transport, protocol  # type: ignore[assignment]
         _active = self
+        early, self._early = getattr(self, "_early", b""), b""
+        if early:
+            protocol.data_received(early)  # what the pool sent right behind its auth
         if self.config.listen_fd is None:
             self.trace(f"connected to {self.config.socket}")
             self._send({"v": 1, "type": "auth", "worker_id": self.config.worker_id, "token": token})
@@ -340,6 +345,8 @@ class Worker:
 
         from .listen import AcceptTimeout, accept_pool
 
+        if self.config.listen_tls is not None:
+            return await self._accept_tls(token)
         listener = _socket.socket(fileno=self.config.listen_fd)
         try:
             conn = accept_pool(listener, self.config.worker_id, token,
@@ -350,6 +357,56 @@ class Worker:
         conn.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
         self.trace("the pool connected and authenticated")
         return await self.loop.connect_accepted_socket(lambda: HostProtocol(self), conn)  # type: ignore[union-attr]
+
+    async def _accept_tls(self, token: str) -> Any:
+        """Listen mode over TLS: asyncio runs each connection's handshake (the pool's client
+        certificate is verified before any byte of it is read), an ``AuthGate`` checks its
+        ``auth``, and the first connection that passes both is handed to ``HostProtocol``."""
+        import socket as _socket
+        import ssl
+
+        from .listen import AUTH_TIMEOUT_S, AuthGate
+        from .tls import describe_failure
+
+        loop = self.loop
+        assert loop is not None
+        listener = _socket.socket(fileno=self.config.listen_fd)
+        listener.setblocking(False)
+        deadline = loop.time() + self.config.accept_timeout_s
+        while True:
+            left = deadline - loop.time()
+            if left <= 0:
+                listener.close()
+                self.log(f"no pool connected and authenticated within the deadline; exiting with status {EXIT_CONNECT}")
+                hard_exit(EXIT_CONNECT)
+            try:
+                conn, peer = await asyncio.wait_for(loop.sock_accept(listener), left)
+            except asyncio.TimeoutError:
+                continue
+            gate = AuthGate(self.config.worker_id, token)
+            transport = None
+            try:
+                transport, _ = await asyncio.wait_for(loop.connect_accepted_socket(
+                    lambda: gate, conn, ssl=self.config.listen_tls, ssl_handshake_timeout=AUTH_TIMEOUT_S),
+                    AUTH_TIMEOUT_S + 1)
+                why = await asyncio.wait_for(gate.verdict, AUTH_TIMEOUT_S)
+            except asyncio.TimeoutError:
+                why = f"no auth within {AUTH_TIMEOUT_S:.0f} s"
+            except (ssl.SSLError, OSError) as exc:
+                why = f"TLS handshake refused: {describe_failure(exc)}"
+            if why is None and transport is not None:
+                listener.close()
+                protocol = HostProtocol(self)
+                transport.set_protocol(protocol)
+                protocol.connection_made(transport)
+                self._early = gate.rest
+                self.trace("the pool connected over TLS and authenticated")
+                return transport, protocol
+            self.log(f"refused a connection from {peer[0]}:{peer[1]}: {why}")
+            if transport is not None:
+                transport.abort()
+            else:
+                conn.close()
 
     # ------------------------------------------------------------------ I/O
 

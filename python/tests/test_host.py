@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import socket
 import struct
 import subprocess
@@ -312,3 +313,62 @@ def test_plain_tcp_is_refused_off_loopback(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "taipan_worker.host", "--bind", "127.0.0.1"],
                             capture_output=True, timeout=TIMEOUT)
     assert result.returncode == 2 and b"--plain-tcp" in result.stderr
+
+
+# ---------------------------------------------------------------- TLS 1.3, mutual
+
+
+@pytest.fixture
+def certs(tmp_path: Path) -> Path:
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run(["bash", str(root / "tools" / "make-test-ca.sh"), str(tmp_path / "certs")], check=True,
+                   capture_output=True, timeout=120)
+    return tmp_path / "certs"
+
+
+def tls_host(tmp: Path, certs: Path) -> HostProcess:
+    h = HostProcess.__new__(HostProcess)
+    h.port_file = tmp / "tls-port"
+    h.proc = subprocess.Popen(
+        [sys.executable, "-m", "taipan_worker.host", "--bind", "127.0.0.1", "--port-file", str(h.port_file),
+         "--name", "h1", "--modules", "taipan_testing.functions", "--tls-cert", str(certs / "host.pem"),
+         "--tls-key", str(certs / "host-key.pem"), "--tls-ca", str(certs / "ca.pem")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_until(lambda: h.port_file.exists() or h.proc.poll() is not None, "the host to listen")
+    assert h.proc.poll() is None, h.proc.stderr.read().decode()  # type: ignore[union-attr]
+    h.port = int(h.port_file.read_text())
+    return h
+
+
+def tls_connect(port: int, certs: Path, client: str = "client") -> socket.socket:
+    from taipan_worker.tls import client_context
+
+    ctx = client_context(certs / f"{client}.pem", certs / f"{client}-key.pem", certs / "ca.pem")
+    raw = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    return ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+
+
+def test_over_tls_the_control_channel_and_the_worker_need_the_pools_certificate(tmp_path: Path, certs: Path) -> None:
+    host = tls_host(tmp_path, certs)
+    try:
+        control = Control.__new__(Control)
+        control.sock = tls_connect(host.port, certs)
+        control.backlog = []
+        control.open(env={"API_KEY": "s3cr3t-value"})
+        started = control.start()
+        assert started["type"] == "started"
+        # A client with a certificate from another CA is refused in the handshake, by the worker too.
+        for port in (host.port, started["port"]):
+            with pytest.raises((ssl.SSLError, OSError)):
+                s = tls_connect(port, certs, client="other-client")
+                s.recv(1)  # TLS 1.3: the server's refusal may arrive on the first read
+                raise OSError("not refused")
+        worker = tls_connect(started["port"], certs)
+        worker.sendall(encode_frame({"v": 1, "type": "auth", "worker_id": "w1", "token": TOKEN}))
+        assert read_frame(worker.makefile("rb"))["type"] == "hello"  # type: ignore[index]
+        assert call(worker, 1, "taipan_testing.functions:env_get", ["API_KEY"])["value"] == "s3cr3t-value"
+        worker.close()
+        control.close()
+    finally:
+        log = host.stop()
+    assert "TLS handshake refused" in log and "s3cr3t-value" not in log, log
