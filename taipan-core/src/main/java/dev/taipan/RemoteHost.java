@@ -11,8 +11,9 @@ import java.util.Objects;
  * allow-list of modules and its limits); the pool asks for workers with its own modules and
  * slots, and a request the host refuses fails that worker's start with the host's reason.
  *
- * <p>Immutable. Made with {@link #plainTcpOnLoopback(String, int)}: TLS is the only way to
- * reach a host that is not on a loopback address, and plain TCP has to be asked for by name.
+ * <p>Immutable. Made with {@link #tls(String, int, TlsConfig)} or
+ * {@link #plainTcpOnLoopback(String, int)}: TLS is the only way to reach a host that is not on a
+ * loopback address, and plain TCP has to be asked for by name.
  *
  * <p>The lease: the host ends this pool's workers when it has heard nothing from the pool for
  * {@link #lease()} (the pool sends heartbeats on the control connection well within it), so a
@@ -27,11 +28,41 @@ public final class RemoteHost {
     private final String address;
     private final int port;
     private final Duration lease;
+    private final TlsConfig tls;
 
-    private RemoteHost(String address, int port, Duration lease) {
+    private RemoteHost(String address, int port, Duration lease, TlsConfig tls) {
         this.address = address;
         this.port = port;
         this.lease = lease;
+        this.tls = tls;
+    }
+
+    /**
+     * A host reached over TLS 1.3 with mutual authentication: the pool presents the config's
+     * certificate, and checks the host's against the config's trusted CAs and its name (the
+     * config's peer name, else {@code address}). The control connection and every worker's
+     * connection use it.
+     *
+     * @param address the host's DNS name or IP address
+     * @param port    the host's control port, 1 to 65535
+     * @param tls     the pool's side of the TLS connection
+     * @return the host
+     * @throws IllegalArgumentException if the port is out of range or the address is empty
+     */
+    public static RemoteHost tls(String address, int port, TlsConfig tls) {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(tls, "tls");
+        if (address.isBlank()) {
+            throw new IllegalArgumentException("RemoteHost: the address must not be empty");
+        }
+        checkPort(port);
+        return new RemoteHost(address, port, DEFAULT_LEASE, tls);
+    }
+
+    private static void checkPort(int port) {
+        if (port < 1 || port > 65_535) {
+            throw new IllegalArgumentException("RemoteHost: port must be between 1 and 65535, got " + port);
+        }
     }
 
     /**
@@ -46,9 +77,7 @@ public final class RemoteHost {
      */
     public static RemoteHost plainTcpOnLoopback(String address, int port) {
         Objects.requireNonNull(address, "address");
-        if (port < 1 || port > 65_535) {
-            throw new IllegalArgumentException("RemoteHost: port must be between 1 and 65535, got " + port);
-        }
+        checkPort(port);
         InetAddress[] resolved;
         try {
             resolved = InetAddress.getAllByName(address);
@@ -61,7 +90,7 @@ public final class RemoteHost {
                         + address + " resolves to " + a.getHostAddress() + "; reach other hosts over TLS");
             }
         }
-        return new RemoteHost(address, port, DEFAULT_LEASE);
+        return new RemoteHost(address, port, DEFAULT_LEASE, null);
     }
 
     /**
@@ -77,7 +106,7 @@ public final class RemoteHost {
             throw new IllegalArgumentException("RemoteHost: lease must be between " + MIN_LEASE + " and "
                     + PoolConfig.MAX_DURATION + ", got " + lease);
         }
-        return new RemoteHost(address, port, lease);
+        return new RemoteHost(address, port, lease, tls);
     }
 
     /** {@return the host's name or address, as given} */
@@ -95,9 +124,14 @@ public final class RemoteHost {
         return lease;
     }
 
-    /** {@return whether the connection is plain TCP (loopback only)} */
+    /** {@return whether the connections are plain TCP (loopback only)} */
     public boolean plainTcp() {
-        return true;
+        return tls == null;
+    }
+
+    /** {@return the TLS settings, empty for plain TCP} */
+    public java.util.Optional<TlsConfig> tlsConfig() {
+        return java.util.Optional.ofNullable(tls);
     }
 
     /** {@return {@code address:port}, the host's name in logs, errors and {@link WorkerInfo#host()}} */
@@ -108,7 +142,8 @@ public final class RemoteHost {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof RemoteHost h && h.address.equals(address) && h.port == port && h.lease.equals(lease);
+        return o instanceof RemoteHost h && h.address.equals(address) && h.port == port && h.lease.equals(lease)
+                && Objects.equals(h.tls, tls);
     }
 
     @Override

@@ -9,11 +9,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +49,9 @@ final class HostLink implements AutoCloseable {
 
     private final Object lock = new Object();
     /** The current connection, or null; replaced under {@link #lock}. */
-    private Socket socket;
-    private OutputStream out;
+    private Transport socket;
+    private final Object writeLock = new Object();
+    final HostTransports transports;
     private int generation;
     private int failures;
     private long retryAtNanos;
@@ -67,7 +63,8 @@ final class HostLink implements AutoCloseable {
     private final Map<String, CompletableFuture<RemoteProcess>> starts = new ConcurrentHashMap<>();
     private final Map<String, RemoteProcess> processes = new ConcurrentHashMap<>();
 
-    HostLink(RemoteHost host, PoolConfig config, String runId, Redactor redactor, PoolThreads threads) {
+    HostLink(RemoteHost host, PoolConfig config, String runId, Redactor redactor, PoolThreads threads,
+             HostTransports transports) {
         this.host = host;
         this.name = host.toString();
         this.config = config;
@@ -79,6 +76,7 @@ final class HostLink implements AutoCloseable {
         long hb = config.heartbeatInterval().toMillis();
         this.pingMillis = Math.max(10, hb > 0 ? Math.min(hb, lease / 4) : lease / 4);
         this.connectMillis = Math.max(1_000, Math.min(10_000, config.startTimeout().toMillis() / 2));
+        this.transports = transports;
     }
 
     /** Whether a start may be tried now: the link is up, or its back-off has passed. */
@@ -152,12 +150,9 @@ final class HostLink implements AutoCloseable {
                 throw new IOException("host " + name + " is unreachable (" + lastFailure + "); next attempt in "
                         + TimeUnit.NANOSECONDS.toMillis(wait) + " ms");
             }
-            Socket s = new Socket();
+            Transport s = null;
             try {
-                s.setTcpNoDelay(true);
-                s.connect(new InetSocketAddress(host.address(), host.port()), (int) connectMillis);
-                s.setSoTimeout((int) connectMillis);
-                OutputStream o = s.getOutputStream();
+                s = transports.connect(host.port());
                 Map<String, Object> open = new LinkedHashMap<>();
                 open.put("type", "open");
                 open.put("pool", config.name());
@@ -165,16 +160,17 @@ final class HostLink implements AutoCloseable {
                 open.put("lease_ms", host.lease().toMillis());
                 open.put("env", env);
                 WorkerLauncher.putLogLevel(open, config);
-                PipeFrames.write(o, open);
-                Frames frames = new Frames(s.getInputStream());
-                Map<String, Object> opened = frames.next();
+                HostTransports.writeFully(s, HostTransports.frame(open), connectMillis);
+                Frames frames = new Frames(s);
+                Map<String, Object> opened = frames.next(connectMillis);
+                if (opened == Frames.NOTHING) {
+                    throw new IOException("the host did not answer 'open' within " + connectMillis + " ms");
+                }
                 if (opened == null || !"opened".equals(opened.get("type"))) {
                     throw new IOException(opened == null ? "the host closed the connection"
                             : "the host answered " + opened.get("type") + ": " + opened.get("error"));
                 }
-                s.setSoTimeout((int) pingMillis);
                 socket = s;
-                out = o;
                 up = true;
                 failures = 0;
                 int gen = ++generation;
@@ -182,7 +178,7 @@ final class HostLink implements AutoCloseable {
                 LOG.info("pool {} host {} connected: {} (pid {}, taipan-worker {}), modules {}, lease {} ms",
                         config.name(), name, hostName, opened.get("pid"), opened.get("package"), opened.get("modules"),
                         opened.get("lease_ms"));
-                threads.start(config.name() + "-host-" + name, () -> read(s, frames, gen));
+                threads.start(config.name() + "-host-" + name, () -> read(frames, gen));
             } catch (IOException | RuntimeException e) {
                 closeQuietly(s);
                 failures++;
@@ -198,32 +194,29 @@ final class HostLink implements AutoCloseable {
     }
 
     private void send(Map<String, ?> message) throws IOException {
-        OutputStream o;
+        Transport t;
         synchronized (lock) {
             if (!up) {
                 throw new IOException("the link to host " + name + " is down");
             }
-            o = out;
+            t = socket;
         }
-        synchronized (o) {
-            PipeFrames.write(o, message);
+        java.nio.ByteBuffer frame = HostTransports.frame(message);
+        synchronized (writeLock) {
+            // Bounded: a host whose window stays shut is as good as silent.
+            HostTransports.writeFully(t, frame, 3 * pingMillis);
         }
     }
 
     /** The reader of one connection ({@code gen}): reports, heartbeats, and the silence bound. */
-    private void read(Socket s, Frames frames, int gen) {
+    private void read(Frames frames, int gen) {
         long lastHeard = System.nanoTime();
         long lastPing = lastHeard;
         long seq = 0;
         String why;
         try {
             while (true) {
-                Map<String, Object> report;
-                try {
-                    report = frames.next();
-                } catch (SocketTimeoutException e) {
-                    report = Frames.NOTHING;
-                }
+                Map<String, Object> report = frames.next(pingMillis);
                 long now = System.nanoTime();
                 if (report == null) {
                     why = "the host closed the control connection";
@@ -305,7 +298,6 @@ final class HostLink implements AutoCloseable {
             up = false;
             closeQuietly(socket);
             socket = null;
-            out = null;
             failures++;
             // The first reconnect may come soon (a restarted host); later ones back off.
             long backoff = Math.min(config.maxRestartBackoff().toMillis(), Math.max(100, config.restartBackoff().toMillis()));
@@ -336,32 +328,29 @@ final class HostLink implements AutoCloseable {
         lost(gen, "the pool closed");
     }
 
-    private static void closeQuietly(Socket s) {
-        if (s != null) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // Closed either way.
-            }
+    private static void closeQuietly(Transport t) {
+        if (t != null) {
+            t.close();
         }
     }
 
     /**
-     * Whole report frames from a socket whose reads may time out: bytes are kept across
-     * timeouts, so a timeout never loses part of a frame.
+     * Whole report frames from a transport, waiting a bounded time for each: bytes are kept
+     * across waits, so a wait that ends never loses part of a frame.
      */
     private static final class Frames {
         static final Map<String, Object> NOTHING = Map.of();
-        private final InputStream in;
+        private final Transport in;
         private byte[] buf = new byte[65536];
         private int len;
 
-        Frames(InputStream in) {
+        Frames(Transport in) {
             this.in = in;
         }
 
-        /** The next report; null at the end of the stream; SocketTimeoutException if none came in time. */
-        Map<String, Object> next() throws IOException {
+        /** The next report; null at the end of the stream; {@link #NOTHING} if none came within {@code millis}. */
+        Map<String, Object> next(long millis) throws IOException {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
             while (true) {
                 if (len >= 4) {
                     int length = ((buf[0] & 0xff) << 24) | ((buf[1] & 0xff) << 16) | ((buf[2] & 0xff) << 8) | (buf[3] & 0xff);
@@ -378,7 +367,16 @@ final class HostLink implements AutoCloseable {
                         buf = java.util.Arrays.copyOf(buf, 4 + length);
                     }
                 }
-                int n = in.read(buf, len, buf.length - len);
+                int n = in.read(java.nio.ByteBuffer.wrap(buf, len, buf.length - len));
+                if (n == 0) {
+                    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                    if (left <= 0 || !in.awaitReadable(left)) {
+                        if (System.nanoTime() - deadline >= 0) {
+                            return NOTHING;
+                        }
+                    }
+                    continue;
+                }
                 if (n < 0) {
                     if (len > 0) {
                         throw new IOException("the control connection ended inside a frame");

@@ -2,15 +2,10 @@ package dev.taipan.pool;
 
 import dev.taipan.PoolConfig;
 import dev.taipan.RemoteHost;
-import org.msgpack.core.MessageBufferPacker;
-import org.msgpack.core.MessagePack;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -48,8 +43,10 @@ final class RemoteWorkerSource implements WorkerSource {
 
     RemoteWorkerSource(SourceContext context) throws IOException {
         this.config = context.config();
+        long connectMillis = Math.max(1_000, Math.min(10_000, config.startTimeout().toMillis() / 2));
         for (RemoteHost h : config.remoteHosts()) {
-            links.add(new HostLink(h, config, context.runId(), context.redactor(), context.threads()));
+            links.add(new HostLink(h, config, context.runId(), context.redactor(), context.threads(),
+                    new HostTransports(h, connectMillis)));
         }
         this.local = config.localWorkers() ? new LocalWorkerSource(context) : null;
         AtomicLong n = new AtomicLong();
@@ -149,25 +146,17 @@ final class RemoteWorkerSource implements WorkerSource {
 
     /** Connects to a worker that listens and proves to it that this is its pool (the token). */
     private Connection connect(HostLink link, int port, String workerId, String token) throws IOException {
-        SocketChannel channel = SocketChannel.open();
+        Transport t = link.transports.connect(port);
         try {
-            channel.socket().connect(new InetSocketAddress(link.host.address(), port),
-                    (int) Math.max(1_000, Math.min(10_000, config.startTimeout().toMillis() / 2)));
             Map<String, Object> auth = new LinkedHashMap<>();
             auth.put("v", 1L);
             auth.put("type", "auth");
             auth.put("worker_id", workerId);
             auth.put("token", token);
-            MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
-            dev.taipan.protocol.Values.pack(packer, auth);
-            byte[] body = packer.toByteArray();
-            ByteBuffer frame = ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).flip();
-            while (frame.hasRemaining()) {
-                channel.write(frame); // blocking mode: writes it all
-            }
-            return new Connection(new SocketTransport(channel), config.maxFrameBytes());
+            HostTransports.writeFully(t, HostTransports.frame(auth), config.startTimeout().toMillis());
+            return new Connection(t, config.maxFrameBytes());
         } catch (IOException | RuntimeException e) {
-            channel.close();
+            t.close();
             throw e;
         }
     }
