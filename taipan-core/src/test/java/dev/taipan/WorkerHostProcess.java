@@ -83,6 +83,15 @@ final class WorkerHostProcess implements AutoCloseable {
                 .privateKey(certs.resolve(client + "-key.pem")).trustedCertificates(certs.resolve("ca.pem")).build();
     }
 
+    /** Starts a pool on this host; if it cannot start, the failure carries the host's log. */
+    TaipanPool startPool(PoolConfig config) {
+        try {
+            return TaipanPool.start(config);
+        } catch (PoolStartException e) {
+            throw new AssertionError(e.getMessage() + "\n--- host log ---\n" + log(), e);
+        }
+    }
+
     long pid() {
         return process.pid();
     }
