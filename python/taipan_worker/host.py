@@ -61,6 +61,9 @@ _HEADER = struct.Struct(">I")
 #: The first frame (``open``) of a connection not yet known to be a pool: small, and soon.
 MAX_FIRST_FRAME_BYTES = 4096
 FIRST_FRAME_TIMEOUT_S = 5.0
+#: A TLS handshake may take this long (a JVM's first one loads its whole TLS stack); the time
+#: for the ``open`` frame starts once it is done.
+HANDSHAKE_TIMEOUT_S = 10.0
 #: Later control frames (a ``start`` carries the pool's secrets) are still small.
 MAX_CONTROL_FRAME_BYTES = 1 << 20
 #: At most this many connections may wait to send their ``open``.
@@ -264,6 +267,8 @@ class Host:
             if now >= control.deadline:
                 if control.opened:
                     self._drop(control, f"its lease of {int(control.lease_s * 1000)} ms expired")
+                elif control.handshaking:
+                    self._drop(control, f"no TLS handshake within {HANDSHAKE_TIMEOUT_S:.0f} s")
                 else:
                     self._drop(control, f"no open request within {FIRST_FRAME_TIMEOUT_S:.0f} s")
 
@@ -280,6 +285,8 @@ class Host:
             sock = self.ns.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         control = Control(sock, f"{peer[0]}:{peer[1]}")
         control.handshaking = self.ns.tls is not None
+        if control.handshaking:
+            control.deadline = time.monotonic() + HANDSHAKE_TIMEOUT_S
         waiting = [c for c in self.controls.values() if not c.opened]
         if len(waiting) >= MAX_WAITING:
             self._drop(min(waiting, key=lambda c: c.deadline), "too many connections waiting to open")
@@ -304,6 +311,7 @@ class Host:
             self._drop(control, f"TLS handshake refused: {describe_failure(exc)}")
             return False
         control.handshaking = False
+        control.deadline = time.monotonic() + FIRST_FRAME_TIMEOUT_S
         self.selector.modify(control.sock, selectors.EVENT_READ, control)
         return True
 

@@ -24,8 +24,11 @@ import msgpack
 
 #: The pool's auth frame is small; a bigger header is someone else.
 MAX_AUTH_FRAME_BYTES = 4096
-#: A connection that has not sent its auth this long after connecting is dropped.
+#: A connection that has not sent its auth this long after connecting (after its TLS
+#: handshake, over TLS) is dropped.
 AUTH_TIMEOUT_S = 5.0
+#: A TLS handshake may take this long (a JVM's first one loads its TLS stack).
+HANDSHAKE_TIMEOUT_S = 10.0
 
 
 class AcceptTimeout(Exception):

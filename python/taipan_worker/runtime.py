@@ -365,7 +365,7 @@ class Worker:
         import socket as _socket
         import ssl
 
-        from .listen import AUTH_TIMEOUT_S, AuthGate
+        from .listen import AUTH_TIMEOUT_S, HANDSHAKE_TIMEOUT_S, AuthGate
         from .tls import describe_failure
 
         loop = self.loop
@@ -387,8 +387,8 @@ class Worker:
             transport = None
             try:
                 transport, _ = await asyncio.wait_for(loop.connect_accepted_socket(
-                    lambda: gate, conn, ssl=self.config.listen_tls, ssl_handshake_timeout=AUTH_TIMEOUT_S),
-                    AUTH_TIMEOUT_S + 1)
+                    lambda: gate, conn, ssl=self.config.listen_tls, ssl_handshake_timeout=HANDSHAKE_TIMEOUT_S),
+                    HANDSHAKE_TIMEOUT_S + 1)
                 why = await asyncio.wait_for(gate.verdict, AUTH_TIMEOUT_S)
             except asyncio.TimeoutError:
                 why = f"no auth within {AUTH_TIMEOUT_S:.0f} s"
