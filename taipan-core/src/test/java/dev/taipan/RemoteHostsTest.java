@@ -90,7 +90,10 @@ class RemoteHostsTest {
             // Well within the call's own timeout: the link's silence bound, or the sockets' end.
             assertTrue(tookMs < 30_000, tookMs + " ms");
             assertTrue(TestPools.eventually(WITHIN, () -> TestPools.isGone(worker)), "the host's worker died with it");
-            assertTrue(pool.health().toString().length() > 0);
+            // While the host is gone, the pool's health says which host it cannot reach.
+            assertTrue(TestPools.eventually(WITHIN, () -> pool.health().reason()
+                    .contains("cannot reach host " + host.remoteHost())), () -> pool.health().reason());
+            assertTrue(pool.health().status() != PoolHealth.Status.HEALTHY);
         }
     }
 
