@@ -372,3 +372,17 @@ def test_over_tls_the_control_channel_and_the_worker_need_the_pools_certificate(
     finally:
         log = host.stop()
     assert "TLS handshake refused" in log and "s3cr3t-value" not in log, log
+
+
+def test_max_memory_limits_each_workers_address_space(tmp_path: Path) -> None:
+    host = HostProcess(tmp_path, "--max-memory-mb", "2048")
+    try:
+        control = Control(host.port)
+        control.open()
+        sock = connect_worker(control.start()["port"])
+        assert read_frame(sock.makefile("rb"))["type"] == "hello"  # type: ignore[index]
+        assert call(sock, 1, "taipan_testing.functions:address_space_limit", [])["value"] == 2048 << 20
+        sock.close()
+        control.close()
+    finally:
+        host.stop()
