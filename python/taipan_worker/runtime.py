@@ -88,6 +88,14 @@ class Config:
     #: Forward logging records of this Python level and above to the host (``log`` frames);
     #: None: the host did not ask (an older pool), logging stays as in any Python process.
     log_level: Optional[int] = None
+    #: Listen mode (a worker host's worker): the fd of a listening TCP socket the pool connects
+    #: to, authenticating itself with the worker's token (see ``listen``); None: connect to
+    #: ``socket`` and send ``auth`` as usual.
+    listen_fd: Optional[int] = None
+    #: Listen mode: how long to wait for the pool to connect and authenticate.
+    accept_timeout_s: float = 60.0
+    #: Listen mode over TLS: the host's server ``ssl.SSLContext`` (client certificates required).
+    listen_tls: Any = None
 
 
 class _BadArguments(Exception):
@@ -272,17 +280,24 @@ class Worker:
         global _active
         self.loop = asyncio.get_running_loop()
         self.loop_thread = threading.get_ident()
-        try:
-            transport, protocol = await self.loop.create_unix_connection(
-                lambda: HostProtocol(self), self.config.socket
-            )
-        except OSError as exc:
-            self.log(f"cannot connect to {self.config.socket}: {exc}")
-            hard_exit(EXIT_CONNECT)
+        if self.config.listen_fd is not None:
+            transport, protocol = await self._accept(token)
+        else:
+            try:
+                transport, protocol = await self.loop.create_unix_connection(
+                    lambda: HostProtocol(self), self.config.socket
+                )
+            except OSError as exc:
+                self.log(f"cannot connect to {self.config.socket}: {exc}")
+                hard_exit(EXIT_CONNECT)
         self.transport, self.protocol = transport, protocol  # type: ignore[assignment]
         _active = self
-        self.trace(f"connected to {self.config.socket}")
-        self._send({"v": 1, "type": "auth", "worker_id": self.config.worker_id, "token": token})
+        early, self._early = getattr(self, "_early", b""), b""
+        if early:
+            protocol.data_received(early)  # what the pool sent right behind its auth
+        if self.config.listen_fd is None:
+            self.trace(f"connected to {self.config.socket}")
+            self._send({"v": 1, "type": "auth", "worker_id": self.config.worker_id, "token": token})
         del token
         if self.config.log_level is not None:
             # After auth (the host reads nothing else first), before the imports: what modules
@@ -322,6 +337,76 @@ class Worker:
         # From here on everything happens in the protocol's callbacks; the process exits
         # from them (EOF, protocol error, drained), never by returning from here.
         await self.loop.create_future()
+
+    async def _accept(self, token: str) -> Any:
+        """Listen mode: the pool connects to us and authenticates first (``listen``). The wait
+        blocks the loop, which has nothing else to do before the pool is there."""
+        import socket as _socket
+
+        from .listen import AcceptTimeout, accept_pool
+
+        if self.config.listen_tls is not None:
+            return await self._accept_tls(token)
+        listener = _socket.socket(fileno=self.config.listen_fd)
+        try:
+            conn = accept_pool(listener, self.config.worker_id, token,
+                               time.monotonic() + self.config.accept_timeout_s, log=self.log)
+        except (AcceptTimeout, OSError) as exc:
+            self.log(f"{exc}; exiting with status {EXIT_CONNECT}")
+            hard_exit(EXIT_CONNECT)
+        conn.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+        self.trace("the pool connected and authenticated")
+        return await self.loop.connect_accepted_socket(lambda: HostProtocol(self), conn)  # type: ignore[union-attr]
+
+    async def _accept_tls(self, token: str) -> Any:
+        """Listen mode over TLS: asyncio runs each connection's handshake (the pool's client
+        certificate is verified before any byte of it is read), an ``AuthGate`` checks its
+        ``auth``, and the first connection that passes both is handed to ``HostProtocol``."""
+        import socket as _socket
+        import ssl
+
+        from .listen import AUTH_TIMEOUT_S, HANDSHAKE_TIMEOUT_S, AuthGate
+        from .tls import describe_failure
+
+        loop = self.loop
+        assert loop is not None
+        listener = _socket.socket(fileno=self.config.listen_fd)
+        listener.setblocking(False)
+        deadline = loop.time() + self.config.accept_timeout_s
+        while True:
+            left = deadline - loop.time()
+            if left <= 0:
+                listener.close()
+                self.log(f"no pool connected and authenticated within the deadline; exiting with status {EXIT_CONNECT}")
+                hard_exit(EXIT_CONNECT)
+            try:
+                conn, peer = await asyncio.wait_for(loop.sock_accept(listener), left)
+            except asyncio.TimeoutError:
+                continue
+            gate = AuthGate(self.config.worker_id, token)
+            transport = None
+            try:
+                transport, _ = await asyncio.wait_for(loop.connect_accepted_socket(
+                    lambda: gate, conn, ssl=self.config.listen_tls, ssl_handshake_timeout=HANDSHAKE_TIMEOUT_S),
+                    HANDSHAKE_TIMEOUT_S + 1)
+                why = await asyncio.wait_for(gate.verdict, AUTH_TIMEOUT_S)
+            except asyncio.TimeoutError:
+                why = f"no auth within {AUTH_TIMEOUT_S:.0f} s"
+            except (ssl.SSLError, OSError) as exc:
+                why = f"TLS handshake refused: {describe_failure(exc)}"
+            if why is None and transport is not None:
+                listener.close()
+                protocol = HostProtocol(self)
+                transport.set_protocol(protocol)
+                protocol.connection_made(transport)
+                self._early = gate.rest
+                self.trace("the pool connected over TLS and authenticated")
+                return transport, protocol
+            self.log(f"refused a connection from {peer[0]}:{peer[1]}: {why}")
+            if transport is not None:
+                transport.abort()
+            else:
+                conn.close()
 
     # ------------------------------------------------------------------ I/O
 

@@ -628,3 +628,12 @@ async def log_then_exit(tag: str) -> None:
     """Log an error, then end the process at once (status 1) without answering."""
     _log.error("last words %s", tag)
     os._exit(1)
+
+
+@function
+def address_space_limit() -> int:
+    """This process's soft ``RLIMIT_AS`` in bytes (-1: none), to check what a worker host set."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return -1 if soft == resource.RLIM_INFINITY else soft

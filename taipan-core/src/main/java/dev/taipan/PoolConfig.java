@@ -77,6 +77,8 @@ public final class PoolConfig {
     private final WorkerLogLevel workerLogLevel;
     private final int streamWindow;
     private final int streamWindowBytes;
+    private final List<RemoteHost> remoteHosts;
+    private final boolean localWorkers;
 
     private PoolConfig(Builder b) {
         this.name = b.name;
@@ -115,6 +117,8 @@ public final class PoolConfig {
         this.workerLogLevel = b.workerLogLevel;
         this.streamWindow = b.streamWindow;
         this.streamWindowBytes = b.streamWindowBytes;
+        this.remoteHosts = List.copyOf(b.remoteHosts);
+        this.localWorkers = b.localWorkers;
     }
 
     /**
@@ -210,6 +214,8 @@ public final class PoolConfig {
         b.workerLogLevel = workerLogLevel;
         b.streamWindow = streamWindow;
         b.streamWindowBytes = streamWindowBytes;
+        b.remoteHosts.addAll(remoteHosts);
+        b.localWorkers = localWorkers;
         return b;
     }
 
@@ -339,6 +345,19 @@ public final class PoolConfig {
      */
     public int streamWindowBytes() { return streamWindowBytes; }
 
+    /**
+     * {@return the worker hosts the pool may start workers on} Empty (the default): every worker
+     * runs on this machine.
+     */
+    public List<RemoteHost> remoteHosts() { return remoteHosts; }
+
+    /**
+     * {@return whether workers may also run on this machine} Always true without
+     * {@link #remoteHosts()}; with them, true only if {@link Builder#localWorkers(boolean)} said
+     * so (the pool then mixes local and remote workers).
+     */
+    public boolean localWorkers() { return localWorkers; }
+
     @Override
     public String toString() {
         // Environment values may hold secrets: only their names are shown.
@@ -347,6 +366,7 @@ public final class PoolConfig {
                 + ", maxFrameBytes=" + maxFrameBytes + ", callTimeout=" + callTimeout
                 + ", acquireTimeout=" + acquireTimeout + ", startTimeout=" + startTimeout + ", startMode=" + startMode
                 + ", workerLogLevel=" + workerLogLevel
+                + (remoteHosts.isEmpty() ? "" : ", remoteHosts=" + remoteHosts + ", localWorkers=" + localWorkers)
                 + ", environment=" + environment.keySet() + "}";
     }
 
@@ -389,6 +409,8 @@ public final class PoolConfig {
         private long maxWorkerRssBytes;
         private final Set<String> secretNames = new java.util.LinkedHashSet<>();
         private StartMode startMode;
+        private final List<RemoteHost> remoteHosts = new ArrayList<>();
+        private Boolean localWorkers;
         private WorkerLogLevel workerLogLevel = WorkerLogLevel.INFO;
         private int streamWindow = 32;
         private int streamWindowBytes = 8 * 1024 * 1024;
@@ -728,6 +750,31 @@ public final class PoolConfig {
          */
         public Builder streamWindow(int chunks) { this.streamWindow = chunks; return this; }
         /**
+         * Worker hosts the pool may start workers on (in addition to those already given). With
+         * hosts and without {@link #localWorkers(boolean) localWorkers(true)}, every worker runs
+         * on a host; each new worker goes to the available place with the fewest of the pool's
+         * workers.
+         *
+         * @param hosts the hosts
+         * @return this builder
+         */
+        public Builder remoteHosts(RemoteHost... hosts) {
+            for (RemoteHost h : hosts) {
+                this.remoteHosts.add(Objects.requireNonNull(h, "remoteHosts"));
+            }
+            return this;
+        }
+
+        /**
+         * Whether workers may run on this machine too, beside the {@link #remoteHosts remote hosts}.
+         * Default: true without remote hosts, false with them.
+         *
+         * @param enabled true to mix local and remote workers
+         * @return this builder
+         */
+        public Builder localWorkers(boolean enabled) { this.localWorkers = enabled; return this; }
+
+        /**
          * Bytes a stream may run ahead of its consumer (default 8 MiB); see {@link PoolConfig#streamWindowBytes()}.
          *
          * @param bytes 1024 to {@link PoolConfig#MAX_FRAME_BYTES}
@@ -746,6 +793,9 @@ public final class PoolConfig {
          * @throws PoolConfigException naming the first bad setting
          */
         public PoolConfig build() {
+            if (localWorkers == null) {
+                localWorkers = remoteHosts.isEmpty();
+            }
             if (name == null) {
                 name = "taipan";
             }
@@ -799,6 +849,16 @@ public final class PoolConfig {
                     + MAX_DURATION + ", got " + heartbeatInterval);
             notNegative(maxWorkerLifetime, "recycleAfter");
             Objects.requireNonNull(listener, "listener");
+            check(localWorkers || !remoteHosts.isEmpty(), "localWorkers",
+                    "localWorkers cannot be false without remoteHosts: the pool would have nowhere to start workers");
+            check(remoteHosts.stream().distinct().count() == remoteHosts.size()
+                    && remoteHosts.stream().map(RemoteHost::toString).distinct().count() == remoteHosts.size(),
+                    "remoteHosts", "remoteHosts: a host is given twice (" + remoteHosts + ")");
+            for (RemoteHost h : remoteHosts) {
+                check(heartbeatInterval.isZero() || h.lease().compareTo(heartbeatInterval.multipliedBy(2)) >= 0,
+                        "remoteHosts", "remoteHosts: the lease of " + h + " (" + h.lease() + ") must be at least twice "
+                        + "the heartbeatInterval (" + heartbeatInterval + "), or the host would end workers that are fine");
+            }
             return new PoolConfig(this);
         }
 

@@ -42,7 +42,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@link WorkerSupervisor}: starting workers, their deaths, replacement, the circuit;</li>
  *   <li>{@link Recycler}, {@link Sessions}, {@link Liveness}: recycling, the session table, heartbeats;</li>
  *   <li>{@link PoolState}: the one lock and what it guards; {@link Completions}: ending calls once;</li>
- *   <li>{@link WorkerSource}: where workers come from (local processes over a Unix socket today).</li>
+ *   <li>{@link WorkerSource}: where workers come from (local processes over a Unix socket; with remote hosts,
+ *       {@link RemoteWorkerSource}).</li>
  * </ul>
  * The lower parts report up only through {@link WorkerEvents}; this class hands each report
  * to the part that decides.
@@ -138,7 +139,11 @@ public final class PoolEngine implements AutoCloseable {
     public static PoolEngine start(PoolConfig config) {
         // Before anything is built: provisioning may take a while, and a wrong interpreter
         // fails here with a message that names it (a PythonEnvironmentException).
-        return start(config, config.python().resolve(), LocalWorkerSource::new);
+        if (config.remoteHosts().isEmpty()) {
+            return start(config, config.python().resolve(), LocalWorkerSource::new);
+        }
+        // Workers on hosts need no Python here; mixed with local ones, they do.
+        return start(config, config.localWorkers() ? config.python().resolve() : null, RemoteWorkerSource::new);
     }
 
     /**

@@ -240,7 +240,9 @@ final class Recycler {
                 recycle(w, RecycleReason.LIFETIME, "lifetime " + config.maxWorkerLifetime());
                 return;
             }
-            if (config.maxWorkerRssBytes() > 0) {
+            // A remote worker's pid is another machine's: its memory is the host's to limit.
+            WorkerProcess p = w.process;
+            if (config.maxWorkerRssBytes() > 0 && p != null && p.remoteHost() == null) {
                 long rss = ProcessTrees.rssBytes(w.pid());
                 if (rss > config.maxWorkerRssBytes()) {
                     recycle(w, RecycleReason.MEMORY, "resident memory " + rss / (1024 * 1024) + " MiB");

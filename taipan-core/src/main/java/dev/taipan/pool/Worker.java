@@ -22,6 +22,8 @@ final class Worker {
     final CompletableFuture<Void> ready = new CompletableFuture<>();
 
     volatile WorkerProcess process;
+    /** Where it runs: {@code "local"}, or the remote host's name; set by the source as it launches it. */
+    volatile String host = "local";
     volatile Connection connection;
     volatile OutputPump stdout;
     volatile OutputPump stderr;
@@ -157,6 +159,6 @@ final class Worker {
         Map<String, Object> h = hello;
         String python = h == null ? null : String.valueOf(h.get("python"));
         return new WorkerInfo(id, pid(), state.name(), inFlight, sessions, callsCompleted, startedAt, python,
-                process instanceof ForkedProcess);
+                process instanceof ForkedProcess, host);
     }
 }

@@ -36,6 +36,19 @@ interface WorkerProcess {
     /** The process and all its current descendants, deepest first. */
     List<ProcessHandle> tree();
 
+    /**
+     * The remote host the process runs on, named in every loss of its worker; null for a
+     * process on this machine (whose pid this JVM can see, measure and signal).
+     */
+    default String remoteHost() {
+        return null;
+    }
+
+    /** How the process ended when its exit status is unknown (null): for the loss's message. */
+    default String unknownExit() {
+        return "ended with its zygote (exit status unknown)";
+    }
+
     /** SIGKILL to the process and its descendants. */
     default void kill() {
         ProcessTrees.kill(tree());

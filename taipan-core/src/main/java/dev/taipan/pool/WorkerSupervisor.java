@@ -396,8 +396,11 @@ final class WorkerSupervisor {
         String tail = w.stderrTail();
         Integer signal = exitCode != null && exitCode > 128 ? exitCode - 128 : null;
         String how = p == null ? "could not start the process: " + (cause == null ? "unknown" : cause.getMessage())
-                : exitCode == null && !p.isAlive() ? "ended with its zygote (exit status unknown)"
+                : exitCode == null && !p.isAlive() ? p.unknownExit()
                 : describeExit(exitCode, signal, cause);
+        if (!"local".equals(w.host)) {
+            how = how + " (on host " + w.host + ")";
+        }
         WorkerLostException lost = RemoteErrors.workerLost(w.id, how, exitCode, signal, tail, cause,
                 pm.protocolError());
         if (pm.closing()) {
