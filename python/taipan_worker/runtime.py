@@ -451,7 +451,15 @@ class Worker:
         call = Call(cid, name)
         traceparent = msg.get("traceparent")
         if traceparent is not None:
-            call.trace_id = logs.trace_id(traceparent)
+            if self.tracing is not None:
+                # Here, in the context the call starts from: its task or thread sees the span.
+                call.trace = trace = self.tracing.begin(name, traceparent, msg.get("tracestate"))
+                if trace is not None:
+                    call.trace_id = trace.trace_id
+                    if trace.context is not None:  # an SDK span (the user's provider): run in its context
+                        start = functools.partial(trace.context.run, start)
+            else:
+                call.trace_id = logs.trace_id(traceparent)
         if spec.session:
             call.snapshot = self.sessions.snapshot_after(name, msg.get("session"))
         if spec.streams:
@@ -462,11 +470,6 @@ class Worker:
                     raise ProtocolError(f"call {cid}: chunk_window {window} / chunk_window_bytes {window_bytes} "
                                         "must be positive")
                 call.credit = Credit(window, window_bytes)
-        if self.tracing is not None:
-            traceparent = msg.get("traceparent")
-            if traceparent is not None:
-                call.trace = self.tracing.begin(name, traceparent, msg.get("tracestate"))
-                start = functools.partial(call.trace.context.run, start)  # the call runs in its span
         timeout_ms = msg.get("timeout_ms")
         if timeout_ms is None:
             inflight[cid] = call
