@@ -400,7 +400,7 @@ class Worker:
             raise ProtocolError(f"call id {cid} is already in flight")
         name: str = msg["function"]
         fast = self._inline_fast.get(name)
-        if fast is not None and not self.draining and (self.tracing is None or "traceparent" not in msg):
+        if fast is not None and not self.draining:
             # The no-op path: a trivial built-in with positional arguments that certainly bind.
             raw_args = msg.get("args")
             if raw_args is None:
@@ -412,6 +412,9 @@ class Worker:
             func, least, most = fast
             if least <= count and (count <= most or most < 0):
                 call = Call(cid, name)
+                traceparent = msg.get("traceparent")
+                if traceparent is not None:
+                    self._trace(call, name, traceparent, msg.get("tracestate"))  # a built-in starts no spans
                 inflight[cid] = call
                 try:
                     value = func(*args)
@@ -451,15 +454,10 @@ class Worker:
         call = Call(cid, name)
         traceparent = msg.get("traceparent")
         if traceparent is not None:
-            if self.tracing is not None:
-                # Here, in the context the call starts from: its task or thread sees the span.
-                call.trace = trace = self.tracing.begin(name, traceparent, msg.get("tracestate"))
-                if trace is not None:
-                    call.trace_id = trace.trace_id
-                    if trace.context is not None:  # an SDK span (the user's provider): run in its context
-                        start = functools.partial(trace.context.run, start)
-            else:
-                call.trace_id = logs.trace_id(traceparent)
+            # Here, in the context the call starts from: its task or thread sees the span.
+            trace = self._trace(call, name, traceparent, msg.get("tracestate"))
+            if trace is not None and trace.context is not None:  # an SDK span (the user's provider)
+                start = functools.partial(trace.context.run, start)
         if spec.session:
             call.snapshot = self.sessions.snapshot_after(name, msg.get("session"))
         if spec.streams:
@@ -481,6 +479,16 @@ class Worker:
         inflight[cid] = call
         if start(self, call, spec, args, kwargs):  # still running: arm its deadline
             call.timer = loop.call_at(received + max(timeout_ms, 0) / 1000.0, self._on_deadline, cid, timeout_ms)
+
+    def _trace(self, call: Call, name: str, traceparent: Any, tracestate: Any) -> Any:
+        """Starts ``call``'s trace (``tracing.CallTrace``, None: untraced) and sets its trace id."""
+        if self.tracing is None:
+            call.trace_id = logs.trace_id(traceparent)
+            return None
+        call.trace = trace = self.tracing.begin(name, traceparent, tracestate)
+        if trace is not None:
+            call.trace_id = trace.trace_id
+        return trace
 
     def _prepare_arguments(
         self, spec: FunctionSpec, raw_args: Any, session_id: Optional[str]

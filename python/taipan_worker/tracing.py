@@ -76,16 +76,23 @@ class CallSpans:
             bucket.ids.append(trace.span_id)
             self._owner[trace.span_id] = bucket
             trace.bucket = bucket
+            if trace.closed:  # it answered meanwhile, maybe before seeing the bucket: unfile it
+                self._owner.pop(trace.span_id, None)
 
     def close(self, trace: "CallTrace") -> Optional[_Bucket]:
-        """The call answered: its bucket (None if no span ever started under it); no more spans go in."""
+        """The call answered: its bucket (None if no span ever started under it); no more spans go in.
+
+        Without the lock when no span started (the common case): ``closed`` is set before
+        ``bucket`` is read, and :meth:`adopt` sets ``bucket`` before it reads ``closed``, so
+        of a racing pair at least one sees the other and the bucket is never left filed."""
+        trace.closed = True
+        bucket = trace.bucket
+        if bucket is None:
+            return None
         with self._lock:
-            trace.closed = True
-            bucket = trace.bucket
-            if bucket is not None:
-                for span_id in bucket.ids:
-                    self._owner.pop(span_id, None)
-            return bucket
+            for span_id in bucket.ids:
+                self._owner.pop(span_id, None)
+        return bucket
 
     # SpanProcessor
     def on_start(self, span: Any, parent_context: Any = None) -> None:
@@ -126,12 +133,21 @@ _ZERO_TRACE = "0" * 32
 _ZERO_SPAN = "0" * 16
 
 
+#: What the JVM sends: version 00, sampled or not; the common case, matched without groups.
+_COMMON = re.compile(r"00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]").fullmatch
+
+
 def parse_traceparent(value: Any) -> Optional[Tuple[str, str, int]]:
     """(trace id, parent span id, flags) of a W3C ``traceparent``, or None when it is not a
     valid one (the call then runs untraced): wrong shape or case, version ``ff``, extra fields
     after version ``00``, an all-zero trace or span id."""
     if value.__class__ is not str or len(value) > 512:
         return None
+    if _COMMON(value) is not None:
+        trace_id, parent_id = value[3:35], value[36:52]
+        if trace_id == _ZERO_TRACE or parent_id == _ZERO_SPAN:
+            return None
+        return trace_id, parent_id, 1 if value[54] == "1" else 0
     m = _TRACEPARENT.match(value)
     if m is None:
         return None
@@ -166,9 +182,11 @@ class CallTrace:
         self.parent_id = parent_id
         self.flags = flags
         self.tracestate = tracestate
-        sampled = flags & 1
-        self.span_id = _new_span_id() if sampled else 0
-        self.start_ns = _time_ns() if sampled else 0
+        if flags & 1:
+            self.span_id = _getrandbits(63) | 0x1_0000_0000  # _new_span_id, inlined: once per call
+            self.start_ns = _time_ns()
+        else:
+            self.span_id = self.start_ns = 0
         #: Attributes user code set on the current span (the SERVER span), if any.
         self.attributes: Optional[Dict[str, Any]] = None
         self.bucket: Optional[_Bucket] = None
@@ -259,7 +277,14 @@ def _call_span_class() -> Any:
     return _CallSpan
 
 
+#: Whether this context's OpenTelemetry context holds the call span (see Tracing.begin).
+_installed: "contextvars.ContextVar[bool]" = contextvars.ContextVar("taipan_call_span_installed", default=False)
+
 _SERVER_SPAN_KEY = msgpack.packb("server_span")
+#: The ``server_span`` key and record of a call without attributes, and the new frame head.
+_TAIL = struct.Struct(">12sBBQBQBQ")
+_HEAD = struct.Struct(">IB")
+_TAIL_SIZE = _TAIL.size
 _SPANS_KEY = msgpack.packb("spans")
 #: ``[span_id, start_ns, end_ns]`` as three uint64s: what msgpack writes for them, as every
 #: one is at least 2**32 (see ``_new_span_id``).
@@ -301,12 +326,13 @@ class Tracing:
         if tracestate is not None and (tracestate.__class__ is not str or len(tracestate) > 512):
             tracestate = None
         trace = CallTrace(parsed[0], parsed[1], parsed[2], tracestate or None, self.collector)
-        call_span = self._call_span
-        if call_span is None:
+        if self._call_span is None:
             self._begin_sdk(trace, function)
-        elif self._otel_context.get_value(self._span_key) is not call_span:
-            # Once per context the calls start from (the loop's): never detached.
-            self._otel_context.attach(self._trace.set_span_in_context(call_span))
+        elif not _installed.get():
+            # Once per context the calls start from (the loop's): never detached. The flag is a
+            # context variable of that same context, so copies of it (tasks, threads) have both.
+            self._otel_context.attach(self._trace.set_span_in_context(self._call_span))
+            _installed.set(True)
         return trace
 
     def _begin_sdk(self, trace: CallTrace, function: str) -> None:
@@ -340,6 +366,14 @@ class Tracing:
         assert collector is not None
         bucket = collector.close(trace)
         attributes = trace.attributes
+        if bucket is None and attributes is None:
+            # The common case (no child span, no attribute): one pack, one join.
+            head = frame[4]
+            size = len(frame) - 4 + _TAIL_SIZE
+            if 0x80 <= head < 0x8F and size <= max_frame_bytes:
+                tail = _TAIL.pack(_SERVER_SPAN_KEY, 0x93, 0xCF, trace.span_id, 0xCF, trace.start_ns, 0xCF, end_ns)
+                return _HEAD.pack(size, head + 1) + frame[5:] + tail
+            return frame
         if bucket is not None and bucket.dropped:
             attributes = dict(attributes or {}, **{"taipan.spans_dropped": bucket.dropped})
         record = server_span_record(trace.span_id, trace.start_ns, end_ns, attributes)

@@ -557,3 +557,25 @@ def test_the_server_span_vector_is_the_frame_the_worker_writes() -> None:
     written = with_trace(Replies(DEFAULT_MAX_FRAME_BYTES).result(m["id"], m["value"]),
                          server_span_record(*m["server_span"], None), None, DEFAULT_MAX_FRAME_BYTES)
     assert written == (VECTORS / "result_server_span.bin").read_bytes()
+
+
+def test_the_worker_writes_a_server_span_without_attributes_as_the_general_encoder_does() -> None:
+    """The one-pack tail of the common case is the bytes ``with_trace`` writes."""
+    from taipan_worker.replies import Replies
+    from taipan_worker.tracing import CallTrace, Tracing, server_span_record, with_trace
+
+    pytest.importorskip("opentelemetry.sdk.trace")
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from taipan_worker.tracing import CallSpans
+
+    collector = CallSpans()
+    tracing = Tracing(TracerProvider(), collector)
+    frame = Replies(DEFAULT_MAX_FRAME_BYTES).result(7, "x")
+    trace = CallTrace("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", 1, None, collector)
+    written = tracing.finish(trace, frame, DEFAULT_MAX_FRAME_BYTES)
+    end_ns = msgpack.unpackb(written[4:])["server_span"][2]
+    assert written == with_trace(frame, server_span_record(trace.span_id, trace.start_ns, end_ns, None), None,
+                                 DEFAULT_MAX_FRAME_BYTES)
+    assert tracing.finish(CallTrace("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", 1, None, collector),
+                          frame, len(frame) - 4) == frame  # no room: the answer as it was
