@@ -486,8 +486,8 @@ class Worker:
             call.trace_id = logs.trace_id(traceparent)
             return None
         call.trace = trace = self.tracing.begin(name, traceparent, tracestate)
-        if trace is not None:
-            call.trace_id = trace.trace_id
+        # Untraced for a bad traceparent; its log records still carry what trace id it has.
+        call.trace_id = trace.trace_id if trace is not None else logs.trace_id(traceparent)
         return trace
 
     def _prepare_arguments(
