@@ -95,6 +95,12 @@ WORKER_SPAN = {
 }
 
 
+#: A SERVER span id as a worker makes them: 63 bits, bit 32 set (taipan_worker.tracing).
+SERVER_SPAN_ID = 0x2B7AD6B769203331
+SERVER_START_NS = 1764694800000000000
+SERVER_END_NS = 1764694800001500000
+
+
 def good_vectors() -> List[Tuple[str, Dict[str, Any]]]:
     v: List[Tuple[str, Dict[str, Any]]] = []
     v.append(("auth", {"v": 1, "type": "auth", "worker_id": "w-1", "token": "s3cr3t-token-0123456789abcdef"}))
@@ -392,6 +398,20 @@ def good_vectors() -> List[Tuple[str, Dict[str, Any]]]:
             {"v": 1, "type": "error", "id": 44, "kind": "exception", "error_type": "ValueError",
              "message": "nope", "traceback": "", "retryable": False,
              "spans": [dict(WORKER_SPAN, status="ERROR", status_message="exception: ValueError")]},
+        )
+    )
+    # The same answers as a worker that hands spans back writes them: the SERVER span as a
+    # record (id, start, end; attributes only when some were set), the rest in ``spans``.
+    v.append(("result_server_span", {"v": 1, "type": "result", "id": 43, "value": 2,
+                                     "server_span": [SERVER_SPAN_ID, SERVER_START_NS, SERVER_END_NS]}))
+    v.append(
+        (
+            "error_server_span",
+            {"v": 1, "type": "error", "id": 44, "kind": "exception", "error_type": "ValueError",
+             "message": "nope", "traceback": "", "retryable": False,
+             "server_span": [SERVER_SPAN_ID, SERVER_START_NS, SERVER_END_NS, {"taipan.spans_dropped": 3}],
+             "spans": [dict(WORKER_SPAN, name="score.inner", kind="INTERNAL", span_id="a1b2c3d4e5f60718",
+                            parent_span_id=format(SERVER_SPAN_ID, "016x"), scope="app")]},
         )
     )
     v.append(("result_depth_limit", {"v": 1, "type": "result", "id": 21, "value": nested(MAX_DEPTH)}))

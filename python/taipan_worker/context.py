@@ -87,6 +87,10 @@ class CallContext:
 _thread_call = threading.local()
 #: The call of the ``async def`` function running in this task, if any.
 _task_call: "contextvars.ContextVar[Optional[CallContext]]" = contextvars.ContextVar("taipan_call", default=None)
+#: The trace (``tracing.CallTrace``) of the traced plain call this context copy runs: set in
+#: the copy the call's thread runs in, so threads the function starts in a copy of its
+#: context (``contextvars.copy_context().run``) still find their call's SERVER span.
+_call_trace: "contextvars.ContextVar[Any]" = contextvars.ContextVar("taipan_call_trace", default=None)
 
 
 def current_call() -> CallContext:

@@ -22,7 +22,7 @@ from concurrent.futures import Future as ConcurrentFuture
 from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Optional
 
 from .calls import Call
-from .context import CallContext, CallbackError, _task_call, _thread_call
+from .context import CallContext, CallbackError, _call_trace, _task_call, _thread_call
 from .registry import FunctionSpec
 from .replies import UnsendableChunk
 
@@ -194,8 +194,10 @@ def _submit(worker: "ExecutionPort", call: Call, body: Callable[..., bytes], spe
     assert loop is not None
     if call.trace is None:
         future = worker.executor.submit(body, worker, call, spec, args, kwargs)
-    else:  # on the thread, in (a copy of) the call's context: its span is the current one
-        future = worker.executor.submit(contextvars.copy_context().run, body, worker, call, spec, args, kwargs)
+    else:  # on the thread, in a copy of the loop's context (its current span: the call's) knowing the call
+        ctx = contextvars.copy_context()
+        ctx.run(_call_trace.set, call.trace)
+        future = worker.executor.submit(ctx.run, body, worker, call, spec, args, kwargs)
     call.task = future
     future.add_done_callback(
         lambda f, call=call: loop.call_soon_threadsafe(_sync_done, worker, call, f)  # type: ignore[misc]

@@ -72,8 +72,9 @@ _FIELDS: Dict[str, Tuple[Tuple[str, Any, bool], ...]] = {
         # it as a fixed-width uint64; any int width is valid).
         ("timeout_ms", _INT, True),
     ),
-    # ``spans``: the worker's finished spans of a traced call (optional; "Trace context").
-    "result": (("id", _INT, False), ("value", _ANY, True), ("spans", _LIST, True)),
+    # ``server_span`` (a traced call's SERVER span: [id, start_ns, end_ns, attributes?]) and
+    # ``spans`` (its other finished spans): optional, in this order ("Trace context").
+    "result": (("id", _INT, False), ("value", _ANY, True), ("server_span", _LIST, True), ("spans", _LIST, True)),
     "error": (
         ("id", _INT, True),
         ("kind", _STR, False),
@@ -81,6 +82,7 @@ _FIELDS: Dict[str, Tuple[Tuple[str, Any, bool], ...]] = {
         ("message", _STR, False),
         ("traceback", _STR, False),
         ("retryable", (bool,), False),
+        ("server_span", _LIST, True),
         ("spans", _LIST, True),
     ),
     "cancel": (("id", _INT, False),),

@@ -485,7 +485,7 @@ class Worker:
             raise ProtocolError(f"call id {cid} is already in flight")
         name: str = msg["function"]
         fast = self._inline_fast.get(name)
-        if fast is not None and not self.draining and (self.tracing is None or "traceparent" not in msg):
+        if fast is not None and not self.draining:
             # The no-op path: a trivial built-in with positional arguments that certainly bind.
             raw_args = msg.get("args")
             if raw_args is None:
@@ -497,6 +497,9 @@ class Worker:
             func, least, most = fast
             if least <= count and (count <= most or most < 0):
                 call = Call(cid, name)
+                traceparent = msg.get("traceparent")
+                if traceparent is not None:
+                    self._trace(call, name, traceparent, msg.get("tracestate"))  # a built-in starts no spans
                 inflight[cid] = call
                 try:
                     value = func(*args)
@@ -536,7 +539,10 @@ class Worker:
         call = Call(cid, name)
         traceparent = msg.get("traceparent")
         if traceparent is not None:
-            call.trace_id = logs.trace_id(traceparent)
+            # Here, in the context the call starts from: its task or thread sees the span.
+            trace = self._trace(call, name, traceparent, msg.get("tracestate"))
+            if trace is not None and trace.context is not None:  # an SDK span (the user's provider)
+                start = functools.partial(trace.context.run, start)
         if spec.session:
             call.snapshot = self.sessions.snapshot_after(name, msg.get("session"))
         if spec.streams:
@@ -547,11 +553,6 @@ class Worker:
                     raise ProtocolError(f"call {cid}: chunk_window {window} / chunk_window_bytes {window_bytes} "
                                         "must be positive")
                 call.credit = Credit(window, window_bytes)
-        if self.tracing is not None:
-            traceparent = msg.get("traceparent")
-            if traceparent is not None:
-                call.trace = self.tracing.begin(name, traceparent, msg.get("tracestate"))
-                start = functools.partial(call.trace.context.run, start)  # the call runs in its span
         timeout_ms = msg.get("timeout_ms")
         if timeout_ms is None:
             inflight[cid] = call
@@ -563,6 +564,16 @@ class Worker:
         inflight[cid] = call
         if start(self, call, spec, args, kwargs):  # still running: arm its deadline
             call.timer = loop.call_at(received + max(timeout_ms, 0) / 1000.0, self._on_deadline, cid, timeout_ms)
+
+    def _trace(self, call: Call, name: str, traceparent: Any, tracestate: Any) -> Any:
+        """Starts ``call``'s trace (``tracing.CallTrace``, None: untraced) and sets its trace id."""
+        if self.tracing is None:
+            call.trace_id = logs.trace_id(traceparent)
+            return None
+        call.trace = trace = self.tracing.begin(name, traceparent, tracestate)
+        # Untraced for a bad traceparent; its log records still carry what trace id it has.
+        call.trace_id = trace.trace_id if trace is not None else logs.trace_id(traceparent)
+        return trace
 
     def _prepare_arguments(
         self, spec: FunctionSpec, raw_args: Any, session_id: Optional[str]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextvars
 from typing import Any, Dict
+
+import msgpack
 
 import dspy
 import pytest
@@ -15,6 +18,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
 from taipan_worker import tracing  # noqa: E402
+from taipan_worker.calls import Call  # noqa: E402
+from taipan_worker.context import _call_trace  # noqa: E402
+from taipan_worker.protocol import encode_frame  # noqa: E402
 from taipan_worker.dspy import tracing as dspy_tracing  # noqa: E402
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -32,21 +38,31 @@ def _run(record_content: bool, monkeypatch: pytest.MonkeyPatch) -> Dict[str, Any
     callback = dspy_tracing.SpanCallback(t)
     lm = DummyLM([{"answer": "Paris"}])
     predict = dspy.Predict("question -> answer")
+    call = Call(1, "dspy:run")
+
+    def run() -> Any:  # as the worker runs a plain call: its trace known to the thread's context
+        call.trace = t.begin("dspy:run", TRACEPARENT, None)
+        _call_trace.set(call.trace)
+        return predict(question="capital of France? my-secret-prompt")
+
     with dspy.context(lm=lm, callbacks=[callback]):
-        call = t.begin("dspy:run", TRACEPARENT, None)  # copies the context: inside dspy.context
-        result = call.context.run(predict, question="capital of France? my-secret-prompt")
-    frame = t.finish(call, b"\x00\x00\x00\x0e\x84\xa1v\x01\xa4type\xa6result\xa2id\x01", 1 << 20)
+        result = contextvars.copy_context().run(run)
+    frame = t.finish(call.trace, encode_frame({"v": 1, "type": "result", "id": 1, "value": None}, 1 << 20), 1 << 20)
     assert result.answer == "Paris"
-    return {"spans": {s.name: s for s in exporter.get_finished_spans()}, "frame": frame}
+    return {"spans": {s.name: s for s in exporter.get_finished_spans()}, "frame": frame, "trace": call.trace}
 
 
 def test_a_predictor_and_its_lm_call_nest_under_the_calls_server_span(monkeypatch: pytest.MonkeyPatch) -> None:
-    spans = _run(False, monkeypatch)["spans"]
-    server = spans["taipan.call dspy:run"]
+    run = _run(False, monkeypatch)
+    spans = run["spans"]
+    assert "taipan.call dspy:run" not in spans  # the SERVER span is a record, not an SDK span
     module = spans["dspy.module Predict"]
     lm = next(s for n, s in spans.items() if n.startswith("chat "))
-    assert server.parent.span_id == int("00f067aa0ba902b7", 16)
-    assert module.parent.span_id == server.context.span_id
+    assert module.parent.span_id == run["trace"].span_id
+    assert module.context.trace_id == int("4bf92f3577b34da6a3ce929d0e0e4736", 16)
+    frame = msgpack.unpackb(run["frame"][4:])
+    assert frame["server_span"][0] == run["trace"].span_id
+    assert sorted(s["name"] for s in frame["spans"]) == sorted(spans)
     assert lm.parent.span_id == module.context.span_id
     assert lm.kind.name == "CLIENT"
     assert lm.attributes["gen_ai.operation.name"] == "chat"

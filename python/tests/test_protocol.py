@@ -525,7 +525,7 @@ def test_error_vectors_agree_with_the_table_and_the_worker() -> None:
     """Each error vector has the error_type and retryable the table gives, and is the frame the worker writes."""
     from taipan_worker import errors
     from taipan_worker.replies import Replies
-    from taipan_worker.tracing import with_spans
+    from taipan_worker.tracing import server_span_record, with_spans, with_trace
 
     error_type_cell = {row[0].strip("`"): row[3] for row in _error_kind_rows()}
     replies = Replies(DEFAULT_MAX_FRAME_BYTES)
@@ -539,6 +539,43 @@ def test_error_vectors_agree_with_the_table_and_the_worker() -> None:
             assert m["error_type"], entry["name"]
         assert m["retryable"] is (m["kind"] == errors.DRAINING), entry["name"]
         written = replies.error(m["id"], m["kind"], m["error_type"], m["message"], m["traceback"], m["retryable"])
-        if "spans" in m:  # a traced call's error: the worker adds its spans to the frame written
+        if "server_span" in m:  # a traced call's error: the worker adds its SERVER span and spans
+            record = server_span_record(*m["server_span"][:3], m["server_span"][3] if len(m["server_span"]) > 3 else None)
+            written = with_trace(written, record, m.get("spans"), DEFAULT_MAX_FRAME_BYTES)
+        elif "spans" in m:  # as a worker before the record wrote them
             written = with_spans(written, m["spans"], DEFAULT_MAX_FRAME_BYTES)
         assert written == (VECTORS / f"{entry['name']}.bin").read_bytes(), entry["name"]
+
+def test_the_server_span_vector_is_the_frame_the_worker_writes() -> None:
+    """A traced call's answer as a worker that hands spans back writes it: the record packed
+    by hand is canonical MessagePack, byte for byte what both decoders read."""
+    from taipan_worker.replies import Replies
+    from taipan_worker.tracing import server_span_record, with_trace
+
+    entry = next(e for e in GOOD if e["name"] == "result_server_span")
+    m = from_json(entry["message"])
+    written = with_trace(Replies(DEFAULT_MAX_FRAME_BYTES).result(m["id"], m["value"]),
+                         server_span_record(*m["server_span"], None), None, DEFAULT_MAX_FRAME_BYTES)
+    assert written == (VECTORS / "result_server_span.bin").read_bytes()
+
+
+def test_the_worker_writes_a_server_span_without_attributes_as_the_general_encoder_does() -> None:
+    """The one-pack tail of the common case is the bytes ``with_trace`` writes."""
+    from taipan_worker.replies import Replies
+    from taipan_worker.tracing import CallTrace, Tracing, server_span_record, with_trace
+
+    pytest.importorskip("opentelemetry.sdk.trace")
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from taipan_worker.tracing import CallSpans
+
+    collector = CallSpans()
+    tracing = Tracing(TracerProvider(), collector)
+    frame = Replies(DEFAULT_MAX_FRAME_BYTES).result(7, "x")
+    trace = CallTrace("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", 1, None, collector)
+    written = tracing.finish(trace, frame, DEFAULT_MAX_FRAME_BYTES)
+    end_ns = msgpack.unpackb(written[4:])["server_span"][2]
+    assert written == with_trace(frame, server_span_record(trace.span_id, trace.start_ns, end_ns, None), None,
+                                 DEFAULT_MAX_FRAME_BYTES)
+    assert tracing.finish(CallTrace("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", 1, None, collector),
+                          frame, len(frame) - 4) == frame  # no room: the answer as it was

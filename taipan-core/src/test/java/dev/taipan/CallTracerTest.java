@@ -80,6 +80,94 @@ class CallTracerTest {
     }
 
     @Test
+    void aTracerThatTakesTheServerSpanGetsItsRecordWithTheWorkersTimesAndOutcome() {
+        List<ServerSpan> servers = new CopyOnWriteArrayList<>();
+        List<List<Map<String, Object>>> others = new CopyOnWriteArrayList<>();
+        pool = TaipanPool.start(TestPools.config().workers(1).callTracer((function, session) -> new TracedCall() {
+            @Override
+            public String traceparent() {
+                return "00-" + TRACE + "-00f067aa0ba902b7-01";
+            }
+
+            @Override
+            public void end(TaipanException error, List<Map<String, Object>> workerSpans) {
+                throw new AssertionError("the pool calls the three-argument end");
+            }
+
+            @Override
+            public void end(TaipanException error, ServerSpan serverSpan, List<Map<String, Object>> workerSpans) {
+                servers.add(serverSpan);
+                others.add(workerSpans);
+            }
+        }).build());
+        long before = System.currentTimeMillis() * 1_000_000L;
+        assertEquals(5L, pool.call(T + "add", List.of(2, 3)));
+        long after = System.currentTimeMillis() * 1_000_000L + 1_000_000L;
+        ServerSpan ok = servers.get(0);
+        assertEquals(T + "add", ok.function());
+        assertTrue(ok.spanId() > 0 && ok.spanIdHex().length() == 16, ok.toString());
+        // Wall-clock times of the worker (the same host's clock), inside the call as seen here.
+        assertTrue(before - 50_000_000L <= ok.startEpochNanos() && ok.startEpochNanos() <= ok.endEpochNanos()
+                && ok.endEpochNanos() <= after + 50_000_000L, ok + " not in [" + before + ", " + after + "]");
+        assertNull(ok.errorType());
+        assertNull(ok.statusMessage());
+        assertEquals(Map.of(), ok.attributes());
+        assertEquals(List.of(), others.get(0), "no user spans: nothing but the record");
+
+        assertThrows(PythonException.class, () -> pool.call(T + "fail", List.of("x")));
+        ServerSpan bad = servers.get(1);
+        assertTrue(bad.failed());
+        assertEquals("ValueError", bad.errorType());
+        assertEquals("exception: ValueError", bad.statusMessage());
+        assertTrue(bad.spanId() != ok.spanId());
+    }
+
+    @Test
+    void anUnsampledOrMalformedTraceparentGetsNoServerSpanAndNoSpansBack(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("tp_unsampled.py"), String.join("\n",
+                "from opentelemetry import trace",
+                "from taipan_worker import function",
+                "@function",
+                "def spanned():",
+                "    with trace.get_tracer('t').start_as_current_span('inner'):",
+                "        return 1",
+                ""));
+        List<String> parents = List.of("00-" + TRACE + "-00f067aa0ba902b7-00", "00-" + TRACE + "-00f067aa0ba902b7-01",
+                "00-" + TRACE.toUpperCase() + "-00f067aa0ba902b7-01", "not a traceparent");
+        List<Object[]> seen = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        pool = TaipanPool.start(TestPools.config().workers(1).modules("tp_unsampled").pythonPath(dir)
+                .callTracer((function, session) -> {
+                    String traceparent = parents.get(next.getAndIncrement());
+                    return new TracedCall() {
+                        @Override
+                        public String traceparent() {
+                            return traceparent;
+                        }
+
+                        @Override
+                        public void end(TaipanException error, List<Map<String, Object>> workerSpans) {
+                        }
+
+                        @Override
+                        public void end(TaipanException error, ServerSpan serverSpan, List<Map<String, Object>> spans) {
+                            seen.add(new Object[] {traceparent, serverSpan, spans});
+                        }
+                    };
+                }).build());
+        for (int i = 0; i < parents.size(); i++) {
+            assertEquals(1L, pool.call("tp_unsampled:spanned", null));
+        }
+        assertEquals(parents.size(), seen.size());
+        for (Object[] s : seen) {
+            boolean sampled = s[0].equals(parents.get(1));
+            assertEquals(sampled, s[1] != null, "server span for " + s[0]);
+            assertEquals(sampled ? 1 : 0, ((List<?>) s[2]).size(), "spans for " + s[0]);
+        }
+    }
+
+    @Test
     void aWorkerKilledDuringTheCallEndsItsTraceWithTheErrorAndNoSpans() throws Exception {
         RecordingTracer tracer = new RecordingTracer();
         pool = TaipanPool.start(TestPools.config().workers(1).callTracer(tracer).build());

@@ -38,7 +38,7 @@ final class Completions {
         if (call.trace != null) {
             // Before the caller sees the outcome, so its span has ended when the caller goes on.
             List<Map<String, Object>> spans = call.workerSpans;
-            Tracing.end(call.trace, error, spans == null ? List.of() : spans);
+            Tracing.end(call.trace, error, call.serverSpan, spans == null ? List.of() : spans);
         }
         // At once, even for a stream: its worker's own answer was queued behind its chunks
         // (finishInOrder); any other end (timeout, cancel) must not wait for a slow consumer.

@@ -82,7 +82,7 @@ final class Dispatcher {
             if (trace != null) {
                 Tracing.end(trace, e instanceof TaipanException ? (TaipanException) e
                         : new TaipanException("call to " + function + " could not be encoded: " + e.getMessage(), e),
-                        List.of());
+                        null, List.of());
             }
             throw e;
         }

@@ -61,6 +61,8 @@ final class PendingCall {
     dev.taipan.TracedCall trace;
     /** The spans the worker handed back with its answer; set by the reader just before finishing. */
     volatile java.util.List<java.util.Map<String, Object>> workerSpans;
+    /** The worker's SERVER span of the answer, or null; set by the reader just before finishing. */
+    volatile dev.taipan.ServerSpan serverSpan;
     /** The credit window of the current attempt; null for calls without a chunk consumer. */
     volatile ChunkFlow flow;
 

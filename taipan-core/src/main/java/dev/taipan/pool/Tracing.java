@@ -1,6 +1,7 @@
 package dev.taipan.pool;
 
 import dev.taipan.CallTracer;
+import dev.taipan.ServerSpan;
 import dev.taipan.TaipanException;
 import dev.taipan.TracedCall;
 import org.slf4j.Logger;
@@ -35,9 +36,10 @@ final class Tracing {
         }
     }
 
-    static void end(TracedCall trace, TaipanException error, List<Map<String, Object>> workerSpans) {
+    static void end(TracedCall trace, TaipanException error, ServerSpan serverSpan,
+                    List<Map<String, Object>> workerSpans) {
         try {
-            trace.end(error, workerSpans);
+            trace.end(error, serverSpan, workerSpans);
         } catch (RuntimeException | LinkageError e) {
             LOG.warn("the call tracer failed to end a trace", e);
         }

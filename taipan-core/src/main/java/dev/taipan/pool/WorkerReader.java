@@ -7,6 +7,7 @@ import dev.taipan.JavaCallback;
 import dev.taipan.PoolConfig;
 import dev.taipan.PoolListener.Outcome;
 import dev.taipan.PythonException;
+import dev.taipan.ServerSpan;
 import dev.taipan.SerializationException;
 import dev.taipan.TaipanException;
 import dev.taipan.protocol.ErrorKinds;
@@ -231,6 +232,19 @@ final class WorkerReader {
      * The worker's spans with the pool's secret values replaced by {@code ***} in every string
      * (user code may have put one in an attribute): secrets never reach a span.
      */
+    /** The answer's SERVER span record as a {@link ServerSpan} (its attributes redacted), or null: none or malformed. */
+    @SuppressWarnings("unchecked")
+    private ServerSpan serverSpan(PendingCall call, Map<String, Object> msg, String errorType, String statusMessage) {
+        List<?> r = Messages.serverSpan(msg);
+        if (r == null) {
+            return null;
+        }
+        Map<String, Object> attributes = r.size() == 4
+                ? (Map<String, Object>) redactValue(r.get(3)) : Map.of();
+        return new ServerSpan(call.function, (Long) r.get(0), (Long) r.get(1), (Long) r.get(2), errorType,
+                statusMessage, attributes);
+    }
+
     @SuppressWarnings("unchecked")
     private List<Map<String, Object>> redactSpans(List<Map<String, Object>> spans) {
         if (spans.isEmpty()) {
@@ -271,6 +285,7 @@ final class WorkerReader {
         }
         if (call.trace != null) {
             call.workerSpans = redactSpans(Messages.spans(msg));
+            call.serverSpan = serverSpan(call, msg, null, null);
         }
         // Free the slot first: a caller that sees its result also sees it counted out.
         dispatcher.release(w, call);
@@ -307,6 +322,10 @@ final class WorkerReader {
         }
         if (call.trace != null) {
             call.workerSpans = redactSpans(Messages.spans(msg));
+            String errorType = String.valueOf(msg.get("error_type"));
+            call.serverSpan = errorType.isEmpty() || "null".equals(errorType)
+                    ? serverSpan(call, msg, kind, kind)
+                    : serverSpan(call, msg, errorType, kind + ": " + errorType);
         }
         TaipanException ex = RemoteErrors.toException(call, msg, config.maxFrameBytes(), redactor);
         dispatcher.release(w, call);

@@ -35,6 +35,8 @@ public final class Messages {
     public static final String TRACESTATE = "tracestate";
     /** A result's or error's finished worker spans (optional key). */
     public static final String SPANS = "spans";
+    /** A result's or error's SERVER span record, {@code [id, start_ns, end_ns, attributes?]} (optional key). */
+    public static final String SERVER_SPAN = "server_span";
 
     private static final Set<String> KNOWN_TYPES = Set.of(AUTH, HELLO, CALL, RESULT, ERROR, CANCEL, HEARTBEAT,
             SESSION_CLOSE, CHUNK, CHUNK_ACK, CALLBACK, CALLBACK_RESULT, SESSION_OPEN, SESSION_RESTORE, SESSION_STATE,
@@ -117,6 +119,28 @@ public final class Messages {
         }
         call.put(CallFrame.TIMEOUT_KEY, timeout);
         return call;
+    }
+
+    /**
+     * The SERVER span record of a {@code result} or {@code error} frame (its optional {@code
+     * server_span} key): {@code [id, start_ns, end_ns]} or with a fourth element, a map of
+     * attributes; null when absent or not of that shape (a positive id, start not after end).
+     */
+    public static List<?> serverSpan(Map<String, Object> m) {
+        Object v = m.get(SERVER_SPAN);
+        if (!(v instanceof List)) {
+            return null;
+        }
+        List<?> r = (List<?>) v;
+        int n = r.size();
+        if ((n != 3 && n != 4) || !(r.get(0) instanceof Long) || !(r.get(1) instanceof Long)
+                || !(r.get(2) instanceof Long) || (n == 4 && !(r.get(3) instanceof Map))) {
+            return null;
+        }
+        if ((Long) r.get(0) <= 0 || (Long) r.get(2) < (Long) r.get(1)) {
+            return null;
+        }
+        return r;
     }
 
     /**

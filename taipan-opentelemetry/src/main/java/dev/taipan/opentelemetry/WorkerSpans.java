@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Re-creates one call's worker spans (docs/PROTOCOL.md, "Trace context") under its CLIENT span,
- * parent first: a span whose parent is in the list waits for it; the rest (the SERVER span, and
- * any orphan) hang from the CLIENT span. Spans of another trace are skipped.
+ * parent first: a span whose parent is the SERVER span ({@link #under}) or in the list waits
+ * for it; the rest (a SERVER span in the list, as an older worker sent it, and any orphan) hang
+ * from the CLIENT span. Spans of another trace are skipped.
  */
 final class WorkerSpans {
     private final OpenTelemetry openTelemetry;
@@ -35,6 +36,12 @@ final class WorkerSpans {
         this.openTelemetry = openTelemetry;
         this.client = client;
         this.clientContext = clientContext;
+    }
+
+    /** Spans whose parent is worker span {@code id} (the SERVER span, re-created already) hang from {@code context}. */
+    WorkerSpans under(String id, Context context) {
+        created.put(id, context);
+        return this;
     }
 
     void emit(List<Map<String, Object>> spans) {
@@ -62,7 +69,7 @@ final class WorkerSpans {
             return clientContext; // not handed back (or a cycle): hang it from the CLIENT span
         }
         Object parentId = s.get("parent_span_id");
-        Context parent = parentId instanceof String && byId.containsKey(parentId)
+        Context parent = parentId instanceof String && (created.containsKey(parentId) || byId.containsKey(parentId))
                 ? contextOf((String) parentId) : clientContext;
         Context context = parent.with(create(s, parent));
         created.put(id, context);
@@ -118,7 +125,7 @@ final class WorkerSpans {
         return SpanKind.INTERNAL;
     }
 
-    private static Attributes attributes(Object attrs) {
+    static Attributes attributes(Object attrs) {
         if (!(attrs instanceof Map)) {
             return Attributes.empty();
         }

@@ -42,6 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Tag("python")
 class TracingTest {
     private static final String MODULE = String.join("\n",
+            "import asyncio",
+            "import contextvars",
             "import time",
             "from concurrent.futures import ThreadPoolExecutor",
             "from opentelemetry import trace",
@@ -62,6 +64,23 @@ class TracingTest {
             "    with tracer.start_as_current_span('block.inner'):",
             "        time.sleep(seconds)",
             "    return seconds",
+            "helpers = ThreadPoolExecutor(2)",
+            "def _helper(x):",
+            "    with tracer.start_as_current_span('pooled.helper'):",
+            "        return x - 1",
+            "@function",
+            "def pooled(x):",
+            "    return helpers.submit(contextvars.copy_context().run, _helper, x).result()",
+            "@function",
+            "async def coro(x):",
+            "    with tracer.start_as_current_span('coro.inner'):",
+            "        await asyncio.sleep(0.01)",
+            "        return x + 1",
+            "@function",
+            "def fails():",
+            "    trace.get_current_span().set_attribute('fails.tag', 'on the server span')",
+            "    with tracer.start_as_current_span('fails.inner'):",
+            "        raise ValueError('nope')",
             "");
 
     @TempDir
@@ -141,6 +160,51 @@ class TracingTest {
         // Worker times: inside the CLIENT span.
         assertTrue(server.getStartEpochNanos() >= client.getStartEpochNanos());
         assertTrue(leaf.getEndEpochNanos() <= server.getEndEpochNanos());
+    }
+
+    private SpanData only(SpanKind kind) {
+        List<SpanData> found = exporter.getFinishedSpanItems().stream().filter(s -> s.getKind() == kind)
+                .collect(Collectors.toList());
+        assertEquals(1, found.size(), found.toString());
+        return found.get(0);
+    }
+
+    @Test
+    void userSpansNestUnderTheServerSpanFromPlainThreadPoolAndAsyncFunctions() {
+        for (var c : List.of(Map.entry("tp_otel:pooled", "pooled.helper"), Map.entry("tp_otel:coro", "coro.inner"),
+                Map.entry("tp_otel:work", "work.inner"))) {
+            exporter.reset();
+            assertTrue(pool.call(c.getKey(), List.of(5)) instanceof Long);
+            SpanData client = only(SpanKind.CLIENT);
+            SpanData server = only(SpanKind.SERVER);
+            SpanData user = byName().get(c.getValue());
+            assertEquals(client.getSpanId(), server.getParentSpanId(), c.getKey());
+            assertEquals(server.getSpanId(), user.getParentSpanId(), c.getKey());
+            assertEquals(client.getTraceId(), user.getTraceId(), c.getKey());
+            assertEquals("taipan.call " + c.getKey(), server.getName());
+            assertEquals("taipan_worker", server.getInstrumentationScopeInfo().getName());
+            assertEquals(c.getKey(), server.getAttributes().get(AttributeKey.stringKey("rpc.method")));
+            assertEquals(StatusCode.UNSET, server.getStatus().getStatusCode());
+            // The worker's own times: the user span inside the SERVER span, inside the CLIENT span.
+            assertTrue(client.getStartEpochNanos() <= server.getStartEpochNanos(), c.getKey());
+            assertTrue(server.getStartEpochNanos() <= user.getStartEpochNanos(), c.getKey());
+            assertTrue(user.getEndEpochNanos() <= server.getEndEpochNanos(), c.getKey());
+            assertTrue(server.getEndEpochNanos() <= client.getEndEpochNanos(), c.getKey());
+        }
+    }
+
+    @Test
+    void aFailedCallsServerSpanHasTheErrorStatusTypeAndTheAttributesSetOnIt() {
+        assertThrows(dev.taipan.PythonException.class, () -> pool.call("tp_otel:fails", null));
+        SpanData server = only(SpanKind.SERVER);
+        assertEquals(StatusCode.ERROR, server.getStatus().getStatusCode());
+        assertEquals("exception: ValueError", server.getStatus().getDescription());
+        assertEquals("ValueError", server.getAttributes().get(AttributeKey.stringKey("error.type")));
+        assertEquals("on the server span", server.getAttributes().get(AttributeKey.stringKey("fails.tag")));
+        SpanData inner = byName().get("fails.inner");
+        assertEquals(server.getSpanId(), inner.getParentSpanId());
+        assertEquals(StatusCode.ERROR, inner.getStatus().getStatusCode());
+        assertEquals(StatusCode.ERROR, only(SpanKind.CLIENT).getStatus().getStatusCode());
     }
 
     @Test
