@@ -14,6 +14,8 @@ final class SparkTests {
     static final Duration WAIT = Duration.ofSeconds(120);
     /** The environment variable surefire sets to the local LM server's placeholder key. */
     static final String KEY_ENV = "TAIPAN_SPARK_TEST_LM_KEY";
+    /** The module of the test functions alone. */
+    static final String FUNCTIONS = "taipan_testing.functions";
 
     private SparkTests() {
     }
@@ -39,10 +41,15 @@ final class SparkTests {
 
     /** A two-worker pool that can run DSPy and the test functions. */
     static Map<String, String> poolProperties(String name) {
+        return poolProperties(name, "taipan_worker.dspy,taipan_testing.functions");
+    }
+
+    /** A two-worker pool of these modules (without DSPy's the workers start in less time). */
+    static Map<String, String> poolProperties(String name, String modules) {
         Map<String, String> p = new TreeMap<>();
         p.put("taipan.pool.name", name);
         p.put("taipan.pool.python", python());
-        p.put("taipan.pool.modules", "taipan_worker.dspy,taipan_testing.functions");
+        p.put("taipan.pool.modules", modules);
         p.put("taipan.pool.workers", "2");
         p.put("taipan.pool.slots", "4");
         p.put("taipan.pool.start-timeout", "120s");

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
+import static dev.taipan.spark.SparkTests.FUNCTIONS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -40,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Tag("python")
 @Tag("dspy")
 class TaipanTransformSparkTest {
-    private static final int TICKETS = 3000;
+    private static final int TICKETS = 2000;
     private static final Set<String> CATEGORIES = Set.of("billing", "bug", "account", "other");
 
     private LocalLmServer server;
@@ -135,7 +136,7 @@ class TaipanTransformSparkTest {
         // A run takes 10 ms in the worker, so the job lasts seconds and always has runs in flight.
         Dataset<Row> withDelay = spark.range(0, n, 1, 2).selectExpr("id as a", "1000L as b", "0.01D as seconds");
         TaipanTransform t = TaipanTransform.builder()
-                .pool(SparkTests.poolProperties("spark-kill"))
+                .pool(SparkTests.poolProperties("spark-kill", FUNCTIONS))
                 .python("taipan_testing.functions:slow_add", DataTypes.createStructField("sum", DataTypes.LongType, true))
                 .input("a").input("b").input("seconds")
                 .maxInFlight(8)
@@ -175,7 +176,7 @@ class TaipanTransformSparkTest {
 
     private TaipanTransform.Builder add(String pool) {
         return TaipanTransform.builder()
-                .pool(SparkTests.poolProperties(pool))
+                .pool(SparkTests.poolProperties(pool, FUNCTIONS))
                 .python("taipan_testing.functions:add", DataTypes.createStructField("sum", DataTypes.StringType, true))
                 .input("a").input("b")
                 .maxInFlight(4);
