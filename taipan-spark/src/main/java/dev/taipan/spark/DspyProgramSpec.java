@@ -29,11 +29,17 @@ public final class DspyProgramSpec implements Serializable {
         }
     }
 
+    /** The DSPy kind: predict or chain_of_thought. */
     private final String kind;
+    /** The signature's instructions, or null. */
     private final String instructions;
+    /** The signature's input fields. */
     private final List<FieldSpec> inputs;
+    /** The signature's output fields. */
     private final List<FieldSpec> outputs;
+    /** The optimized DSPy state as JSON, or null. */
     private final String state;
+    /** The LM of the runs, or null until set. */
     private final LmSpec lm;
 
     private DspyProgramSpec(String kind, Signature signature, String state, LmSpec lm) {

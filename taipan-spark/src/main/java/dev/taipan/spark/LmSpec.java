@@ -15,13 +15,21 @@ import java.util.Objects;
 public final class LmSpec implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** The model's LiteLLM name. */
     private final String model;
+    /** The endpoint's base URL, or null. */
     private final String apiBase;
+    /** The executors' variable holding the key, or null. */
     private final String apiKeyEnv;
+    /** The sampling temperature, or null. */
     private final Double temperature;
+    /** The most tokens an answer may have, or null. */
     private final Integer maxTokens;
+    /** Whether DSPy caches answers. */
     private final boolean cache;
+    /** LiteLLM's retries of a failed request. */
     private final int numRetries;
+    /** One request's timeout, or null. */
     private final Duration timeout;
 
     private LmSpec(String model, String apiBase, String apiKeyEnv, Double temperature, Integer maxTokens,

@@ -46,12 +46,19 @@ public final class TaipanTransform implements Serializable {
     public static final String DEFAULT_ERROR_COLUMN = "taipan_error";
     private static final String SECRET_FROM_ENV = "taipan.pool.secret-from-env.";
 
+    /** The pool's taipan.pool.* properties. */
     private final TreeMap<String, String> poolProperties;
+    /** What each row runs. */
     private final RowRun run;
+    /** Input name to the column it reads. */
     private final LinkedHashMap<String, String> inputs;
+    /** Runs in flight per partition. */
     private final int maxInFlight;
+    /** The error column, or null for none. */
     private final String errorColumn;
+    /** Whether a failed row fails its task. */
     private final boolean failOnError;
+    /** Restarts of a lost worker's run (0 if not idempotent). */
     private final int maxRetries;
 
     private TaipanTransform(Builder b, RowRun run, LinkedHashMap<String, String> inputs) {
