@@ -34,7 +34,7 @@ class PublishedPomsTest {
     private static final Set<String> PUBLISHED =
             Set.of("taipan-parent", "taipan-bom", "taipan-core", "taipan-dspy", "taipan-test",
                     "taipan-micrometer", "taipan-opentelemetry",
-                    "taipan-spring-boot-starter");
+                    "taipan-spring-boot-starter", "taipan-spark");
 
     private static Path root;
     private static Element parent;
