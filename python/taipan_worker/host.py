@@ -50,10 +50,12 @@ from taipan_worker.options import line_buffered_stdio
 from taipan_worker.process import (
     become_subreaper,
     descendants,
+    drain_pipe,
     exit_if_parent_is_not,
     exit_status,
     kill_quietly,
     own_process_group,
+    reap_children,
     set_parent_death_signal,
 )
 
@@ -580,22 +582,12 @@ class Host:
             self.send(owner, {"type": "closed", "worker_id": worker.worker_id, "pid": worker.pid, "stream": name})
 
     def _drain_wakeups(self) -> None:
-        try:
-            while os.read(self.wake_r, 4096):
-                pass
-        except BlockingIOError:
-            pass
+        drain_pipe(self.wake_r)
 
     def _reap(self) -> None:
-        reaped = False
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-            reaped = True
+        ended = reap_children()
+        reaped = bool(ended)
+        for pid, status in ended:
             worker = self.workers.pop(pid, None)
             if worker is None:
                 continue

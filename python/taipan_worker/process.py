@@ -141,6 +141,29 @@ def exit_status(wait_status: int) -> int:
     return 128 - code if code < 0 else code
 
 
+def reap_children() -> "list[tuple[int, int]]":
+    """Every child that has ended, without waiting: (pid, wait status) pairs, in the order the
+    kernel gives them; empty when none has ended (or there are no children)."""
+    ended: "list[tuple[int, int]]" = []
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return ended
+        if pid == 0:
+            return ended
+        ended.append((pid, status))
+
+
+def drain_pipe(fd: int) -> None:
+    """Reads a non-blocking pipe empty (a self-pipe's wake-up bytes carry no data)."""
+    try:
+        while os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass
+
+
 def guard_descendants() -> None:
     """Linux: split in two. The child returns and goes on as the worker (or zygote); this
     process stays behind as the tree's guardian and never returns: a subreaper that forwards

@@ -37,12 +37,14 @@ import sys
 from taipan_worker.process import (
     become_subreaper,
     descendants,
+    drain_pipe,
     exit_if_parent_is_not,
     exit_status,
     guard_descendants,
     kill_quietly,
     own_process_group,
     parent_pid_argument,
+    reap_children,
     set_parent_death_signal,
 )
 
@@ -255,25 +257,15 @@ class Zygote:
         self.send({"type": "closed", "pid": pid, "stream": name})
 
     def drain_wakeups(self) -> None:
-        try:
-            while os.read(self.wake_r, 4096):
-                pass
-        except BlockingIOError:
-            pass
+        drain_pipe(self.wake_r)
 
     def reap(self) -> None:
-        reaped = False
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-            reaped = True
+        ended = reap_children()
+        for pid, status in ended:
             if pid in self.workers:
                 self.workers.discard(pid)
                 self.send({"type": "exited", "pid": pid, "status": exit_status(status)})
+        reaped = bool(ended)
         if reaped:
             self.end_leftovers()
 
