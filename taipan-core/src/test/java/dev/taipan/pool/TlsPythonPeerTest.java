@@ -102,14 +102,22 @@ class TlsPythonPeerTest {
         return log.stream().filter(l -> l.startsWith("refused ") || l.startsWith("accepted ")).toList();
     }
 
-    /** A good client exchanges a call and its result: the server is alive and well. */
+    /**
+     * A good client exchanges a call and its result: the server is alive and well. Returns only
+     * once the server has logged accepting it: its log is read apart from the connection, and a
+     * line arriving late would be taken for the next case's decision.
+     */
     private static void aGoodClientIsServed() throws Exception {
+        int n = decisions().size();
         try (Connection c = new Connection(files.client().connect(dial(), "127.0.0.1"), MAX)) {
             c.write(Messages.call(1, "echo", List.of(1, "two"), null, 60_000L));
             Map<String, Object> reply = c.read();
             assertEquals("result", Messages.type(reply));
             assertEquals(List.of(1L, "two"), reply.get("value"));
         }
+        assertTrue(TestPools.eventually(Duration.ofSeconds(30),
+                        () -> decisions().stream().skip(n).anyMatch(l -> l.startsWith("accepted "))),
+                () -> "the peer logged accepting the good client: " + log);
     }
 
     @Test
