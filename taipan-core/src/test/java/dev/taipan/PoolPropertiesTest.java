@@ -104,7 +104,7 @@ class PoolPropertiesTest {
         // Every PoolConfig accessor (but listener and callbackExecutor, which are objects, and
         // environment/secretNames, which are the two families) has a property.
         List<String> names = PoolProperties.names();
-        assertEquals(31, names.size(), names.toString());
+        assertEquals(40, names.size(), names.toString());
         assertTrue(names.contains("taipan.pool.env.NAME") && names.contains("taipan.pool.secret-from-env.NAME"));
     }
 
