@@ -133,6 +133,15 @@ class StarterConfigurationTest {
                     });
                     assertThat(config.localWorkers()).isFalse();
                 });
+        // Environment variables, with Spring's relaxed names.
+        withEnvironment(runner, Map.of("TAIPAN_POOL_REMOTEHOSTS", "127.0.0.1:7302",
+                "TAIPAN_POOL_REMOTEHOSTS_PLAINTCP", "true", "TAIPAN_POOL_LOCALWORKERS", "true")).run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            PoolConfig config = ctx.getBean(PoolConfig.class);
+            assertThat(config.remoteHosts()).extracting(Object::toString).containsExactly("127.0.0.1:7302");
+            assertThat(config.remoteHosts().get(0).plainTcp()).isTrue();
+            assertThat(config.localWorkers()).isTrue();
+        });
         // The TLS properties reach TlsConfig's checks, which name the property.
         runner.withPropertyValues("taipan.pool.remote-hosts=gpu-1.internal:7300",
                 "taipan.pool.tls.certificateChain=/nonexistent/client.pem",
