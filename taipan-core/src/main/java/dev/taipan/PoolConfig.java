@@ -133,7 +133,12 @@ public final class PoolConfig {
      * A configuration from {@code taipan.pool.*} properties (as {@code HikariConfig(Properties)}):
      * every builder option but the listener and the callback executor has a property, named in
      * docs/SPRING_BOOT.md), e.g. {@code taipan.pool.workers=4},
-     * {@code taipan.pool.call-timeout=30s}, {@code taipan.pool.modules=a.b,c}. Keys outside
+     * {@code taipan.pool.call-timeout=30s}, {@code taipan.pool.modules=a.b,c}. Remote hosts:
+     * {@code taipan.pool.remote-hosts=10.0.0.5:7300,[fd00::7]:7300}, all over the TLS config of
+     * {@code taipan.pool.tls.certificate-chain}, {@code .private-key}, {@code .trusted-certificates}
+     * (optional {@code .peer-name}, {@code .handshake-timeout}), or, on loopback only, over plain
+     * TCP with {@code taipan.pool.remote-hosts.plain-tcp=true}; optional
+     * {@code taipan.pool.remote-hosts.lease} and {@code taipan.pool.local-workers}. Keys outside
      * {@code taipan.pool.} are ignored, so one file can hold the application's other settings.
      * Set the listener or executor on {@link #toBuilder()} of the result.
      *

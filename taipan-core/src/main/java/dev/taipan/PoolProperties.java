@@ -32,6 +32,13 @@ final class PoolProperties {
      */
     static final String SECRET_FROM_ENV = PREFIX + "secret-from-env.";
 
+    /** {@code taipan.pool.remote-hosts=address:port,...}: the worker hosts ({@link RemoteHost}). */
+    static final String REMOTE_HOSTS = PREFIX + "remote-hosts";
+    static final String PLAIN_TCP = REMOTE_HOSTS + ".plain-tcp";
+    static final String LEASE = REMOTE_HOSTS + ".lease";
+    /** {@code taipan.pool.tls.*}: the pool's side of TLS to the remote hosts ({@link TlsConfig}). */
+    static final String TLS = PREFIX + "tls.";
+
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ns|us|ms|s|m|h|d)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB|KiB|MiB|GiB)?", Pattern.CASE_INSENSITIVE);
 
@@ -56,6 +63,10 @@ final class PoolProperties {
     private static final Map<String, Option> OPTIONS = new LinkedHashMap<>();
     /** Builder option -> property, to rename the builder's errors. */
     private static final Map<String, String> PROPERTY_OF = new LinkedHashMap<>();
+    /** The remote-host and TLS properties, parsed like the others but applied together. */
+    private static final Map<String, Option> HOST_OPTIONS = new LinkedHashMap<>();
+    /** TlsConfig's setting -> property, to rename its builder's errors. */
+    private static final Map<String, String> TLS_PROPERTY_OF = new LinkedHashMap<>();
 
     static {
         add("name", "name", Kind.STRING, (b, v) -> b.name((String) v));
@@ -88,6 +99,18 @@ final class PoolProperties {
         add("recycle-above-rss", "recycleAboveRss", Kind.SIZE, (b, v) -> b.recycleAboveRss((Long) v));
         add("stream-window", "streamWindow", Kind.INT, (b, v) -> b.streamWindow((Integer) v));
         add("stream-window-bytes", "streamWindowBytes", Kind.INT_SIZE, (b, v) -> b.streamWindowBytes((Integer) v));
+        add("local-workers", "localWorkers", Kind.BOOLEAN, (b, v) -> b.localWorkers((Boolean) v));
+        // The remote hosts and their TLS: read together after the loop, since one RemoteHost
+        // needs several properties. Their apply is unused.
+        hostOption(REMOTE_HOSTS, "remoteHosts", Kind.LIST);
+        PROPERTY_OF.put("remoteHosts", REMOTE_HOSTS);
+        hostOption(PLAIN_TCP, "plainTcp", Kind.BOOLEAN);
+        hostOption(LEASE, "lease", Kind.DURATION);
+        hostOption(TLS + "certificate-chain", "certificateChain", Kind.PATH);
+        hostOption(TLS + "private-key", "privateKey", Kind.PATH);
+        hostOption(TLS + "trusted-certificates", "trustedCertificates", Kind.PATH);
+        hostOption(TLS + "peer-name", "peerName", Kind.STRING);
+        hostOption(TLS + "handshake-timeout", "handshakeTimeout", Kind.DURATION);
     }
 
     private PoolProperties() {
@@ -99,9 +122,17 @@ final class PoolProperties {
         PROPERTY_OF.put(setting, o.property());
     }
 
+    private static void hostOption(String property, String setting, Kind kind) {
+        HOST_OPTIONS.put(property, new Option(property, setting, kind, (b, v) -> { }));
+        if (property.startsWith(TLS)) {
+            TLS_PROPERTY_OF.put(setting, property);
+        }
+    }
+
     /** Every property name, in the order of the docs' table; the two families end in {@code NAME}. */
     static List<String> names() {
         List<String> names = new ArrayList<>(OPTIONS.keySet());
+        names.addAll(HOST_OPTIONS.keySet());
         names.add(ENV + "NAME");
         names.add(SECRET_FROM_ENV + "NAME");
         return names;
@@ -117,10 +148,14 @@ final class PoolProperties {
                 sorted.put(e.getKey(), e.getValue());
             }
         }
+        Map<String, Object> hostValues = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : sorted.entrySet()) {
             String key = e.getKey();
             Object raw = e.getValue();
-            if (key.startsWith(ENV)) {
+            Option hostOption = HOST_OPTIONS.get(key);
+            if (hostOption != null) {
+                hostValues.put(key, value(hostOption, raw));
+            } else if (key.startsWith(ENV)) {
                 String name = variable(key, ENV);
                 b.env(name, text(key, raw));
             } else if (key.startsWith(SECRET_FROM_ENV)) {
@@ -144,11 +179,124 @@ final class PoolProperties {
                 o.apply().accept(b, value(o, raw));
             }
         }
+        b.remoteHosts(remoteHosts(hostValues).toArray(RemoteHost[]::new));
         try {
             return b.build();
         } catch (PoolConfigException e) {
             String property = propertyOf(e.setting());
             throw new PoolConfigException(property, property + ": " + e.detail(), e.detail());
+        }
+    }
+
+    /**
+     * The hosts of {@code taipan.pool.remote-hosts}, all over the one TLS config of
+     * {@code taipan.pool.tls.*} or, asked for by name, over plain TCP on loopback.
+     */
+    private static List<RemoteHost> remoteHosts(Map<String, Object> values) {
+        boolean anyTls = values.keySet().stream().anyMatch(k -> k.startsWith(TLS));
+        if (!values.containsKey(REMOTE_HOSTS)) {
+            // Settings for hosts that are not there: a typo or a forgotten line, said now.
+            if (!values.isEmpty()) {
+                throw error(values.keySet().iterator().next(), "applies to " + REMOTE_HOSTS + ", which is not set");
+            }
+            return List.of();
+        }
+        List<String> entries = strings(values.get(REMOTE_HOSTS));
+        if (entries.isEmpty()) {
+            throw error(REMOTE_HOSTS, "expected a comma-separated list of address:port, got none");
+        }
+        boolean plainTcp = Boolean.TRUE.equals(values.get(PLAIN_TCP));
+        if (plainTcp && anyTls) {
+            throw error(PLAIN_TCP, "asks for plain TCP, but " + TLS + "* settings are set too; keep one of them");
+        }
+        if (!plainTcp && !anyTls) {
+            throw error(REMOTE_HOSTS, "needs TLS settings: set " + TLS + "certificate-chain, " + TLS + "private-key and "
+                    + TLS + "trusted-certificates (see docs/TLS.md), or " + PLAIN_TCP
+                    + "=true for hosts on a loopback address");
+        }
+        TlsConfig tls = plainTcp ? null : tlsConfig(values);
+        Duration lease = (Duration) values.get(LEASE);
+        List<RemoteHost> hosts = new ArrayList<>();
+        for (String entry : entries) {
+            RemoteHost host = host(entry, tls);
+            if (lease != null) {
+                try {
+                    host = host.lease(lease);
+                } catch (IllegalArgumentException e) {
+                    throw error(LEASE, e.getMessage().replaceFirst("^RemoteHost: ", ""));
+                }
+            }
+            hosts.add(host);
+        }
+        return hosts;
+    }
+
+    private static RemoteHost host(String entry, TlsConfig tls) {
+        String address;
+        String port;
+        if (entry.startsWith("[")) {
+            int close = entry.indexOf(']');
+            if (close < 0 || close + 1 >= entry.length() || entry.charAt(close + 1) != ':') {
+                throw badEntry(entry, "expected [IPv6-address]:port");
+            }
+            address = entry.substring(1, close);
+            port = entry.substring(close + 2);
+        } else {
+            int colon = entry.lastIndexOf(':');
+            if (colon < 0) {
+                throw badEntry(entry, "expected address:port");
+            }
+            address = entry.substring(0, colon);
+            port = entry.substring(colon + 1);
+            if (address.indexOf(':') >= 0) {
+                throw badEntry(entry, "an IPv6 address goes in brackets, e.g. [::1]:7300");
+            }
+        }
+        int n;
+        try {
+            n = Integer.parseInt(port.trim());
+        } catch (NumberFormatException e) {
+            throw badEntry(entry, "the port must be a number from 1 to 65535, got '" + port + "'");
+        }
+        try {
+            return tls == null ? RemoteHost.plainTcpOnLoopback(address.trim(), n) : RemoteHost.tls(address.trim(), n, tls);
+        } catch (IllegalArgumentException e) {
+            throw badEntry(entry, e.getMessage().replaceFirst("^RemoteHost: ", ""));
+        }
+    }
+
+    private static PoolConfigException badEntry(String entry, String detail) {
+        return error(REMOTE_HOSTS, "entry '" + entry + "': " + detail);
+    }
+
+    private static TlsConfig tlsConfig(Map<String, Object> values) {
+        try {
+            TlsConfig.Builder t = TlsConfig.builder();
+            Object chain = values.get(TLS + "certificate-chain");
+            Object key = values.get(TLS + "private-key");
+            Object trusted = values.get(TLS + "trusted-certificates");
+            Object peer = values.get(TLS + "peer-name");
+            Object timeout = values.get(TLS + "handshake-timeout");
+            if (chain != null) {
+                t.certificateChain((Path) chain);
+            }
+            if (key != null) {
+                t.privateKey((Path) key);
+            }
+            if (trusted != null) {
+                t.trustedCertificates((Path) trusted);
+            }
+            if (peer != null) {
+                t.peerName((String) peer);
+            }
+            if (timeout != null) {
+                t.handshakeTimeout((Duration) timeout);
+            }
+            return t.build();
+        } catch (PoolConfigException e) {
+            // TlsConfig names its setting (certificateChain); the user wrote the property.
+            String property = TLS_PROPERTY_OF.getOrDefault(e.setting(), TLS + e.setting());
+            throw error(property, e.detail());
         }
     }
 

@@ -107,6 +107,57 @@ class StarterConfigurationTest {
     }
 
     @Test
+    void remoteHostPropertiesReachThePoolConfig() {
+        runner.withPropertyValues("taipan.pool.remoteHosts=127.0.0.1:7300, [::1]:7301",
+                "taipan.pool.remote-hosts.plain-tcp=true", "taipan.pool.remote-hosts.lease=15s",
+                "taipan.pool.localWorkers=true").run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            PoolConfig config = ctx.getBean(PoolConfig.class);
+            assertThat(config.remoteHosts()).extracting(Object::toString).containsExactly("127.0.0.1:7300", "[::1]:7301");
+            assertThat(config.remoteHosts()).allSatisfy(h -> {
+                assertThat(h.plainTcp()).isTrue();
+                assertThat(h.lease()).isEqualTo(Duration.ofSeconds(15));
+            });
+            assertThat(config.localWorkers()).isTrue();
+        });
+        // YAML: a list, and the host settings as dotted keys beside it.
+        runner.withInitializer(new ConfigDataApplicationContextInitializer())
+                .withPropertyValues("spring.config.name=taipan-starter-remote-hosts-test").run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    PoolConfig config = ctx.getBean(PoolConfig.class);
+                    assertThat(config.remoteHosts()).extracting(Object::toString)
+                            .containsExactly("127.0.0.1:7300", "[::1]:7301");
+                    assertThat(config.remoteHosts()).allSatisfy(h -> {
+                        assertThat(h.plainTcp()).isTrue();
+                        assertThat(h.lease()).isEqualTo(Duration.ofSeconds(12));
+                    });
+                    assertThat(config.localWorkers()).isFalse();
+                });
+        // Environment variables, with Spring's relaxed names.
+        withEnvironment(runner, Map.of("TAIPAN_POOL_REMOTEHOSTS", "127.0.0.1:7302",
+                "TAIPAN_POOL_REMOTEHOSTS_PLAINTCP", "true", "TAIPAN_POOL_LOCALWORKERS", "true")).run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            PoolConfig config = ctx.getBean(PoolConfig.class);
+            assertThat(config.remoteHosts()).extracting(Object::toString).containsExactly("127.0.0.1:7302");
+            assertThat(config.remoteHosts().get(0).plainTcp()).isTrue();
+            assertThat(config.localWorkers()).isTrue();
+        });
+        // The TLS properties reach TlsConfig's checks, which name the property.
+        runner.withPropertyValues("taipan.pool.remote-hosts=gpu-1.internal:7300",
+                "taipan.pool.tls.certificateChain=/nonexistent/client.pem",
+                "taipan.pool.tls.private-key=/nonexistent/client-key.pem",
+                "taipan.pool.tls.trusted-certificates=/nonexistent/ca.pem").run(ctx ->
+                assertThatThrownBy(() -> ctx.getBean(PoolConfig.class)).rootCause()
+                        .isInstanceOf(PoolConfigException.class)
+                        .hasMessageStartingWith("taipan.pool.tls.certificate-chain: "));
+        // Hosts without TLS and without plain-tcp: refused, saying what is missing.
+        runner.withPropertyValues("taipan.pool.remote-hosts=gpu-1.internal:7300").run(ctx ->
+                assertThatThrownBy(() -> ctx.getBean(PoolConfig.class)).rootCause()
+                        .isInstanceOf(PoolConfigException.class)
+                        .hasMessageStartingWith("taipan.pool.remote-hosts: needs TLS settings"));
+    }
+
+    @Test
     void yamlConfiguresThePoolAndTheLm() {
         runner.withInitializer(new ConfigDataApplicationContextInitializer())
                 .withPropertyValues("spring.config.name=taipan-starter-yaml-test").run(ctx -> {
