@@ -48,6 +48,7 @@ from .errors import LmNotCached, ProgramNotCached, SpecError  # noqa: E402
 from .evaluation import context, evaluate as evaluate_on  # noqa: E402
 from .meter import RunMeter, callbacks_with, report_failure  # noqa: E402
 from .meter import install as _install_meter  # noqa: E402
+from .streams import drive  # noqa: E402
 from .metrics import build_metric  # noqa: E402
 from .optimizers import OPTIMIZERS, split_params  # noqa: E402
 from .scrubbing import Guard  # noqa: E402
@@ -132,8 +133,8 @@ def stream(program: Any, inputs: Any, lm: Any, adapter: Any = None, fields: Any 
         with _metered() as meter:
             with context(lm_obj, adapter_obj, track_usage=True, callbacks=callbacks_with(meter)):
                 # streamify takes the callbacks in force when it is called: the meter's, here.
-                streamed = dspy.streamify(built.module, stream_listeners=listeners, async_streaming=False)
-                for item in streamed(**inputs):
+                streamed = dspy.streamify(built.module, stream_listeners=listeners, async_streaming=True)
+                for item in drive(streamed(**inputs)):
                     if isinstance(item, dspy.streaming.StreamResponse):
                         yield {"field": item.signature_field_name, "chunk": item.chunk}
                     elif isinstance(item, dspy.Prediction):
