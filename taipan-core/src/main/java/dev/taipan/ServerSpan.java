@@ -28,6 +28,13 @@ public record ServerSpan(String function, long spanId, long startEpochNanos, lon
     /**
      * Checks the span.
      *
+     * @param function        the called function
+     * @param spanId          the worker's id of the span, positive
+     * @param startEpochNanos when the worker started it, Unix epoch nanoseconds
+     * @param endEpochNanos   when it ended, not before the start
+     * @param errorType       null with a result; else the {@code error.type}
+     * @param statusMessage   null with a result; else the error status message
+     * @param attributes      attributes user code set on the span; never null
      * @throws NullPointerException     if {@code function} or {@code attributes} is null
      * @throws IllegalArgumentException if {@code spanId} is not positive or the end is before the start
      */
